@@ -1,0 +1,5 @@
+export * from './apdu.js';
+export * from './channel.js';
+export * from './errors.js';
+export * from './instructions.js';
+export * from './status-words.js';
