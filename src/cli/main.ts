@@ -18,10 +18,13 @@ function listNouns(): string[] {
 
 function listVerbs(noun: string): string[] {
   try {
-    return readdirSync(fileURLToPath(new URL(`${noun}/`, COMMANDS_DIR)))
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => f.slice(0, -3))
-      .sort();
+    return [
+      ...new Set(
+        readdirSync(fileURLToPath(new URL(`${noun}/`, COMMANDS_DIR)))
+          .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
+          .map((f) => f.slice(0, -3)),
+      ),
+    ].sort();
   } catch {
     return [];
   }
@@ -30,7 +33,11 @@ function listVerbs(noun: string): string[] {
 async function loadCommand(noun: string, verb: string): Promise<Command | undefined> {
   if (!/^[a-z0-9-]+$/.test(noun) || !/^[a-z0-9-]+$/.test(verb)) return undefined;
   if (!listVerbs(noun).includes(verb)) return undefined;
-  const module = (await import(new URL(`${noun}/${verb}.js`, COMMANDS_DIR).href)) as { command: Command };
+  // Compiled (dist/) the files end in .js; run from the sources (tsx) they end in .ts.
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const module = (await import(new URL(`${noun}/${verb}.${extension}`, COMMANDS_DIR).href)) as {
+    command: Command;
+  };
   return module.command;
 }
 

@@ -1,0 +1,431 @@
+// Elliptic-curve keys, ECDH (SEC 1 3.3.1, x-coordinate) and ECDSA (FIPS 186-4 6) over node:crypto on the six
+// curves of curves.ts; key encodings SEC 1 C.4 (ECPrivateKey), RFC 5208 PKCS#8, RFC 5480 SubjectPublicKeyInfo.
+import {
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+  ECDH,
+  type ECDH as EcdhObject,
+  type KeyObject,
+} from 'node:crypto';
+import { bytesToBigInt, equalBytes, toHex, uintToBytes, tlv } from '../bytes/index.js';
+import { curveByOid, type Curve } from './curves.js';
+import { checkHash, sha256, type HashName } from './hash.js';
+import type { RandomSource } from './random.js';
+import { CryptoError } from './errors.js';
+import {
+  DER_BIT_STRING,
+  DER_CONTEXT_0,
+  DER_CONTEXT_1,
+  DER_INTEGER,
+  DER_OCTET_STRING,
+  DER_OID,
+  DER_SEQUENCE,
+  bitStringBytes,
+  derBitString,
+  derOid,
+  derSequence,
+  derSmallInteger,
+  derUnsignedInteger,
+  oidToString,
+  readDer,
+  readOneDer,
+  unsignedIntegerValue,
+} from './der.js';
+
+export interface EcKeyPair {
+  readonly curve: Curve;
+  /** Scalar d, big-endian, fieldSize bytes. */
+  readonly privateKey: Uint8Array;
+  /** Uncompressed point 04 || X || Y. */
+  readonly publicKey: Uint8Array;
+}
+
+export type SignatureFormat = 'der' | 'raw';
+
+const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1'; // RFC 5480 2.1.1 id-ecPublicKey
+const UNCOMPRESSED = 0x04;
+const MAX_KEYGEN_ATTEMPTS = 64;
+
+// ---------------------------------------------------------------------------------------------- caches
+// OpenSSL objects per key: deriving the public point or parsing DER costs more than the operation itself.
+const CACHE_LIMIT = 512;
+
+class BoundedCache<V> {
+  readonly #map = new Map<string, V>();
+  get(key: string, create: () => V): V {
+    let v = this.#map.get(key);
+    if (v === undefined) {
+      v = create();
+      if (this.#map.size >= CACHE_LIMIT) this.#map.delete(this.#map.keys().next().value as string);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+}
+
+const ecdhCache = new BoundedCache<EcdhObject>();
+const signingKeyCache = new BoundedCache<KeyObject>();
+const verifyingKeyCache = new BoundedCache<KeyObject>();
+
+function publicCacheKey(curve: Curve, publicKey: Uint8Array): string {
+  return `${curve.name}:${toHex(publicKey)}`;
+}
+
+// Private scalars are cached under their SHA-256, so no JS string (which cannot be wiped) holds d itself.
+function privateCacheKey(curve: Curve, privateKey: Uint8Array): string {
+  return `${curve.name}:${toHex(sha256(privateKey))}`;
+}
+
+function ecdhFor(curve: Curve, privateKey: Uint8Array): EcdhObject {
+  return ecdhCache.get(privateCacheKey(curve, privateKey), () => {
+    const e = createECDH(curve.opensslName);
+    e.setPrivateKey(privateKey);
+    return e;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------- points
+
+function checkPrivateKey(curve: Curve, d: Uint8Array): void {
+  if (!(d instanceof Uint8Array) || d.length !== curve.fieldSize) {
+    throw new CryptoError(`${curve.name} private key must be ${curve.fieldSize} bytes, got ${d?.length}`);
+  }
+  const v = bytesToBigInt(d);
+  if (v === 0n || v >= curve.order) throw new CryptoError(`${curve.name} private key out of range [1, n-1]`);
+}
+
+function onCurve(curve: Curve, x: bigint, y: bigint): boolean {
+  const { p, a, b } = curve;
+  return (y * y - (x * x * x + a * x + b)) % p === 0n;
+}
+
+// SEC 1 2.3.4 with the public key validation of SEC 1 3.2.2.1 (cofactor 1, so on-curve means in the group).
+/** Checks an uncompressed point (04 || X || Y): length, coordinates < p, on the curve. Returns a copy. */
+export function decodePoint(curve: Curve, bytes: Uint8Array): Uint8Array {
+  const n = curve.fieldSize;
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 1 + 2 * n) {
+    throw new CryptoError(
+      `${curve.name} point must be ${1 + 2 * n} bytes (uncompressed), got ${bytes?.length}`,
+    );
+  }
+  if (bytes[0] !== UNCOMPRESSED) {
+    throw new CryptoError(
+      `${curve.name} point: first byte ${bytes[0].toString(16).padStart(2, '0')}, expected 04`,
+    );
+  }
+  const x = bytesToBigInt(bytes.subarray(1, 1 + n));
+  const y = bytesToBigInt(bytes.subarray(1 + n));
+  if (x >= curve.p || y >= curve.p) throw new CryptoError(`${curve.name} point: coordinate not below p`);
+  if (!onCurve(curve, x, y)) throw new CryptoError(`${curve.name} point is not on the curve`);
+  return Uint8Array.from(bytes);
+}
+
+/** SEC 1 2.3.4: a compressed (02/03 || X) or uncompressed point, returned uncompressed after validation. */
+export function decompressPoint(curve: Curve, bytes: Uint8Array): Uint8Array {
+  if (
+    bytes instanceof Uint8Array &&
+    bytes.length === 1 + curve.fieldSize &&
+    (bytes[0] === 0x02 || bytes[0] === 0x03)
+  ) {
+    if (bytesToBigInt(bytes.subarray(1)) >= curve.p) {
+      throw new CryptoError(`${curve.name} compressed point: x not below p`);
+    }
+    let converted: Uint8Array;
+    try {
+      converted = ECDH.convertKey(bytes, curve.opensslName, undefined, undefined, 'uncompressed') as Buffer;
+    } catch {
+      throw new CryptoError(`${curve.name} compressed point is not on the curve`);
+    }
+    return decodePoint(curve, new Uint8Array(converted));
+  }
+  return decodePoint(curve, bytes);
+}
+
+// ---------------------------------------------------------------------------------------------- keys
+
+/** The key pair of scalar d (fieldSize bytes, 1 <= d < n). */
+export function keyPairFromPrivate(curve: Curve, d: Uint8Array): EcKeyPair {
+  checkPrivateKey(curve, d);
+  const publicKey = new Uint8Array(ecdhFor(curve, d).getPublicKey());
+  return { curve, privateKey: Uint8Array.from(d), publicKey };
+}
+
+// FIPS 186-4 B.4.2 (testing candidates): d = fieldSize random bytes, excess top bits of P-521 masked, retried
+// while d = 0 or d >= n. A FixedRandom holding a valid d therefore reproduces exactly that key.
+export function generateKeyPair(curve: Curve, rng: RandomSource): EcKeyPair {
+  const mask = (1n << BigInt(curve.order.toString(2).length)) - 1n;
+  for (let attempt = 0; attempt < MAX_KEYGEN_ATTEMPTS; attempt++) {
+    const candidate = rng.randomBytes(curve.fieldSize);
+    const d = bytesToBigInt(candidate) & mask;
+    if (d !== 0n && d < curve.order) return keyPairFromPrivate(curve, uintToBytes(d, curve.fieldSize));
+  }
+  throw new CryptoError(
+    `${curve.name} key generation: no valid scalar after ${MAX_KEYGEN_ATTEMPTS} attempts`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------- ECDH
+
+/** SEC 1 3.3.1 ECDH primitive: the x-coordinate of d * Q, fieldSize bytes. The peer point is validated first. */
+export function ecdh(curve: Curve, privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
+  checkPrivateKey(curve, privateKey);
+  const q = decodePoint(curve, peerPublicKey);
+  let z: Uint8Array;
+  try {
+    z = ecdhFor(curve, privateKey).computeSecret(q);
+  } catch {
+    throw new CryptoError(`${curve.name} ECDH failed`);
+  }
+  if (z.length === curve.fieldSize) return new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
+  const out = new Uint8Array(curve.fieldSize);
+  out.set(z, curve.fieldSize - z.length);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------- DER encodings
+
+function algorithmIdentifier(curve: Curve): Uint8Array {
+  return derSequence(derOid(EC_PUBLIC_KEY_OID), derOid(curve.oid));
+}
+
+// SEC 1 C.4 ECPrivateKey { version 1, privateKey, [0] parameters OPTIONAL, [1] publicKey OPTIONAL }
+// (inside PKCS#8 the curve is in the AlgorithmIdentifier, so [0] is left out, as OpenSSL does)
+function sec1PrivateKey(kp: EcKeyPair): Uint8Array {
+  return derSequence(
+    derSmallInteger(1),
+    tlv(DER_OCTET_STRING, kp.privateKey),
+    tlv(DER_CONTEXT_1, derBitString(kp.publicKey)),
+  );
+}
+
+// RFC 5208 5 PrivateKeyInfo { version 0, AlgorithmIdentifier, OCTET STRING ECPrivateKey }
+function pkcs8PrivateKey(kp: EcKeyPair): Uint8Array {
+  return derSequence(
+    derSmallInteger(0),
+    algorithmIdentifier(kp.curve),
+    tlv(DER_OCTET_STRING, sec1PrivateKey(kp)),
+  );
+}
+
+/** RFC 5480 2 SubjectPublicKeyInfo of an uncompressed point. */
+export function exportPublicKeySpki(curve: Curve, publicKey: Uint8Array): Uint8Array {
+  return derSequence(algorithmIdentifier(curve), derBitString(decodePoint(curve, publicKey)));
+}
+
+function curveOfAlgorithm(value: Uint8Array, context: string): Curve {
+  const parts = readDer(value, context);
+  if (parts.length !== 2 || parts[0].tag !== DER_OID || parts[1].tag !== DER_OID) {
+    throw new CryptoError(`${context}: AlgorithmIdentifier must name id-ecPublicKey and a named curve`);
+  }
+  const algorithm = oidToString(parts[0].value);
+  if (algorithm !== EC_PUBLIC_KEY_OID) {
+    throw new CryptoError(`${context}: not an EC key (algorithm ${algorithm})`);
+  }
+  return curveOfOid(parts[1].value, context);
+}
+
+function curveOfOid(value: Uint8Array, context: string): Curve {
+  try {
+    return curveByOid(oidToString(value));
+  } catch (e) {
+    throw new CryptoError(`${context}: ${(e as Error).message}`);
+  }
+}
+
+export function importPublicKeySpki(spki: Uint8Array | string): { curve: Curve; publicKey: Uint8Array } {
+  const der = typeof spki === 'string' ? pemBody(spki, ['PUBLIC KEY']).der : spki;
+  const context = 'SubjectPublicKeyInfo';
+  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
+  if (parts.length !== 2 || parts[0].tag !== DER_SEQUENCE || parts[1].tag !== DER_BIT_STRING) {
+    throw new CryptoError(`${context}: expected AlgorithmIdentifier and BIT STRING`);
+  }
+  const curve = curveOfAlgorithm(parts[0].value, context);
+  return { curve, publicKey: decompressPoint(curve, bitStringBytes(parts[1].value, context)) };
+}
+
+function parseSec1(der: Uint8Array, outerCurve: Curve | undefined, context: string): EcKeyPair {
+  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
+  if (parts.length < 2 || parts[0].tag !== DER_INTEGER || parts[1].tag !== DER_OCTET_STRING) {
+    throw new CryptoError(`${context}: expected version and privateKey`);
+  }
+  if (parts[0].value.length !== 1 || parts[0].value[0] !== 1) {
+    throw new CryptoError(`${context}: version must be 1`);
+  }
+  let curve = outerCurve;
+  let embeddedPublic: Uint8Array | undefined;
+  for (const p of parts.slice(2)) {
+    if (p.tag === DER_CONTEXT_0) {
+      const named = curveOfOid(readOneDer(p.value, DER_OID, context), context);
+      if (curve !== undefined && curve !== named) {
+        throw new CryptoError(`${context}: curve parameters disagree`);
+      }
+      curve = named;
+    } else if (p.tag === DER_CONTEXT_1) {
+      embeddedPublic = bitStringBytes(readOneDer(p.value, DER_BIT_STRING, context), context);
+    } else {
+      throw new CryptoError(`${context}: unexpected element with tag ${p.tag.toString(16)}`);
+    }
+  }
+  if (curve === undefined) throw new CryptoError(`${context}: no named curve in the key`);
+  const d = parts[1].value;
+  if (d.length > curve.fieldSize) {
+    throw new CryptoError(`${context}: private key longer than ${curve.fieldSize} bytes`);
+  }
+  const padded = new Uint8Array(curve.fieldSize);
+  padded.set(d, curve.fieldSize - d.length);
+  const kp = keyPairFromPrivate(curve, padded);
+  if (embeddedPublic !== undefined && !equalBytes(decompressPoint(curve, embeddedPublic), kp.publicKey)) {
+    throw new CryptoError(`${context}: embedded public key does not match the private key`);
+  }
+  return kp;
+}
+
+function parsePkcs8(der: Uint8Array): EcKeyPair {
+  const context = 'PKCS#8 PrivateKeyInfo';
+  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
+  if (
+    parts.length < 3 ||
+    parts[0].tag !== DER_INTEGER ||
+    parts[1].tag !== DER_SEQUENCE ||
+    parts[2].tag !== DER_OCTET_STRING
+  ) {
+    throw new CryptoError(`${context}: expected version, AlgorithmIdentifier and privateKey`);
+  }
+  const curve = curveOfAlgorithm(parts[1].value, context);
+  return parseSec1(parts[2].value, curve, 'PKCS#8 ECPrivateKey');
+}
+
+function pemBody(text: string, labels: string[]): { label: string; der: Uint8Array } {
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+    if (labels.includes(m[1])) {
+      const body = m[2].replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw new CryptoError(`PEM ${m[1]}: invalid base64`);
+      return { label: m[1], der: new Uint8Array(Buffer.from(body, 'base64')) };
+    }
+  }
+  throw new CryptoError(`no PEM block ${labels.map((l) => `"${l}"`).join(' or ')} found`);
+}
+
+/** PKCS#8 or SEC 1 EC private key, PEM or DER, on one of the six curves. */
+export function importPrivateKey(pemOrDer: string | Uint8Array): EcKeyPair {
+  if (typeof pemOrDer === 'string') {
+    const { label, der } = pemBody(pemOrDer, ['PRIVATE KEY', 'EC PRIVATE KEY']);
+    return label === 'PRIVATE KEY' ? parsePkcs8(der) : parseSec1(der, undefined, 'SEC 1 ECPrivateKey');
+  }
+  // DER: PKCS#8 starts SEQUENCE { INTEGER 0, SEQUENCE ...}, SEC 1 starts SEQUENCE { INTEGER 1, OCTET STRING ...}.
+  const first = readDer(readOneDer(pemOrDer, DER_SEQUENCE, 'EC private key'), 'EC private key')[0];
+  const version = first?.tag === DER_INTEGER && first.value.length === 1 ? first.value[0] : -1;
+  if (version === 0) return parsePkcs8(pemOrDer);
+  if (version === 1) return parseSec1(pemOrDer, undefined, 'SEC 1 ECPrivateKey');
+  throw new CryptoError('EC private key: neither PKCS#8 (version 0) nor SEC 1 (version 1)');
+}
+
+export function exportPrivateKeyPkcs8(kp: EcKeyPair): Uint8Array {
+  checkPrivateKey(kp.curve, kp.privateKey);
+  return pkcs8PrivateKey(kp);
+}
+
+export function exportPrivateKeyPem(kp: EcKeyPair): string {
+  return toPem('PRIVATE KEY', exportPrivateKeyPkcs8(kp));
+}
+
+export function toPem(label: string, der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+// ---------------------------------------------------------------------------------------------- ECDSA
+
+function signingKey(curve: Curve, privateKey: Uint8Array): KeyObject {
+  return signingKeyCache.get(privateCacheKey(curve, privateKey), () => {
+    const kp = keyPairFromPrivate(curve, privateKey);
+    return createPrivateKey({ key: Buffer.from(pkcs8PrivateKey(kp)), format: 'der', type: 'pkcs8' });
+  });
+}
+
+function verifyingKey(curve: Curve, publicKey: Uint8Array): KeyObject {
+  return verifyingKeyCache.get(publicCacheKey(curve, publicKey), () =>
+    createPublicKey({ key: Buffer.from(exportPublicKeySpki(curve, publicKey)), format: 'der', type: 'spki' }),
+  );
+}
+
+/** FIPS 186-4 6.4 ECDSA signature over `message` (hashed with `hash`), DER (RFC 3279 Ecdsa-Sig-Value) or raw r||s. */
+export function ecdsaSign(
+  curve: Curve,
+  privateKey: Uint8Array,
+  message: Uint8Array,
+  options: { hash?: HashName; format?: SignatureFormat } = {},
+): Uint8Array {
+  checkPrivateKey(curve, privateKey);
+  const dsaEncoding = options.format === 'raw' ? 'ieee-p1363' : 'der';
+  const sig = nodeSign(checkHash(options.hash ?? 'sha256'), message, {
+    key: signingKey(curve, privateKey),
+    dsaEncoding,
+  });
+  return new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength);
+}
+
+/**
+ * FIPS 186-4 6.4 ECDSA verification. The signature may be DER or raw r||s (detected: a well-formed DER
+ * SEQUENCE of two INTEGERs is DER, otherwise 2 x fieldSize bytes is raw). A malformed signature verifies false;
+ * an invalid public key throws CryptoError.
+ */
+export function ecdsaVerify(
+  curve: Curve,
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  hash: HashName = 'sha256',
+): boolean {
+  checkHash(hash);
+  const key = verifyingKey(curve, publicKey);
+  let raw: Uint8Array;
+  try {
+    raw = derToRaw(signature, curve);
+  } catch {
+    if (signature.length !== 2 * curve.fieldSize) return false;
+    raw = signature;
+  }
+  const r = bytesToBigInt(raw.subarray(0, curve.fieldSize));
+  const s = bytesToBigInt(raw.subarray(curve.fieldSize));
+  if (r === 0n || s === 0n || r >= curve.order || s >= curve.order) return false;
+  try {
+    return nodeVerify(hash, message, { key, dsaEncoding: 'ieee-p1363' }, raw);
+  } catch {
+    return false;
+  }
+}
+
+/** DER Ecdsa-Sig-Value (RFC 3279 2.2.3) to raw r||s, each fieldSize bytes. Throws CryptoError when malformed. */
+export function derToRaw(signature: Uint8Array, curve: Curve): Uint8Array {
+  const context = 'ECDSA signature';
+  const parts = readDer(readOneDer(signature, DER_SEQUENCE, context), context);
+  if (parts.length !== 2 || parts[0].tag !== DER_INTEGER || parts[1].tag !== DER_INTEGER) {
+    throw new CryptoError(`${context}: expected SEQUENCE of two INTEGERs`);
+  }
+  const out = new Uint8Array(2 * curve.fieldSize);
+  parts.forEach((p, i) => {
+    const v = unsignedIntegerValue(p.value, context);
+    if (v.length > curve.fieldSize) {
+      throw new CryptoError(`${context}: integer longer than ${curve.fieldSize} bytes`);
+    }
+    out.set(v, (i + 1) * curve.fieldSize - v.length);
+  });
+  return out;
+}
+
+/** Raw r||s (two equal halves) to DER Ecdsa-Sig-Value. */
+export function rawToDer(signature: Uint8Array): Uint8Array {
+  if (signature.length === 0 || signature.length % 2 !== 0) {
+    throw new CryptoError(`raw ECDSA signature must have two equal halves, got ${signature.length} bytes`);
+  }
+  const half = signature.length / 2;
+  return derSequence(
+    derUnsignedInteger(signature.subarray(0, half)),
+    derUnsignedInteger(signature.subarray(half)),
+  );
+}
