@@ -11,7 +11,9 @@ const files = readdirSync(dir)
   .sort();
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-console.log(`ltku benchmarks: Node ${process.version}, ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+console.log(
+  `ltku benchmarks: Node ${process.version}, ${cpu}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+);
 for (const file of files) {
   const { suite } = (await import(new URL(file, dir).href)) as { suite: BenchSuite };
   console.log(`\n## ${suite.title}`);

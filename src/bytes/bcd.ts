@@ -11,7 +11,8 @@ function digitsOf(digits: string, label: string): number[] {
 export function encodeSwappedBcd(digits: string, label = 'digits', byteLength?: number): Uint8Array {
   const d = digitsOf(digits, label);
   const length = byteLength ?? Math.ceil(d.length / 2);
-  if (d.length > 2 * length) throw new BytesError(`${label}: ${d.length} digits do not fit in ${length} bytes`);
+  if (d.length > 2 * length)
+    throw new BytesError(`${label}: ${d.length} digits do not fit in ${length} bytes`);
   const out = new Uint8Array(length).fill(0xff);
   for (let i = 0; i < d.length; i++) {
     const byte = i >> 1;

@@ -27,7 +27,8 @@ export function isConstructed(tag: number): boolean {
 
 export function encodeTag(tag: number): Uint8Array {
   if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff) throw new TlvError(`tag ${tag} out of range`);
-  const bytes = tag > 0xffff ? [tag >> 16, (tag >> 8) & 0xff, tag & 0xff] : tag > 0xff ? [tag >> 8, tag & 0xff] : [tag];
+  const bytes =
+    tag > 0xffff ? [tag >> 16, (tag >> 8) & 0xff, tag & 0xff] : tag > 0xff ? [tag >> 8, tag & 0xff] : [tag];
   const multi = (bytes[0] & 0x1f) === 0x1f;
   const ok =
     bytes.length === 1
@@ -53,7 +54,8 @@ export function tlv(tag: number, ...parts: (Uint8Array | undefined)[]): Uint8Arr
 
 /** A constructed TLV with the indefinite length form: tag 80 children 00 00 (ETSI TS 102 226 5.2.1). */
 export function tlvIndefinite(tag: number, ...parts: (Uint8Array | undefined)[]): Uint8Array {
-  if (!isConstructed(tag)) throw new TlvError(`indefinite length needs a constructed tag, not ${tagName(tag)}`);
+  if (!isConstructed(tag))
+    throw new TlvError(`indefinite length needs a constructed tag, not ${tagName(tag)}`);
   const value = concatBytes(...parts.filter((p): p is Uint8Array => p !== undefined));
   return concatBytes(encodeTag(tag), Uint8Array.of(0x80), value, Uint8Array.of(0, 0));
 }
@@ -134,7 +136,10 @@ export function decodeTlv(bytes: Uint8Array): Tlv {
   if (bytes.length === 0) throw new TlvError('empty input: TLV expected', 0);
   const t = readOne(bytes, 0, bytes.length, 0);
   if (t.raw.length !== bytes.length) {
-    throw new TlvError(`${bytes.length - t.raw.length} trailing bytes after tag ${tagName(t.tag)}`, t.raw.length);
+    throw new TlvError(
+      `${bytes.length - t.raw.length} trailing bytes after tag ${tagName(t.tag)}`,
+      t.raw.length,
+    );
   }
   return t;
 }

@@ -27,7 +27,8 @@ export function fromHex(text: string, label = 'hex', ...lengths: number[]): Uint
   for (let i = 0; i < out.length; i++) {
     const hi = nibble(s.charCodeAt(2 * i));
     const lo = nibble(s.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) throw new BytesError(`${label}: not a hex digit at position ${2 * i + (hi < 0 ? 0 : 1)}`);
+    if (hi < 0 || lo < 0)
+      throw new BytesError(`${label}: not a hex digit at position ${2 * i + (hi < 0 ? 0 : 1)}`);
     out[i] = (hi << 4) | lo;
   }
   if (lengths.length > 0 && !lengths.includes(out.length)) {

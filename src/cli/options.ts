@@ -16,7 +16,11 @@ export function requireString(values: OptionValues, name: string): string {
   return v;
 }
 
-export function optionalHex(values: OptionValues, name: string, ...lengths: number[]): Uint8Array | undefined {
+export function optionalHex(
+  values: OptionValues,
+  name: string,
+  ...lengths: number[]
+): Uint8Array | undefined {
   const v = optionalString(values, name);
   if (v === undefined) return undefined;
   try {
@@ -65,7 +69,11 @@ export function optionalChoice<T extends string>(
   return v as T;
 }
 
-export function requireChoice<T extends string>(values: OptionValues, name: string, choices: readonly T[]): T {
+export function requireChoice<T extends string>(
+  values: OptionValues,
+  name: string,
+  choices: readonly T[],
+): T {
   const v = optionalChoice(values, name, choices);
   if (v === undefined) throw new UsageError(`missing option --${name} (${choices.join('|')})`);
   return v;

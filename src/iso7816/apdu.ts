@@ -42,7 +42,8 @@ export function isExtended(c: CommandApdu): boolean {
 }
 
 function checkByte(value: number, name: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xff) throw new ApduError(`${name} ${value} is not a byte`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xff)
+    throw new ApduError(`${name} ${value} is not a byte`);
 }
 
 /** Encodes a command APDU in the shortest form ISO 7816-4 allows (extended when Nc > 255 or Ne > 256). */
@@ -85,7 +86,8 @@ function join(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
 
 /** Decodes a command APDU of any of the seven cases (ISO/IEC 7816-4 5.1, table 1). */
 export function decodeCommand(bytes: Uint8Array): CommandApdu {
-  if (bytes.length < 4) throw new ApduError(`command APDU of ${bytes.length} bytes is shorter than its header`);
+  if (bytes.length < 4)
+    throw new ApduError(`command APDU of ${bytes.length} bytes is shorter than its header`);
   const [cla, ins, p1, p2] = bytes;
   const body = bytes.subarray(4);
   const n = body.length;

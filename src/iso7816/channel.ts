@@ -9,7 +9,11 @@ export interface CardChannel {
 }
 
 /** Sends `command` and returns its data; any status word but 9000 becomes a StatusWordError. */
-export async function transmitOk(channel: CardChannel, command: CommandApdu, context?: string): Promise<Uint8Array> {
+export async function transmitOk(
+  channel: CardChannel,
+  command: CommandApdu,
+  context?: string,
+): Promise<Uint8Array> {
   const response = await channel.transmit(command);
   if (response.sw !== SW_OK) throw new StatusWordError(response.sw, context);
   return response.data;

@@ -8,7 +8,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(argv: string[], stopSignal: Promise<string> = new Promise(() => {})): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  stopSignal: Promise<string> = new Promise(() => {}),
+): Promise<CliResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

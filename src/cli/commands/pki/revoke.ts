@@ -1,0 +1,90 @@
+// `ltku pki revoke`: adds a serial to the issuing CA's revocation list and republishes its CRL
+// (RFC 5280 5.1, DER at DIR/ca-<id>.crl). Relying parties pass the CRL's serials as the chain deny list.
+import { join } from 'node:path';
+import { BytesError, fromHex, toHex } from '../../../bytes/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalChoice, requireString } from '../../options.js';
+import { printJson } from '../../output.js';
+import { CA_IDS, loadCaKey, loadIndex, publishCrl, saveIndex, type CaId } from './support/pki-dir.js';
+
+/** Serial as lowercase hex without leading zero bytes (how pki.json and CRLs record it). */
+function normalSerial(text: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromHex(text, '--serial');
+  } catch (e) {
+    if (e instanceof BytesError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (bytes.length === 0 || bytes.length > 20)
+    throw new UsageError('--serial: 1 to 20 bytes of hex expected');
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return toHex(bytes.subarray(i));
+}
+
+export const command: Command = {
+  summary: "revoke a certificate: add its serial to the issuing CA's CRL",
+  usage: [
+    'ltku pki revoke --dir DIR --serial HEX [--ca klcc|kloc] [--json]',
+    '  the issuing CA is found in DIR/pki.json; --ca names it for a serial issued elsewhere',
+  ].join('\n'),
+  options: {
+    dir: { type: 'string' },
+    serial: { type: 'string' },
+    ca: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const dir = requireString(ctx.values, 'dir');
+    const serial = normalSerial(requireString(ctx.values, 'serial'));
+    const explicitCa = optionalChoice(ctx.values, 'ca', CA_IDS);
+    const index = loadIndex(dir);
+    for (const id of CA_IDS) {
+      if (index.cas[id].serial === serial) {
+        throw new UsageError(
+          `--serial: ${serial} is the certificate of ${index.cas[id].name} itself; remove that CA from the trust stores instead`,
+        );
+      }
+    }
+    const issued = index.issued.find((r) => r.serial === serial);
+    const ca: CaId | undefined = explicitCa ?? issued?.issuer;
+    if (ca === undefined) {
+      throw new UsageError(
+        `--serial: ${serial} was not issued from ${dir}; give --ca klcc|kloc to revoke it anyway`,
+      );
+    }
+    if (issued !== undefined && explicitCa !== undefined && issued.issuer !== explicitCa) {
+      throw new UsageError(
+        `--ca: serial ${serial} was issued by ${index.cas[issued.issuer].name}, not ${index.cas[explicitCa].name}`,
+      );
+    }
+    const record = index.cas[ca];
+    const already = record.revoked.some((r) => r.serial === serial);
+    let crlPath = join(dir, record.crl);
+    if (!already) {
+      const now = new Date();
+      now.setUTCMilliseconds(0);
+      record.revoked.push({ serial, date: now.toISOString() });
+      crlPath = publishCrl(dir, index, ca, loadCaKey(dir, index, ca), now);
+      saveIndex(dir, index);
+    }
+    if (ctx.values.json === true) {
+      printJson(ctx.stdout, {
+        serial,
+        ca: record.name,
+        alreadyRevoked: already,
+        crl: crlPath,
+        crlNumber: record.crlNumber,
+      });
+    } else {
+      ctx.stdout.write(
+        already
+          ? `serial ${serial} was already revoked by ${record.name} (${crlPath})\n`
+          : `revoked serial ${serial}: ${record.name} CRL number ${record.crlNumber} written to ${crlPath}\n`,
+      );
+    }
+    return 0;
+  },
+};
