@@ -3,3 +3,5 @@ export * from './channel.js';
 export * from './errors.js';
 export * from './instructions.js';
 export * from './status-words.js';
+export * from './get-response.js';
+export * from './chaining.js';

@@ -1,0 +1,60 @@
+// GlobalPlatform Card Specification v2.3 and Amendment F (SCP11): the instruction bytes, key identifiers,
+// tags and parameters this project uses. ISO-defined instructions are in iso7816/.
+
+/** GPC 2.3 F.1: AID of the Issuer Security Domain. */
+export const ISD_AID = Uint8Array.of(0xa0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00);
+
+// GPC 2.3 11.1.2 / Amd F 7: instructions
+export const INS_PERFORM_SECURITY_OPERATION = 0x2a;
+export const INS_MUTUAL_AUTHENTICATE = 0x82;
+export const INS_INTERNAL_AUTHENTICATE = 0x88;
+export const INS_STORE_DATA = 0xe2;
+export const INS_GET_STATUS = 0xf2;
+export const INS_GET_DATA = 0xca;
+
+// GPC Amd F 4.1 / Table 4-1: key identifiers
+export const KID_CA_KLOC = 0x10;
+export const KID_SCP11A = 0x11;
+export const KID_SCP11B = 0x13;
+export const KID_SCP11C = 0x15;
+
+// GPC Amd F 7.6.2.3: the control reference template of MUTUAL / INTERNAL AUTHENTICATE
+export const TAG_CONTROL_REFERENCE = 0xa6;
+export const TAG_SCP_ID_PARAMS = 0x90;
+export const TAG_KEY_USAGE_QUALIFIER = 0x95;
+export const TAG_KEY_TYPE = 0x80;
+export const TAG_KEY_LENGTH = 0x81;
+/** Ephemeral (or, in SCP11c, the card's static) public key, uncompressed point. */
+export const TAG_EPK = 0x5f49;
+export const TAG_RECEIPT = 0x86;
+/** GET DATA BF21 A6{83 KID KVN}: key reference of the certificate store query. */
+export const TAG_KEY_REFERENCE = 0x83;
+
+// GPC 2.3 11.3.3.1, Amd F 7.4: data objects
+export const TAG_CERT_STORE = 0xbf21;
+export const TAG_KEY_INFO_TEMPLATE = 0xe0;
+export const TAG_KEY_INFO = 0xc0;
+/** DESIGN.md 4.4: the card's SCP11 capabilities for key update. */
+export const TAG_CAPABILITIES = 0xbf30;
+/** GPC Amd F 7.4.2: CA-KLOC identifiers (pairs 42 <key id> 83 <KID KVN>). */
+export const TAG_CA_KLOC_IDS = 0xff33;
+
+/** GPC 2.3 11.11.2.1 STORE DATA P1: last block (b8), BER-TLV (b5), response expected (b1). */
+export const P1_STORE_DATA_LAST_BERTLV_RESPONSE = 0x91;
+
+/** GPC Amd F 7.5.2 PSO: P1 b8 / P2 b8 set while more blocks / more certificates follow. */
+export const PSO_MORE_FOLLOW = 0x80;
+
+/** SCP identifier of the 90 tag (GPC Amd F 7.6.2.3). */
+export const SCP11_ID = 0x11;
+/** GPC Amd F 6.2: key usage qualifier 3C = C-MAC, R-MAC, C-DECRYPTION, R-ENCRYPTION. */
+export const KEY_USAGE_SECURE_MESSAGING = 0x3c;
+/** GPC 2.3 Table 11-16: key type 88 = AES. */
+export const KEY_TYPE_AES = 0x88;
+
+// GPC 2.3 10.6 / Table 10-1: security level bits
+export const SECURITY_LEVEL_C_MAC = 0x01;
+export const SECURITY_LEVEL_C_DECRYPTION = 0x02;
+export const SECURITY_LEVEL_R_MAC = 0x10;
+export const SECURITY_LEVEL_R_ENCRYPTION = 0x20;
+export const SECURITY_LEVEL_AUTHENTICATED = 0x80;

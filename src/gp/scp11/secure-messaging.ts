@@ -1,0 +1,246 @@
+// Secure messaging of SCP11 = SCP03's (GPC Amd F 6.2 -> GPC Amd D 6.2), both directions, both roles:
+// C-MAC and C-DECRYPTION on commands, R-MAC and R-ENCRYPTION on responses (security level 33).
+// The receipt is the first MAC chaining value and the encryption counter starts at 1.
+import { concatBytes, wipe } from '../../bytes/index.js';
+import {
+  AesCmac,
+  AesEcb,
+  CryptoError,
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  constantTimeEqual,
+  padIso9797M2,
+  unpadIso9797M2,
+} from '../../crypto/index.js';
+import {
+  CLA_CHAINING,
+  CLA_SECURE_MESSAGING,
+  EXTENDED_MAX_NC,
+  SHORT_MAX_NC,
+  SHORT_MAX_NE,
+  isExtended,
+  type CommandApdu,
+  type ResponseApdu,
+} from '../../iso7816/index.js';
+import { SecureChannelError } from '../errors.js';
+import type { MacLength } from './params.js';
+import { wipeSessionKeys, type Scp11SessionKeys } from './session-keys.js';
+
+const EMPTY = new Uint8Array(0);
+const BLOCK = 16;
+const ZERO_IV = new Uint8Array(BLOCK);
+/** GPC Amd D 6.2.7: the response ICV is computed from the counter with its first byte set to 80. */
+const RESPONSE_ICV_MARKER = 0x80;
+
+/** How a host sends a command without data: GP's "no data field" or Yubico's one encrypted padding block. */
+export type EmptyCommandForm = 'no-data' | 'padding-block';
+
+// GPC Amd D 6.2.4 / 6.2.5: 9000 and the warnings 62xx/63xx are protected; any other status word is an error
+// and travels alone, without R-MAC.
+export function isProtectedSw(sw: number): boolean {
+  return sw === 0x9000 || sw >> 8 === 0x62 || sw >> 8 === 0x63;
+}
+
+/** Lc as it is encoded in the C-MAC input: 1 byte for a short APDU, 00 Lc1 Lc2 for an extended (or chained) one. */
+function lcField(lc: number, extended: boolean): Uint8Array {
+  return extended ? Uint8Array.of(0, lc >> 8, lc & 0xff) : Uint8Array.of(lc);
+}
+
+function swBytes(sw: number): Uint8Array {
+  return Uint8Array.of(sw >> 8, sw & 0xff);
+}
+
+/** One SCP11 session's secure-messaging state: keys, MAC chaining value, encryption counter. */
+export class SecureMessaging {
+  readonly #keys: Scp11SessionKeys;
+  readonly #macLength: MacLength;
+  readonly #icvCipher: AesEcb;
+  readonly #cMac: AesCmac;
+  readonly #rMac: AesCmac;
+  #mcv: Uint8Array;
+  #counter = 1;
+  /** Counter of the last command, which its response's ICV uses; undefined once that response is handled. */
+  #responseCounter: number | undefined;
+  #ended = false;
+
+  constructor(keys: Scp11SessionKeys, receipt: Uint8Array, macLength: MacLength) {
+    this.#keys = keys;
+    this.#macLength = macLength;
+    this.#icvCipher = new AesEcb(keys.sEnc);
+    this.#cMac = new AesCmac(keys.sMac);
+    this.#rMac = new AesCmac(keys.sRmac);
+    this.#mcv = Uint8Array.from(receipt);
+  }
+
+  get keys(): Scp11SessionKeys {
+    return this.#keys;
+  }
+
+  get macLength(): MacLength {
+    return this.#macLength;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Ends the session and wipes its keys; every later call throws. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    wipeSessionKeys(this.#keys);
+    wipe(this.#mcv);
+  }
+
+  // GPC Amd D 6.2.6: ICV = AES(S-ENC, counter as 16 bytes big-endian), first byte 80 for responses.
+  #icv(counter: number, marker: number): Uint8Array {
+    const block = new Uint8Array(BLOCK);
+    new DataView(block.buffer).setBigUint64(BLOCK - 8, BigInt(counter));
+    block[0] = marker;
+    return this.#icvCipher.encryptBlocks(block);
+  }
+
+  #checkOpen(): void {
+    if (this.#ended) throw new SecureChannelError('closed', 'the secure channel session has ended');
+  }
+
+  #fail(reason: 'r-mac' | 'c-mac', message: string): never {
+    this.end();
+    throw new SecureChannelError(reason, `${message}; the session is closed`);
+  }
+
+  // ------------------------------------------------------------------------------------------ host side
+
+  // GPC Amd D 6.2.6 C-DECRYPTION then 6.2.4 C-MAC over MCV || header with Lc' || encrypted data.
+  wrapCommand(cmd: CommandApdu, emptyCommand: EmptyCommandForm = 'no-data'): CommandApdu {
+    this.#checkOpen();
+    const counter = this.#counter++;
+    const encrypt = cmd.data.length > 0 || emptyCommand === 'padding-block';
+    const enc = encrypt
+      ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, 0), padIso9797M2(cmd.data))
+      : EMPTY;
+    const lc = enc.length + this.#macLength;
+    if (lc > EXTENDED_MAX_NC) {
+      throw new SecureChannelError(
+        'parameters',
+        `command data of ${cmd.data.length} bytes is too long to wrap`,
+      );
+    }
+    const extended = cmd.extended === true || lc > SHORT_MAX_NC || (cmd.ne ?? 0) > SHORT_MAX_NE;
+    const cla = cmd.cla | CLA_SECURE_MESSAGING;
+    const full = this.#cMac.mac(
+      concatBytes(this.#mcv, Uint8Array.of(cla, cmd.ins, cmd.p1, cmd.p2), lcField(lc, extended), enc),
+    );
+    this.#mcv = full;
+    this.#responseCounter = counter;
+    // The response grows by padding and R-MAC: ask for whatever the card has.
+    const ne = cmd.ne === undefined ? undefined : extended ? 65536 : SHORT_MAX_NE;
+    return {
+      cla,
+      ins: cmd.ins,
+      p1: cmd.p1,
+      p2: cmd.p2,
+      data: concatBytes(enc, full.subarray(0, this.#macLength)),
+      ne,
+      ...(extended ? { extended: true } : {}),
+    };
+  }
+
+  // GPC Amd D 6.2.5 R-MAC over MCV || data || SW, then 6.2.7 R-ENCRYPTION. A 9000 (or warning) without any data
+  // is accepted without R-MAC (DESIGN.md 4.3); an error SW carries neither MAC nor data.
+  unwrapResponse(response: ResponseApdu): ResponseApdu {
+    this.#checkOpen();
+    const counter = this.#responseCounter;
+    if (counter === undefined)
+      throw new SecureChannelError('closed', 'no command is waiting for this response');
+    this.#responseCounter = undefined;
+    const { data, sw } = response;
+    if (!isProtectedSw(sw) || data.length === 0) return { data: EMPTY, sw };
+    if (data.length < this.#macLength)
+      this.#fail('r-mac', `response of ${data.length} bytes is shorter than its R-MAC`);
+    const body = data.subarray(0, data.length - this.#macLength);
+    const expected = this.#rMac.mac(concatBytes(this.#mcv, body, swBytes(sw))).subarray(0, this.#macLength);
+    if (!constantTimeEqual(expected, data.subarray(body.length))) this.#fail('r-mac', 'R-MAC mismatch');
+    if (body.length === 0) return { data: EMPTY, sw };
+    return { data: this.#decrypt(body, this.#icv(counter, RESPONSE_ICV_MARKER), 'r-mac', 'response'), sw };
+  }
+
+  #decrypt(body: Uint8Array, icv: Uint8Array, reason: 'r-mac' | 'c-mac', what: string): Uint8Array {
+    if (body.length % BLOCK !== 0)
+      this.#fail(reason, `encrypted ${what} data of ${body.length} bytes is not whole blocks`);
+    try {
+      return Uint8Array.from(unpadIso9797M2(aesCbcDecrypt(this.#keys.sEnc, icv, body)));
+    } catch (e) {
+      if (e instanceof CryptoError) this.#fail(reason, `${what} data is not padded (ISO 9797-1 method 2)`);
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ card side
+
+  // GPC Amd D 6.2.4: the C-MAC is verified over the header as received and, failing that, with the other Lc'
+  // form (DESIGN.md 4.3); the chaining bit of a reassembled command is not part of the header.
+  unwrapCommand(cmd: CommandApdu): CommandApdu {
+    this.#checkOpen();
+    if ((cmd.cla & CLA_SECURE_MESSAGING) === 0) this.#fail('c-mac', 'command without secure messaging');
+    const { data } = cmd;
+    if (data.length < this.#macLength)
+      this.#fail('c-mac', `command data of ${data.length} bytes has no C-MAC`);
+    const body = data.subarray(0, data.length - this.#macLength);
+    const mac = data.subarray(body.length);
+    const header = Uint8Array.of(cmd.cla & ~CLA_CHAINING, cmd.ins, cmd.p1, cmd.p2);
+    const asReceived = isExtended(cmd);
+    const forms = data.length > SHORT_MAX_NC ? [true] : [asReceived, !asReceived];
+    let full: Uint8Array | undefined;
+    for (const extended of forms) {
+      const candidate = this.#cMac.mac(concatBytes(this.#mcv, header, lcField(data.length, extended), body));
+      if (constantTimeEqual(candidate.subarray(0, this.#macLength), mac)) {
+        full = candidate;
+        break;
+      }
+    }
+    if (full === undefined) this.#fail('c-mac', 'C-MAC mismatch');
+    const counter = this.#counter++;
+    this.#mcv = full;
+    this.#responseCounter = counter;
+    const plain = body.length === 0 ? EMPTY : this.#decrypt(body, this.#icv(counter, 0), 'c-mac', 'command');
+    return {
+      cla: cmd.cla & ~CLA_SECURE_MESSAGING,
+      ins: cmd.ins,
+      p1: cmd.p1,
+      p2: cmd.p2,
+      data: plain,
+      ...(cmd.ne !== undefined ? { ne: cmd.ne } : {}),
+    };
+  }
+
+  // GPC Amd D 6.2.7 R-ENCRYPTION then 6.2.5 R-MAC, on 9000 and warnings (with or without data); errors unchanged.
+  wrapResponse(response: ResponseApdu): ResponseApdu {
+    this.#checkOpen();
+    const counter = this.#responseCounter;
+    if (counter === undefined) throw new SecureChannelError('closed', 'no unwrapped command to answer');
+    this.#responseCounter = undefined;
+    if (!isProtectedSw(response.sw)) return response;
+    const enc =
+      response.data.length > 0
+        ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, RESPONSE_ICV_MARKER), padIso9797M2(response.data))
+        : EMPTY;
+    const rmac = this.#rMac
+      .mac(concatBytes(this.#mcv, enc, swBytes(response.sw)))
+      .subarray(0, this.#macLength);
+    return { data: concatBytes(enc, rmac), sw: response.sw };
+  }
+
+  // ------------------------------------------------------------------------------------------ S-DEK
+
+  /** DESIGN.md 4.3: each key separately, AES-CBC with S-DEK, zero IV, no padding. */
+  wrapKey(key: Uint8Array): Uint8Array {
+    this.#checkOpen();
+    return aesCbcEncrypt(this.#keys.sDek, ZERO_IV, key);
+  }
+
+  unwrapKey(wrapped: Uint8Array): Uint8Array {
+    this.#checkOpen();
+    return aesCbcDecrypt(this.#keys.sDek, ZERO_IV, wrapped);
+  }
+}
