@@ -41,9 +41,9 @@ async function loadCommand(noun: string, verb: string): Promise<Command | undefi
   return module.command;
 }
 
-async function overview(): Promise<string> {
+async function overview(only?: string): Promise<string> {
   const lines = ['usage: ltku <command> [options]   (ltku <command> --help for its options)', ''];
-  for (const noun of listNouns()) {
+  for (const noun of only === undefined ? listNouns() : [only]) {
     for (const verb of listVerbs(noun)) {
       const c = await loadCommand(noun, verb);
       const name = verb === DEFAULT_VERB ? noun : `${noun} ${verb}`;
@@ -79,6 +79,10 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
   }
   if (command === undefined) {
     const verbs = listVerbs(noun);
+    if (verbs.length > 0 && (maybeVerb === undefined || maybeVerb === '--help' || maybeVerb === '-h')) {
+      io.stdout.write(await overview(noun));
+      return maybeVerb === undefined ? 2 : 0;
+    }
     io.stderr.write(
       verbs.length > 0
         ? `ltku ${noun}: unknown command ${JSON.stringify(maybeVerb ?? '')}; one of: ${verbs.join(', ')}\n`

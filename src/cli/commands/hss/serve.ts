@@ -1,0 +1,46 @@
+// `ltku hss serve`: the HSS/AuC HTTP API (contracts.md) until SIGINT/SIGTERM.
+import pino from 'pino';
+import { listenHss } from '../../../hss/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalString } from '../../options.js';
+import { printJson } from '../../output.js';
+import { openFromOptions, STORE_OPTIONS, STORE_USAGE } from './lib/store-options.js';
+
+const DEFAULT_LISTEN = '127.0.0.1:8083';
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? m[2], port };
+}
+
+export const command: Command = {
+  summary: 'serve the HSS/AuC HTTP API (Nudm_UEAU vectors, admin, key transition)',
+  usage: `ltku hss serve [--listen HOST:PORT] ${STORE_USAGE}\n  default --listen ${DEFAULT_LISTEN} (port 0: any free port)`,
+  options: { ...STORE_OPTIONS, listen: { type: 'string' } },
+  async run(ctx) {
+    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const logger = pino(
+      { name: 'hss', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
+      ctx.stderr as pino.DestinationStream,
+    );
+    const runtime = await openFromOptions(ctx, logger);
+    let running;
+    try {
+      running = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger }, host, port);
+    } catch (e) {
+      await runtime.close();
+      throw e;
+    }
+    if (ctx.values.json)
+      printJson(ctx.stdout, { url: running.url, database: runtime.database, kekCreated: runtime.kekCreated });
+    else ctx.stdout.write(`hss listening on ${running.url} (database ${runtime.database})\n`);
+    const signal = await ctx.stopSignal;
+    logger.info({ signal }, 'stopping');
+    await running.close();
+    await runtime.close();
+    return 0;
+  },
+};

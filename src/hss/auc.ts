@@ -1,0 +1,146 @@
+// The AuC (TS 33.102 6.3): draws RAND, stores the next SQN (and which key set answers) BEFORE computing the
+// vector, handles resynchronisation from AUTS (6.3.5). Storage, key custody and computation stay apart.
+import { resolveAuts, type AkaFunctions } from '../aka/index.js';
+import { equalBytes } from '../bytes/index.js';
+import type { RandomSource } from '../crypto/index.js';
+import type { Clock, Logger } from '../ports/index.js';
+import {
+  akaFunctions,
+  epsAkaVector,
+  heAkaVector,
+  withSeparationBit,
+  type EpsAkaVector,
+  type HeAkaVector,
+} from './auc-vectors.js';
+import {
+  InvalidRequestError,
+  NoCredentialsError,
+  StoreFailureError,
+  UnknownSubscriberError,
+} from './errors.js';
+import type { KeyVault } from './key-vault.js';
+import type { SubscriberStore } from './store/store.js';
+import { keySetByVersion, type StoredKeySet, type SubscriberRecord } from './subscriber.js';
+import { versionOfRand } from './transition.js';
+
+export const RAND_LENGTH = 16;
+
+export interface ResynchronizationInfo {
+  readonly rand: Uint8Array;
+  readonly auts: Uint8Array;
+}
+
+export interface AucDeps {
+  readonly store: SubscriberStore;
+  readonly vault: KeyVault;
+  readonly rng: RandomSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+const FUNCTIONS_CACHE_SIZE = 10_000;
+
+export class Auc {
+  readonly #cache = new Map<string, { sealed: Uint8Array; fns: AkaFunctions }>();
+
+  constructor(private readonly deps: AucDeps) {}
+
+  /** TS 33.501 6.1.3.2: a 5G_HE_AKA vector for the serving network name. */
+  async generateHeAka(
+    imsi: string,
+    servingNetworkName: string,
+    resync?: ResynchronizationInfo,
+  ): Promise<HeAkaVector> {
+    const { rand, record, fns, amf } = await this.#prepare(imsi, resync);
+    return heAkaVector(fns, rand, record.sqn, amf, servingNetworkName);
+  }
+
+  /** TS 33.401 6.1.1: an EPS AKA vector for the serving network (MCC, MNC). */
+  async generateEpsAka(
+    imsi: string,
+    mcc: string,
+    mnc: string,
+    resync?: ResynchronizationInfo,
+  ): Promise<EpsAkaVector> {
+    const { rand, record, fns, amf } = await this.#prepare(imsi, resync);
+    return epsAkaVector(fns, rand, record.sqn, amf, mcc, mnc);
+  }
+
+  async #prepare(imsi: string, resync: ResynchronizationInfo | undefined) {
+    const resetTo = resync === undefined ? undefined : await this.#resynchronise(imsi, resync);
+    const rand = this.deps.rng.randomBytes(RAND_LENGTH);
+    // The SQN is stored here, before anything is computed or returned.
+    const record = await this.deps.store.issueSqn(imsi, rand, resetTo);
+    if (record === undefined) throw await this.#whyNoVector(imsi);
+    const set = keySetByVersion(record, record.lastKeyVersion);
+    if (set === undefined)
+      throw new StoreFailureError(`imsi-${imsi}: key version ${record.lastKeyVersion} not stored`);
+    const fns = this.#functions(imsi, set);
+    this.deps.logger.debug({ imsi, keyVersion: set.version, sqn: record.sqn.toString() }, 'vector issued');
+    return { rand, record, fns, amf: withSeparationBit(record.amf) };
+  }
+
+  async #whyNoVector(imsi: string): Promise<Error> {
+    const r = await this.deps.store.get(imsi);
+    return r === undefined
+      ? new UnknownSubscriberError(imsi)
+      : new NoCredentialsError(`imsi-${imsi} has no active keys`);
+  }
+
+  /**
+   * TS 33.102 6.3.5: recover SQN_MS from AUTS with the keys that made the challenge; if MAC-S verifies, SQN_HE is
+   * reset to SQN_MS (the next vector uses next(SQN_MS)); if not, the HE just sends a fresh vector.
+   */
+  async #resynchronise(imsi: string, resync: ResynchronizationInfo): Promise<bigint | undefined> {
+    const record = await this.deps.store.get(imsi);
+    if (record === undefined) throw new UnknownSubscriberError(imsi);
+    const fns = this.#functionsForChallenge(record, resync.rand);
+    if (resync.auts.length !== 6 + fns.macLength) {
+      throw new InvalidRequestError('resynchronizationInfo.auts', `expected ${6 + fns.macLength} bytes`);
+    }
+    const { sqnMs, macOk } = resolveAuts(fns, resync.rand, resync.auts);
+    if (!macOk) {
+      this.deps.logger.warn(
+        { imsi },
+        'AUTS MAC-S does not verify; sending a fresh vector without resynchronising',
+      );
+      return undefined;
+    }
+    const set = versionOfRand(record, resync.rand) ?? record.active?.version ?? null;
+    await this.deps.store.appendAudit([
+      {
+        at: this.deps.clock.now(),
+        imsi,
+        event: 'resynchronised',
+        keyVersion: set,
+        transactionId: null,
+        actor: 'auc',
+      },
+    ]);
+    return sqnMs;
+  }
+
+  #functionsForChallenge(record: SubscriberRecord, rand: Uint8Array): AkaFunctions {
+    const set =
+      keySetByVersion(record, versionOfRand(record, rand)) ??
+      keySetByVersion(record, record.fallbackVersion) ??
+      record.active ??
+      undefined;
+    if (set === undefined) throw new NoCredentialsError(`imsi-${record.imsi} has no active keys`);
+    return this.#functions(record.imsi, set);
+  }
+
+  // The opened key set with its key schedule, reused while the stored ciphertext is the same (a re-seal or a key
+  // change gives another ciphertext). Bounded; the oldest entry goes first.
+  #functions(imsi: string, set: StoredKeySet): AkaFunctions {
+    const key = `${imsi}/${set.version}`;
+    const hit = this.#cache.get(key);
+    if (hit !== undefined && equalBytes(hit.sealed, set.sealed)) return hit.fns;
+    const km = this.deps.vault.open(imsi, set);
+    const fns = akaFunctions(km);
+    this.#cache.delete(key);
+    if (this.#cache.size >= FUNCTIONS_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, { sealed: set.sealed, fns });
+    return fns;
+  }
+}

@@ -1,0 +1,374 @@
+// Typed client of the HSS HTTP API (contracts.md): Uint8Array in and out, hex only on the wire. Uses the global
+// fetch (or an injected one) and imports no store and no driver, so server/ and core/ can depend on it.
+import { BytesError, fromHex, toHex } from '../../bytes/index.js';
+import { HssClientError } from './errors.js';
+import {
+  ACTOR_HEADER,
+  ADMIN_PREFIX,
+  NUDM_UEAU_PREFIX,
+  type AkaAlgorithmName,
+  type AuditJson,
+  type AuthenticationInfoResultJson,
+  type EpsAuthenticationInfoResultJson,
+  type ProblemDetailsJson,
+  type SubscriberListJson,
+  type SubscriberViewJson,
+  type TuakParamsJson,
+} from './wire.js';
+
+export interface HssClientOptions {
+  /** Per request (default 10 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Recorded in the HSS audit trail for admin operations (default: the HSS's own label). */
+  actor?: string;
+}
+
+export interface ResynchronizationInfo {
+  rand: Uint8Array;
+  auts: Uint8Array;
+}
+
+export interface GenerateAuthDataRequest {
+  servingNetworkName: string;
+  resynchronizationInfo?: ResynchronizationInfo;
+}
+
+export interface HeAkaAuthenticationInfo {
+  authType: '5G_AKA';
+  supi: string;
+  authenticationVector: {
+    avType: '5G_HE_AKA';
+    rand: Uint8Array;
+    autn: Uint8Array;
+    xresStar: Uint8Array;
+    kausf: Uint8Array;
+  };
+}
+
+export interface GenerateEpsAuthDataRequest {
+  servingNetworkId: { mcc: string; mnc: string };
+  resynchronizationInfo?: ResynchronizationInfo;
+}
+
+export interface EpsAuthenticationInfo {
+  authType: 'EPS_AKA';
+  supi: string;
+  authenticationVector: {
+    avType: 'EPS_AKA';
+    rand: Uint8Array;
+    autn: Uint8Array;
+    xres: Uint8Array;
+    kasme: Uint8Array;
+  };
+}
+
+export interface AuthEvent {
+  success: boolean;
+  rand: Uint8Array;
+  authType: '5G_AKA' | 'EPS_AKA';
+  servingNetworkName?: string;
+  failure?: 'MAC_FAILURE';
+}
+
+export interface KeySetInput {
+  algorithm: AkaAlgorithmName;
+  k: Uint8Array;
+  /** OPc (Milenage). */
+  opc?: Uint8Array;
+  /** TOPc (TUAK). */
+  topc?: Uint8Array;
+  tuak?: TuakParamsJson;
+}
+
+export interface NewSubscriber extends KeySetInput {
+  imsi: string;
+  iccid?: string;
+  keyVersion?: number;
+  amf?: Uint8Array;
+}
+
+export interface CandidateInput extends KeySetInput {
+  keyVersion: number;
+  /** 16 bytes (DESIGN.md 4.5 BF70 80); 32 hex digits accepted too. */
+  transactionId: TransactionId;
+}
+
+export interface SubscriberView {
+  imsi: string;
+  iccid: string | null;
+  algorithm: AkaAlgorithmName | null;
+  activeVersion: number | null;
+  candidate?: { version: number; transactionId: Uint8Array; stagedAt: Date };
+  previousVersion?: number;
+  tuak?: TuakParamsJson;
+  amf: Uint8Array;
+  sqn: bigint;
+  updatedAt: Date;
+}
+
+export interface AuditEntry {
+  at: Date;
+  event: string;
+  keyVersion: number | null;
+  transactionId?: Uint8Array;
+  actor: string;
+}
+
+/** A key-update transaction id: 16 bytes, or its 32 hex digits. */
+export type TransactionId = Uint8Array | string;
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+function txHex(id: TransactionId): string {
+  if (typeof id === 'string') {
+    if (!/^[0-9a-fA-F]{32}$/.test(id))
+      throw new HssClientError(0, 'INVALID_REQUEST', 'transactionId: expected 32 hex digits');
+    return id.toLowerCase();
+  }
+  if (!(id instanceof Uint8Array) || id.length !== 16) {
+    throw new HssClientError(0, 'INVALID_REQUEST', 'transactionId: expected 16 bytes');
+  }
+  return toHex(id);
+}
+
+function hex(b: Uint8Array | undefined): string | undefined {
+  return b === undefined ? undefined : toHex(b);
+}
+
+function bytes(value: unknown, field: string): Uint8Array {
+  try {
+    return fromHex(String(value), field);
+  } catch (e) {
+    if (e instanceof BytesError)
+      throw new HssClientError(200, 'INVALID_RESPONSE', `HSS answer: ${field} is not hex`);
+    throw e;
+  }
+}
+
+function keySetJson(k: KeySetInput) {
+  return { algorithm: k.algorithm, k: toHex(k.k), opc: hex(k.opc), topc: hex(k.topc), tuak: k.tuak };
+}
+
+function viewFromJson(v: SubscriberViewJson): SubscriberView {
+  return {
+    imsi: v.imsi,
+    iccid: v.iccid,
+    algorithm: v.algorithm,
+    activeVersion: v.activeVersion,
+    ...(v.candidate === undefined
+      ? {}
+      : {
+          candidate: {
+            version: v.candidate.version,
+            transactionId: bytes(v.candidate.transactionId, 'candidate.transactionId'),
+            stagedAt: new Date(v.candidate.stagedAt),
+          },
+        }),
+    ...(v.previousVersion === undefined ? {} : { previousVersion: v.previousVersion }),
+    ...(v.tuak === undefined ? {} : { tuak: v.tuak }),
+    amf: bytes(v.amf, 'amf'),
+    sqn: BigInt(v.sqn),
+    updatedAt: new Date(v.updatedAt),
+  };
+}
+
+function resyncJson(r: ResynchronizationInfo | undefined) {
+  return r === undefined ? undefined : { rand: toHex(r.rand), auts: toHex(r.auts) };
+}
+
+export class HssClient {
+  readonly #base: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+  readonly #actor: string | undefined;
+
+  constructor(baseUrl: string, options: HssClientOptions = {}) {
+    this.#base = baseUrl.replace(/\/+$/, '');
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#fetch = options.fetch ?? fetch;
+    this.#actor = options.actor;
+  }
+
+  async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#actor !== undefined) headers[ACTOR_HEADER] = this.#actor;
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (e) {
+      const timeout = (e as Error).name === 'TimeoutError';
+      throw new HssClientError(
+        0,
+        timeout ? 'TIMEOUT' : 'UNREACHABLE',
+        timeout
+          ? `HSS ${method} ${path}: no answer within ${this.#timeoutMs} ms`
+          : `HSS at ${this.#base} unreachable`,
+      );
+    }
+    const text = await response.text().catch(() => '');
+    let json: unknown = undefined;
+    if (text !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (!response.ok) {
+      const p = (json ?? {}) as Partial<ProblemDetailsJson>;
+      throw new HssClientError(
+        response.status,
+        typeof p.cause === 'string' ? p.cause : `HTTP_${response.status}`,
+        `HSS ${method} ${path}: ${response.status} ${p.title ?? response.statusText}${p.detail ? `: ${p.detail}` : ''}`,
+        Array.isArray(p.invalidParams) ? p.invalidParams : [],
+      );
+    }
+    if (json === undefined && response.status !== 204) {
+      throw new HssClientError(
+        response.status,
+        'INVALID_RESPONSE',
+        `HSS ${method} ${path}: answer is not JSON`,
+      );
+    }
+    return json as T;
+  }
+
+  /** Nudm_UEAU Get (TS 29.503 5.4.2.2): a 5G HE AKA vector. */
+  async generateAuthData(supi: string, req: GenerateAuthDataRequest): Promise<HeAkaAuthenticationInfo> {
+    const r = await this.#request<AuthenticationInfoResultJson>(
+      'POST',
+      `${NUDM_UEAU_PREFIX}/${encodeURIComponent(supi)}/security-information/generate-auth-data`,
+      {
+        servingNetworkName: req.servingNetworkName,
+        resynchronizationInfo: resyncJson(req.resynchronizationInfo),
+      },
+    );
+    const av = r.authenticationVector;
+    return {
+      authType: r.authType,
+      supi: r.supi,
+      authenticationVector: {
+        avType: av.avType,
+        rand: bytes(av.rand, 'rand'),
+        autn: bytes(av.autn, 'autn'),
+        xresStar: bytes(av.xresStar, 'xresStar'),
+        kausf: bytes(av.kausf, 'kausf'),
+      },
+    };
+  }
+
+  /** The EPS equivalent: RAND, AUTN, XRES, KASME (TS 33.401 6.1.1). */
+  async generateEpsAuthData(supi: string, req: GenerateEpsAuthDataRequest): Promise<EpsAuthenticationInfo> {
+    const r = await this.#request<EpsAuthenticationInfoResultJson>(
+      'POST',
+      `${NUDM_UEAU_PREFIX}/${encodeURIComponent(supi)}/security-information/generate-eps-auth-data`,
+      {
+        servingNetworkId: req.servingNetworkId,
+        resynchronizationInfo: resyncJson(req.resynchronizationInfo),
+      },
+    );
+    const av = r.authenticationVector;
+    return {
+      authType: r.authType,
+      supi: r.supi,
+      authenticationVector: {
+        avType: av.avType,
+        rand: bytes(av.rand, 'rand'),
+        autn: bytes(av.autn, 'autn'),
+        xres: bytes(av.xres, 'xres'),
+        kasme: bytes(av.kasme, 'kasme'),
+      },
+    };
+  }
+
+  /** TS 29.503 result confirmation; a MAC failure arms the self-healing fallback (DESIGN.md 6). */
+  async reportAuthEvent(supi: string, ev: AuthEvent): Promise<void> {
+    await this.#request('POST', `${NUDM_UEAU_PREFIX}/${encodeURIComponent(supi)}/auth-events`, {
+      success: ev.success,
+      rand: toHex(ev.rand),
+      authType: ev.authType,
+      servingNetworkName: ev.servingNetworkName,
+      failure: ev.failure,
+    });
+  }
+
+  async createSubscriber(s: NewSubscriber): Promise<SubscriberView> {
+    const body = {
+      imsi: s.imsi,
+      iccid: s.iccid,
+      keyVersion: s.keyVersion,
+      amf: hex(s.amf),
+      ...keySetJson(s),
+    };
+    return viewFromJson(await this.#request<SubscriberViewJson>('POST', `${ADMIN_PREFIX}/subscribers`, body));
+  }
+
+  async getSubscriber(imsi: string): Promise<SubscriberView> {
+    return viewFromJson(await this.#request<SubscriberViewJson>('GET', this.#subscriber(imsi)));
+  }
+
+  async listSubscribers(page: { limit?: number; offset?: number } = {}): Promise<SubscriberView[]> {
+    const q = new URLSearchParams();
+    if (page.limit !== undefined) q.set('limit', String(page.limit));
+    if (page.offset !== undefined) q.set('offset', String(page.offset));
+    const query = q.size > 0 ? `?${q}` : '';
+    const r = await this.#request<SubscriberListJson>('GET', `${ADMIN_PREFIX}/subscribers${query}`);
+    return r.subscribers.map(viewFromJson);
+  }
+
+  async updateSubscriber(imsi: string, patch: { iccid?: string; amf?: Uint8Array }): Promise<SubscriberView> {
+    const body = { iccid: patch.iccid, amf: hex(patch.amf) };
+    return viewFromJson(await this.#request<SubscriberViewJson>('PATCH', this.#subscriber(imsi), body));
+  }
+
+  async deleteSubscriber(imsi: string): Promise<void> {
+    await this.#request('DELETE', this.#subscriber(imsi));
+  }
+
+  /** DESIGN.md 6 step 1 (idempotent for the same transaction id). */
+  async stageCandidate(imsi: string, c: CandidateInput): Promise<SubscriberView> {
+    const body = { keyVersion: c.keyVersion, transactionId: txHex(c.transactionId), ...keySetJson(c) };
+    return viewFromJson(
+      await this.#request<SubscriberViewJson>('PUT', `${this.#subscriber(imsi)}/candidate`, body),
+    );
+  }
+
+  /** DESIGN.md 6 step 2 (idempotent). */
+  async commitCandidate(imsi: string, transactionId: TransactionId): Promise<SubscriberView> {
+    return viewFromJson(
+      await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/commit`, {
+        transactionId: txHex(transactionId),
+      }),
+    );
+  }
+
+  async abortCandidate(imsi: string, transactionId: TransactionId): Promise<SubscriberView> {
+    return viewFromJson(
+      await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/abort`, {
+        transactionId: txHex(transactionId),
+      }),
+    );
+  }
+
+  async audit(imsi: string): Promise<AuditEntry[]> {
+    const r = await this.#request<AuditJson>('GET', `${this.#subscriber(imsi)}/audit`);
+    return r.events.map((e) => ({
+      at: new Date(e.at),
+      event: e.event,
+      keyVersion: e.keyVersion,
+      ...(e.transactionId === undefined ? {} : { transactionId: bytes(e.transactionId, 'transactionId') }),
+      actor: e.actor,
+    }));
+  }
+
+  #subscriber(imsi: string): string {
+    return `${ADMIN_PREFIX}/subscribers/${encodeURIComponent(imsi)}`;
+  }
+}

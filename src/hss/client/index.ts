@@ -1,0 +1,3 @@
+export * from './hss-client.js';
+export * from './errors.js';
+export * from './wire.js';

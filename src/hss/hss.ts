@@ -1,0 +1,264 @@
+// The HSS's operations on subscribers (what the admin API and the CLI call): provisioning, the key transition of
+// DESIGN.md 6, authentication outcomes, the audit trail. Keys go in, never come out.
+import type { AkaAlgorithm, TuakParams } from '../aka/index.js';
+import type { Clock, Logger } from '../ports/index.js';
+import { wipe } from '../bytes/index.js';
+import { constantTimeEqual } from '../crypto/index.js';
+import { ConflictError, InvalidRequestError, UnknownSubscriberError } from './errors.js';
+import type { KeyVault } from './key-vault.js';
+import type { SubscriberStore } from './store/store.js';
+import {
+  checkKeyMaterial,
+  checkKeyVersion,
+  DEFAULT_AMF,
+  ICCID_PATTERN,
+  IMSI_PATTERN,
+  TRANSACTION_ID_PATTERN,
+  type AuditEvent,
+  type KeyMaterial,
+  type SubscriberRecord,
+} from './subscriber.js';
+import { abort, authOutcome, commit, stage, type Actor, type AuthOutcome } from './transition.js';
+
+export interface NewSubscriber {
+  readonly imsi: string;
+  readonly iccid?: string;
+  readonly amf?: Uint8Array;
+  readonly keyVersion?: number;
+  readonly keys: KeyMaterial;
+}
+
+export interface CandidateInput {
+  readonly keyVersion: number;
+  readonly transactionId: string;
+  readonly keys: KeyMaterial;
+}
+
+export interface SubscriberPatch {
+  readonly iccid?: string;
+  readonly amf?: Uint8Array;
+}
+
+/** What the HSS tells about a subscriber: versions and state, never keys. */
+export interface SubscriberView {
+  readonly imsi: string;
+  readonly iccid: string | null;
+  readonly algorithm: AkaAlgorithm | null;
+  readonly activeVersion: number | null;
+  readonly candidate?: { readonly version: number; readonly transactionId: string; readonly stagedAt: Date };
+  readonly previousVersion?: number;
+  readonly tuak?: TuakParams;
+  readonly amf: Uint8Array;
+  readonly sqn: bigint;
+  readonly updatedAt: Date;
+}
+
+export interface HssDeps {
+  readonly store: SubscriberStore;
+  readonly vault: KeyVault;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export function viewOf(r: SubscriberRecord): SubscriberView {
+  return {
+    imsi: r.imsi,
+    iccid: r.iccid,
+    algorithm: r.active?.algorithm ?? null,
+    activeVersion: r.active?.version ?? null,
+    ...(r.candidate === null
+      ? {}
+      : {
+          candidate: {
+            version: r.candidate.version,
+            transactionId: r.candidate.transactionId,
+            stagedAt: r.candidate.stagedAt,
+          },
+        }),
+    ...(r.previous === null ? {} : { previousVersion: r.previous.version }),
+    ...(r.active?.tuak ? { tuak: r.active.tuak } : {}),
+    amf: r.amf,
+    sqn: r.sqn,
+    updatedAt: r.updatedAt,
+  };
+}
+
+function checkImsi(imsi: string, field = 'imsi'): string {
+  if (!IMSI_PATTERN.test(imsi)) throw new InvalidRequestError(field, 'expected 15 digits');
+  return imsi;
+}
+
+function checkTransactionId(id: string): string {
+  if (!TRANSACTION_ID_PATTERN.test(id))
+    throw new InvalidRequestError('transactionId', 'expected 32 lowercase hex digits');
+  return id;
+}
+
+function checkPatch(p: SubscriberPatch): void {
+  if (p.iccid !== undefined && !ICCID_PATTERN.test(p.iccid))
+    throw new InvalidRequestError('iccid', 'expected 19 or 20 digits');
+  if (p.amf !== undefined && p.amf.length !== 2) throw new InvalidRequestError('amf', 'expected 2 bytes');
+}
+
+export class Hss {
+  constructor(private readonly deps: HssDeps) {}
+
+  #actor(actor: string): Actor {
+    return { actor, at: this.deps.clock.now() };
+  }
+
+  async create(input: NewSubscriber, actor: string): Promise<SubscriberView> {
+    checkImsi(input.imsi);
+    checkPatch(input);
+    const version = checkKeyVersion(input.keyVersion ?? 1);
+    const keys = checkKeyMaterial(input.keys);
+    const who = this.#actor(actor);
+    const record: SubscriberRecord = {
+      imsi: input.imsi,
+      iccid: input.iccid ?? null,
+      amf: Uint8Array.from(input.amf ?? DEFAULT_AMF),
+      sqn: 0n,
+      indBits: 5,
+      active: this.deps.vault.seal(input.imsi, version, keys),
+      activeTransactionId: null,
+      candidate: null,
+      previous: null,
+      fallbackVersion: null,
+      lastRand: null,
+      lastKeyVersion: null,
+      createdAt: who.at,
+      updatedAt: who.at,
+    };
+    const audit: AuditEvent = {
+      ...who,
+      imsi: input.imsi,
+      event: 'subscriber-created',
+      keyVersion: version,
+      transactionId: null,
+    };
+    await this.deps.store.insert(record, [audit]);
+    this.deps.logger.info({ imsi: input.imsi, keyVersion: version, actor }, 'subscriber created');
+    return viewOf(record);
+  }
+
+  async get(imsi: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    const r = await this.deps.store.get(imsi);
+    if (r === undefined) throw new UnknownSubscriberError(imsi);
+    return viewOf(r);
+  }
+
+  async list(limit = 100, offset = 0): Promise<SubscriberView[]> {
+    return (await this.deps.store.list(limit, offset)).map(viewOf);
+  }
+
+  async update(imsi: string, patch: SubscriberPatch, actor: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    checkPatch(patch);
+    const who = this.#actor(actor);
+    const r = await this.deps.store.mutate(imsi, (current) => ({
+      record: {
+        ...current,
+        iccid: patch.iccid ?? current.iccid,
+        amf: patch.amf === undefined ? current.amf : Uint8Array.from(patch.amf),
+        updatedAt: who.at,
+      },
+      audit: [
+        {
+          ...who,
+          imsi,
+          event: 'subscriber-updated',
+          keyVersion: current.active?.version ?? null,
+          transactionId: null,
+        },
+      ],
+    }));
+    return viewOf(r);
+  }
+
+  async delete(imsi: string, actor: string): Promise<void> {
+    checkImsi(imsi);
+    const who = this.#actor(actor);
+    const audit: AuditEvent = {
+      ...who,
+      imsi,
+      event: 'subscriber-deleted',
+      keyVersion: null,
+      transactionId: null,
+    };
+    if (!(await this.deps.store.delete(imsi, [audit]))) throw new UnknownSubscriberError(imsi);
+    this.deps.logger.info({ imsi, actor }, 'subscriber deleted');
+  }
+
+  /** DESIGN.md 6 step 1 (idempotent for the same transaction id). */
+  async stageCandidate(imsi: string, input: CandidateInput, actor: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    const version = checkKeyVersion(input.keyVersion);
+    const transactionId = checkTransactionId(input.transactionId);
+    const keys = checkKeyMaterial(input.keys);
+    const who = this.#actor(actor);
+    const sealed = this.deps.vault.seal(imsi, version, keys);
+    const r = await this.deps.store.mutate(imsi, (current) => {
+      this.#checkRepeat(current, transactionId, keys);
+      return stage(current, { ...sealed, transactionId, stagedAt: who.at }, who);
+    });
+    this.deps.logger.info({ imsi, keyVersion: version, transactionId, actor }, 'candidate staged');
+    return viewOf(r);
+  }
+
+  /** A repeated stage of a transaction must carry the same keys (compared in constant time). */
+  #checkRepeat(r: SubscriberRecord, transactionId: string, keys: KeyMaterial): void {
+    const earlier =
+      r.candidate?.transactionId === transactionId
+        ? r.candidate
+        : r.activeTransactionId === transactionId
+          ? r.active
+          : null;
+    if (earlier === null) return;
+    const stored = this.deps.vault.open(r.imsi, earlier);
+    const same =
+      stored.algorithm === keys.algorithm &&
+      constantTimeEqual(stored.k, keys.k) &&
+      constantTimeEqual(stored.opc, keys.opc);
+    wipe(stored.k, stored.opc);
+    if (!same) throw new ConflictError(`transaction ${transactionId} was staged with other keys`);
+  }
+
+  /** DESIGN.md 6 step 2 (idempotent). */
+  async commitCandidate(imsi: string, transactionId: string, actor: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    checkTransactionId(transactionId);
+    const who = this.#actor(actor);
+    const r = await this.deps.store.mutate(imsi, (current) => commit(current, transactionId, who));
+    this.deps.logger.info(
+      { imsi, transactionId, actor, keyVersion: r.active?.version },
+      'candidate committed',
+    );
+    return viewOf(r);
+  }
+
+  async abortCandidate(imsi: string, transactionId: string, actor: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    checkTransactionId(transactionId);
+    const who = this.#actor(actor);
+    const r = await this.deps.store.mutate(imsi, (current) => abort(current, transactionId, who));
+    this.deps.logger.info({ imsi, transactionId, actor }, 'candidate aborted');
+    return viewOf(r);
+  }
+
+  /** TS 29.503 result confirmation, extended with the failure cause (DESIGN.md 6 self-healing). */
+  async reportAuthOutcome(imsi: string, outcome: AuthOutcome, actor: string): Promise<SubscriberView> {
+    checkImsi(imsi);
+    const who = this.#actor(actor);
+    const r = await this.deps.store.mutate(imsi, (current) => authOutcome(current, outcome, who));
+    return viewOf(r);
+  }
+
+  async audit(imsi: string): Promise<AuditEvent[]> {
+    checkImsi(imsi);
+    const events = await this.deps.store.audit(imsi);
+    if (events.length === 0 && (await this.deps.store.get(imsi)) === undefined)
+      throw new UnknownSubscriberError(imsi);
+    return events;
+  }
+}

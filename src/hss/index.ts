@@ -1,0 +1,14 @@
+// The HSS/AuC (DESIGN.md 4.8, 5, 6). server/ and core/ use hss/client/ instead of this.
+export * from './errors.js';
+export * from './subscriber.js';
+export * from './key-vault.js';
+export * from './kek.js';
+export * from './auc-vectors.js';
+export * from './auc.js';
+export * from './transition.js';
+export * from './hss.js';
+export * from './runtime.js';
+export { buildHssApp, viewJson, type HssAppDeps } from './http/app.js';
+export { listenHss, type RunningHss } from './http/server.js';
+export { buildOpenApi } from './http/openapi.js';
+export * from './personalisation-file.js';

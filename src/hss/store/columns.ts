@@ -1,0 +1,142 @@
+// Row <-> record mapping shared by the drivers. Drivers convert their native types (Buffer, Date or ISO text,
+// number or decimal string) to and from the neutral values used here.
+import {
+  ALGORITHMS,
+  type AuditEvent,
+  type AuditEventName,
+  type StoredKeySet,
+  type SubscriberRecord,
+} from '../subscriber.js';
+import type { AkaAlgorithm, TuakParams } from '../../aka/index.js';
+
+/** The columns of hss_subscribers in the order `recordValues` lists them. */
+export const SUBSCRIBER_COLUMNS = [
+  'imsi',
+  'iccid',
+  'amf',
+  'sqn',
+  'ind_bits',
+  'active_version',
+  'active_algorithm',
+  'active_params',
+  'active_keys',
+  'active_transaction_id',
+  'candidate_version',
+  'candidate_algorithm',
+  'candidate_params',
+  'candidate_keys',
+  'candidate_transaction_id',
+  'candidate_staged_at',
+  'previous_version',
+  'previous_algorithm',
+  'previous_params',
+  'previous_keys',
+  'fallback_version',
+  'last_rand',
+  'last_key_version',
+  'created_at',
+  'updated_at',
+] as const;
+
+export type Neutral = string | number | bigint | Uint8Array | Date | null;
+
+export function recordValues(r: SubscriberRecord): Neutral[] {
+  const set = (s: StoredKeySet | null) =>
+    s === null
+      ? [null, null, null, null]
+      : [s.version, s.algorithm, s.tuak === null ? null : JSON.stringify(s.tuak), s.sealed];
+  return [
+    r.imsi,
+    r.iccid,
+    r.amf,
+    r.sqn,
+    r.indBits,
+    ...set(r.active),
+    r.activeTransactionId,
+    ...set(r.candidate),
+    r.candidate?.transactionId ?? null,
+    r.candidate?.stagedAt ?? null,
+    ...set(r.previous),
+    r.fallbackVersion,
+    r.lastRand,
+    r.lastKeyVersion,
+    r.createdAt,
+    r.updatedAt,
+  ];
+}
+
+/** Accessors a driver supplies to read its native values. */
+export interface RowReader {
+  bytes(v: unknown): Uint8Array;
+  date(v: unknown): Date;
+  bigint(v: unknown): bigint;
+}
+
+type Row = Record<string, unknown>;
+
+function num(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+function str(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+function keySet(row: Row, prefix: string, read: RowReader): StoredKeySet | null {
+  const version = num(row[`${prefix}_version`]);
+  const keys = row[`${prefix}_keys`];
+  if (version === null || keys === null || keys === undefined) return null;
+  const algorithm = String(row[`${prefix}_algorithm`]) as AkaAlgorithm;
+  if (!ALGORITHMS.includes(algorithm)) throw new Error(`${prefix}_algorithm: unknown value`);
+  const params = str(row[`${prefix}_params`]);
+  return {
+    version,
+    algorithm,
+    tuak: params === null ? null : (JSON.parse(params) as TuakParams),
+    sealed: read.bytes(keys),
+  };
+}
+
+export function rowToRecord(row: Row, read: RowReader): SubscriberRecord {
+  const candidate = keySet(row, 'candidate', read);
+  return {
+    imsi: String(row.imsi),
+    iccid: str(row.iccid),
+    amf: read.bytes(row.amf),
+    sqn: read.bigint(row.sqn),
+    indBits: Number(row.ind_bits),
+    active: keySet(row, 'active', read),
+    activeTransactionId: str(row.active_transaction_id),
+    candidate:
+      candidate === null
+        ? null
+        : {
+            ...candidate,
+            transactionId: String(row.candidate_transaction_id),
+            stagedAt: read.date(row.candidate_staged_at),
+          },
+    previous: keySet(row, 'previous', read),
+    fallbackVersion: num(row.fallback_version),
+    lastRand: row.last_rand === null || row.last_rand === undefined ? null : read.bytes(row.last_rand),
+    lastKeyVersion: num(row.last_key_version),
+    createdAt: read.date(row.created_at),
+    updatedAt: read.date(row.updated_at),
+  };
+}
+
+export const AUDIT_COLUMNS = ['imsi', 'at', 'event', 'key_version', 'transaction_id', 'actor'] as const;
+
+export function auditValues(a: AuditEvent): Neutral[] {
+  return [a.imsi, a.at, a.event, a.keyVersion, a.transactionId, a.actor];
+}
+
+export function rowToAudit(row: Row, read: RowReader): AuditEvent {
+  return {
+    imsi: String(row.imsi),
+    at: read.date(row.at),
+    event: String(row.event) as AuditEventName,
+    keyVersion: num(row.key_version),
+    transactionId: str(row.transaction_id),
+    actor: String(row.actor),
+  };
+}

@@ -1,0 +1,236 @@
+// PostgreSQL driver (pg): for several HSS instances sharing one database. Vectors cost one round trip: the SQN
+// increment is a single UPDATE ... RETURNING (row lock, so concurrent requests never share a SQN); key
+// transitions run in a transaction with SELECT ... FOR UPDATE. A `schema` query parameter in the URL selects
+// the schema (created by `migrate`), e.g. postgres://postgres@127.0.0.1:5432/test?schema=hss.
+import pg from 'pg';
+import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
+import type { AuditEvent, SubscriberRecord } from '../subscriber.js';
+import {
+  auditValues,
+  AUDIT_COLUMNS,
+  recordValues,
+  rowToAudit,
+  rowToRecord,
+  type Neutral,
+  type RowReader,
+} from './columns.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from './migrations/index.js';
+import { insertSubscriberSql, issueSqnSql, updateSubscriberSql } from './sql.js';
+import type { Mutation, SubscriberStore } from './store.js';
+import { isHssError } from './wrap.js';
+
+const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+const PG_UNIQUE_VIOLATION = '23505';
+const MIGRATION_LOCK = 0x6c746b75; // "ltku"
+
+const reader: RowReader = {
+  bytes: (v) => new Uint8Array(v as Buffer),
+  date: (v) => (v instanceof Date ? v : new Date(String(v))),
+  bigint: (v) => BigInt(v as string),
+};
+
+function toPg(v: Neutral): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'bigint') return v.toString();
+  return v;
+}
+
+const dollar = (i: number) => `$${i}`;
+const ISSUE_SQN = issueSqnSql('$2::bigint', '$3::bytea', '$1');
+const INSERT = insertSubscriberSql(dollar);
+const UPDATE = updateSubscriberSql(dollar);
+const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
+
+export interface PostgresOptions {
+  /** Pool size (default 10). */
+  readonly maxConnections?: number;
+}
+
+/** Splits the ltku-specific `schema` parameter off a postgres:// URL. */
+export function parsePostgresUrl(url: string): { connectionString: string; schema: string | undefined } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new StoreFailureError('database URL is not a valid postgres:// URL');
+  }
+  const schema = u.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !SCHEMA_PATTERN.test(schema)) {
+    throw new StoreFailureError(`schema ${JSON.stringify(schema)}: expected lowercase letters, digits and _`);
+  }
+  u.searchParams.delete('schema');
+  return { connectionString: u.toString(), schema };
+}
+
+export class PostgresSubscriberStore implements SubscriberStore {
+  readonly kind = 'postgres';
+  readonly #pool: pg.Pool;
+  readonly #schema: string | undefined;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    const { connectionString, schema } = parsePostgresUrl(url);
+    this.#schema = schema;
+    this.#pool = new pg.Pool({
+      connectionString,
+      max: options.maxConnections ?? 10,
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    this.#pool.on('error', () => {});
+  }
+
+  async #run<T>(what: string, body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (e) {
+      if (isHssError(e)) throw e;
+      throw new StoreFailureError(`PostgreSQL ${what}: ${(e as Error).message}`);
+    }
+  }
+
+  async #transaction<T>(body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await body(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.#run('migration', async () => {
+      if (this.#schema !== undefined) await this.#pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.#schema}`);
+      await this.#transaction(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await c.query(MIGRATIONS_TABLE);
+        const applied = new Set(
+          (await c.query('SELECT id FROM hss_schema_migrations')).rows.map((r) => Number(r.id)),
+        );
+        for (const m of MIGRATIONS) {
+          if (applied.has(m.id)) continue;
+          await c.query(m.sql(POSTGRES));
+          await c.query('INSERT INTO hss_schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)', [
+            m.id,
+            m.name,
+            new Date().toISOString(),
+          ]);
+        }
+      });
+    });
+  }
+
+  async insert(record: SubscriberRecord, audit: readonly AuditEvent[]): Promise<void> {
+    await this.#run('insert', () =>
+      this.#transaction(async (c) => {
+        try {
+          await c.query({ name: 'hss_insert', text: INSERT, values: recordValues(record).map(toPg) });
+        } catch (e) {
+          if ((e as { code?: string }).code === PG_UNIQUE_VIOLATION) {
+            throw new ConflictError(`subscriber imsi-${record.imsi} exists`);
+          }
+          throw e;
+        }
+        await this.#insertAudit(c, audit);
+      }),
+    );
+  }
+
+  async get(imsi: string): Promise<SubscriberRecord | undefined> {
+    return this.#run('read', async () => {
+      const r = await this.#pool.query({
+        name: 'hss_get',
+        text: 'SELECT * FROM hss_subscribers WHERE imsi = $1',
+        values: [imsi],
+      });
+      return r.rows.length === 0 ? undefined : rowToRecord(r.rows[0], reader);
+    });
+  }
+
+  async list(limit: number, offset: number): Promise<SubscriberRecord[]> {
+    return this.#run('list', async () => {
+      const r = await this.#pool.query('SELECT * FROM hss_subscribers ORDER BY imsi LIMIT $1 OFFSET $2', [
+        limit,
+        offset,
+      ]);
+      return r.rows.map((row) => rowToRecord(row, reader));
+    });
+  }
+
+  async mutate(
+    imsi: string,
+    change: (current: SubscriberRecord) => Mutation | undefined,
+  ): Promise<SubscriberRecord> {
+    return this.#run('update', () =>
+      this.#transaction(async (c) => {
+        const r = await c.query('SELECT * FROM hss_subscribers WHERE imsi = $1 FOR UPDATE', [imsi]);
+        if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
+        const current = rowToRecord(r.rows[0], reader);
+        const m = change(current);
+        if (m === undefined) return current;
+        await c.query({ name: 'hss_update', text: UPDATE, values: recordValues(m.record).map(toPg) });
+        await this.#insertAudit(c, m.audit);
+        return m.record;
+      }),
+    );
+  }
+
+  async delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean> {
+    return this.#run('delete', () =>
+      this.#transaction(async (c) => {
+        const r = await c.query('DELETE FROM hss_subscribers WHERE imsi = $1', [imsi]);
+        const gone = r.rowCount === 1;
+        if (gone) await this.#insertAudit(c, audit);
+        return gone;
+      }),
+    );
+  }
+
+  async issueSqn(imsi: string, rand: Uint8Array, resetTo?: bigint): Promise<SubscriberRecord | undefined> {
+    return this.#run('SQN update', async () => {
+      const r = await this.#pool.query({
+        name: 'hss_issue_sqn',
+        text: ISSUE_SQN,
+        values: [imsi, resetTo === undefined ? null : resetTo.toString(), toPg(rand)],
+      });
+      return r.rows.length === 0 ? undefined : rowToRecord(r.rows[0], reader);
+    });
+  }
+
+  async appendAudit(audit: readonly AuditEvent[]): Promise<void> {
+    if (audit.length === 0) return;
+    await this.#run('audit', () => this.#transaction((c) => this.#insertAudit(c, audit)));
+  }
+
+  async #insertAudit(c: pg.PoolClient, audit: readonly AuditEvent[]): Promise<void> {
+    for (const a of audit)
+      await c.query({ name: 'hss_insert_audit', text: INSERT_AUDIT, values: auditValues(a).map(toPg) });
+  }
+
+  async audit(imsi: string, limit = 1000): Promise<AuditEvent[]> {
+    return this.#run('audit read', async () => {
+      const r = await this.#pool.query('SELECT * FROM hss_audit WHERE imsi = $1 ORDER BY id LIMIT $2', [
+        imsi,
+        limit,
+      ]);
+      return r.rows.map((row) => rowToAudit(row, reader));
+    });
+  }
+
+  /** Drops the schema given in the URL with everything in it (tests clean up with this). */
+  async dropSchema(): Promise<void> {
+    if (this.#schema === undefined) throw new StoreFailureError('no schema in the database URL to drop');
+    await this.#run('drop schema', async () => {
+      await this.#pool.query(`DROP SCHEMA IF EXISTS ${this.#schema} CASCADE`);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}

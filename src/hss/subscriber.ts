@@ -1,0 +1,131 @@
+// The subscriber as the HSS keeps it: identities, AMF, SQN_HE, and the key sets of the transition of DESIGN.md 6
+// (active, at most one candidate, previous during the grace period). Keys are held sealed (key-vault.ts).
+import { TUAK_DEFAULT_PARAMS, type AkaAlgorithm, type TuakParams } from '../aka/index.js';
+import { InvalidRequestError } from './errors.js';
+
+/** Keys in clear, in memory only: K and OPc (Milenage) or K and TOPc (TUAK, kept in `opc`). */
+export interface KeyMaterial {
+  readonly algorithm: AkaAlgorithm;
+  readonly k: Uint8Array;
+  readonly opc: Uint8Array;
+  /** TUAK parameters (TS 35.231; DESIGN.md 4.5 A6 defaults); absent for Milenage. */
+  readonly tuak?: TuakParams;
+}
+
+/** A key set as stored: version (BF70 82), algorithm, parameters, and AES-GCM(KEK, K || OPc). */
+export interface StoredKeySet {
+  readonly version: number;
+  readonly algorithm: AkaAlgorithm;
+  readonly tuak: TuakParams | null;
+  readonly sealed: Uint8Array;
+}
+
+export interface CandidateKeySet extends StoredKeySet {
+  /** The key-update transaction id (BF70 80), 16 bytes as 32 lowercase hex digits. */
+  readonly transactionId: string;
+  readonly stagedAt: Date;
+}
+
+export interface SubscriberRecord {
+  readonly imsi: string;
+  readonly iccid: string | null;
+  /** TS 33.102 6.3.2: the AMF put in AUTN (bit 0, the separation bit, is set for EPS/5G vectors). */
+  readonly amf: Uint8Array;
+  /** TS 33.102 Annex C: SQN_HE, the last SEQ || IND handed out. */
+  readonly sqn: bigint;
+  readonly indBits: number;
+  readonly active: StoredKeySet | null;
+  /** Transaction id of the commit that made the active keys (for idempotent commits). */
+  readonly activeTransactionId: string | null;
+  readonly candidate: CandidateKeySet | null;
+  readonly previous: StoredKeySet | null;
+  /** Self-healing (DESIGN.md 6): after a MAC failure, the version the next vector comes from. */
+  readonly fallbackVersion: number | null;
+  /** RAND of the last vector handed out, and the version of the key set that made it. */
+  readonly lastRand: Uint8Array | null;
+  readonly lastKeyVersion: number | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type AuditEventName =
+  | 'subscriber-created'
+  | 'subscriber-updated'
+  | 'subscriber-deleted'
+  | 'candidate-staged'
+  | 'candidate-committed'
+  | 'candidate-aborted'
+  | 'candidate-promoted'
+  | 'previous-restored'
+  | 'previous-dropped'
+  | 'mac-failure'
+  | 'auth-failure'
+  | 'resynchronised';
+
+/** One line of the audit trail: when, what, which key version and transaction, who. Never keys. */
+export interface AuditEvent {
+  readonly at: Date;
+  readonly imsi: string;
+  readonly event: AuditEventName;
+  readonly keyVersion: number | null;
+  readonly transactionId: string | null;
+  readonly actor: string;
+}
+
+export const ALGORITHMS: readonly AkaAlgorithm[] = ['milenage', 'tuak'];
+export const IMSI_PATTERN = /^[0-9]{15}$/;
+export const ICCID_PATTERN = /^[0-9]{19,20}$/;
+export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{32}$/;
+export const DEFAULT_AMF = Uint8Array.of(0x80, 0x00);
+export const MIN_KEY_VERSION = 1;
+export const MAX_KEY_VERSION = 255;
+
+/** Every key set the subscriber holds, active first. */
+export function keySets(r: SubscriberRecord): StoredKeySet[] {
+  return [r.active, r.candidate, r.previous].filter((s): s is StoredKeySet => s !== null);
+}
+
+export function keySetByVersion(r: SubscriberRecord, version: number | null): StoredKeySet | undefined {
+  if (version === null) return undefined;
+  return keySets(r).find((s) => s.version === version);
+}
+
+const TUAK_MAC = [8, 16, 32];
+const TUAK_RES = [4, 8, 16, 32];
+const TUAK_CK_IK = [16, 32];
+
+/** Checks lengths and parameters as DESIGN.md 4.5 allows them; throws InvalidRequestError naming the field. */
+export function checkKeyMaterial(km: KeyMaterial, prefix = ''): KeyMaterial {
+  const field = (name: string) => `${prefix}${name}`;
+  if (km.algorithm === 'milenage') {
+    if (km.k.length !== 16) throw new InvalidRequestError(field('k'), 'Milenage K must be 16 bytes');
+    if (km.opc.length !== 16) throw new InvalidRequestError(field('opc'), 'Milenage OPc must be 16 bytes');
+    if (km.tuak !== undefined)
+      throw new InvalidRequestError(field('tuak'), 'TUAK parameters given for Milenage');
+    return km;
+  }
+  if (km.k.length !== 16 && km.k.length !== 32)
+    throw new InvalidRequestError(field('k'), 'TUAK K must be 16 or 32 bytes');
+  if (km.opc.length !== 32) throw new InvalidRequestError(field('topc'), 'TUAK TOPc must be 32 bytes');
+  const p = { ...TUAK_DEFAULT_PARAMS, ...km.tuak };
+  const check = (ok: boolean, name: string, allowed: string) => {
+    if (!ok) throw new InvalidRequestError(field(`tuak.${name}`), `must be ${allowed}`);
+  };
+  check(
+    Number.isInteger(p.keccakIterations) && p.keccakIterations >= 1 && p.keccakIterations <= 255,
+    'keccakIterations',
+    '1..255',
+  );
+  check(TUAK_MAC.includes(p.macLength), 'macLength', '8, 16 or 32');
+  check(TUAK_RES.includes(p.resLength), 'resLength', '4, 8, 16 or 32');
+  check(TUAK_CK_IK.includes(p.ckLength), 'ckLength', '16 or 32');
+  check(TUAK_CK_IK.includes(p.ikLength), 'ikLength', '16 or 32');
+  return { ...km, tuak: p };
+}
+
+export function checkKeyVersion(version: number, field = 'keyVersion'): number {
+  if (!Number.isInteger(version) || version < MIN_KEY_VERSION || version > MAX_KEY_VERSION) {
+    throw new InvalidRequestError(field, `must be an integer ${MIN_KEY_VERSION}..${MAX_KEY_VERSION}`);
+  }
+  return version;
+}

@@ -1,0 +1,84 @@
+// The two store backends every HSS suite runs against: a SQLite file in a temporary directory, and PostgreSQL
+// (127.0.0.1:5432, database test) in a schema of its own that is dropped at the end. PostgreSQL is skipped, with
+// a message saying so, only when it cannot be reached.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import { openStore, PostgresSubscriberStore, type SubscriberStore } from '../../src/hss/store/index.js';
+
+export interface Backend {
+  readonly name: 'sqlite' | 'postgres';
+  /** Why this backend is skipped, if it is. */
+  readonly skip: string | false;
+  /** A database setting (file path or URL) of a fresh, empty database. */
+  newDatabase(): string;
+  open(): Promise<SubscriberStore>;
+  /** Removes everything newDatabase/open created. */
+  cleanup(): Promise<void>;
+}
+
+const PG_BASE = process.env.LTKU_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgReachable(): Promise<string | false> {
+  const client = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return false;
+  } catch (e) {
+    return `PostgreSQL at ${PG_BASE} unreachable (${(e as Error).message}); PostgreSQL tests skipped`;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgSkip = await pgReachable();
+if (pgSkip) process.stderr.write(`# ${pgSkip}\n`);
+
+function sqliteBackend(): Backend {
+  let dir: string | undefined;
+  let n = 0;
+  return {
+    name: 'sqlite',
+    skip: false,
+    newDatabase() {
+      dir ??= mkdtempSync(join(tmpdir(), 'ltku-hss-'));
+      return join(dir, `hss-${n++}.sqlite`);
+    },
+    open() {
+      return openStore(this.newDatabase());
+    },
+    async cleanup() {
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresBackend(): Backend {
+  const schemas: string[] = [];
+  return {
+    name: 'postgres',
+    skip: pgSkip,
+    newDatabase() {
+      const schema = `hss_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+      schemas.push(schema);
+      return `${PG_BASE}?schema=${schema}`;
+    },
+    open() {
+      return openStore(this.newDatabase());
+    },
+    async cleanup() {
+      for (const schema of schemas.splice(0)) {
+        const s = new PostgresSubscriberStore(`${PG_BASE}?schema=${schema}`);
+        await s.dropSchema();
+        await s.close();
+      }
+    },
+  };
+}
+
+export function backends(): Backend[] {
+  return [sqliteBackend(), postgresBackend()];
+}
