@@ -1,0 +1,14 @@
+export * from './errors.js';
+export * from './image.js';
+export * from './store.js';
+export * from './profile.js';
+export * from './files.js';
+export * from './dispatcher.js';
+export * from './card.js';
+export { IssuerSecurityDomain } from './apps/isd/isd.js';
+export { UsimApplication, P2_CONTEXT_3G, TAG_AUTH_SUCCESS, TAG_SYNC_FAILURE } from './apps/usim/usim.js';
+export { capabilitiesOf, keyInformationOf, ownNegotiationDigest } from './apps/isd/data-objects.js';
+export * from './personalise.js';
+export * from './transport/framing.js';
+export * from './transport/serve.js';
+export * from './transport/tcp-channel.js';

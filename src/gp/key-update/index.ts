@@ -1,0 +1,7 @@
+export * from './constants.js';
+export * from './errors.js';
+export * from './parameters.js';
+export * from './request.js';
+export * from './result.js';
+export * from './status.js';
+export * from './digest.js';
