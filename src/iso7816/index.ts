@@ -5,3 +5,4 @@ export * from './instructions.js';
 export * from './status-words.js';
 export * from './get-response.js';
 export * from './chaining.js';
+export * from './remote-script.js';
