@@ -1,0 +1,71 @@
+// `ltku core serve`: the core network's attach/detach API (contracts.md) in front of an HSS, until SIGINT/SIGTERM.
+import pino from 'pino';
+import { cryptoRandom } from '../../../crypto/index.js';
+import { listenCore } from '../../../core/index.js';
+import { HssClient } from '../../../hss/client/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalString, requireString } from '../../options.js';
+import { printJson } from '../../output.js';
+
+const DEFAULT_LISTEN = '127.0.0.1:8084';
+const SNN_PATTERN = /^5G:mnc[0-9]{3}\.mcc[0-9]{3}\.3gppnetwork\.org$/;
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? m[2], port };
+}
+
+function parseUrl(text: string, option: string): string {
+  try {
+    const u = new URL(text);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+    return text;
+  } catch {
+    throw new UsageError(`--${option}: expected an http(s) URL, got ${JSON.stringify(text)}`);
+  }
+}
+
+export const command: Command = {
+  summary: 'serve the core network attach/detach API (AMF/AUSF role) in front of an HSS',
+  usage:
+    `ltku core serve --hss URL [--listen HOST:PORT] [--snn NAME] [--json]\n` +
+    `  default --listen ${DEFAULT_LISTEN} (port 0: any free port); --snn: serving network name used when the\n` +
+    `  UE names none (default 5G:mnc001.mcc001.3gppnetwork.org)`,
+  options: {
+    hss: { type: 'string' },
+    listen: { type: 'string' },
+    snn: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const hssUrl = parseUrl(requireString(ctx.values, 'hss'), 'hss');
+    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const snn = optionalString(ctx.values, 'snn');
+    if (snn !== undefined && !SNN_PATTERN.test(snn))
+      throw new UsageError('--snn: expected 5G:mnc<3 digits>.mcc<3 digits>.3gppnetwork.org');
+    const logger = pino(
+      { name: 'core', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
+      ctx.stderr as pino.DestinationStream,
+    );
+    const running = await listenCore(
+      {
+        hss: new HssClient(hssUrl),
+        clock: { now: () => new Date() },
+        rng: cryptoRandom,
+        logger,
+        ...(snn === undefined ? {} : { servingNetworkName: snn }),
+      },
+      host,
+      port,
+    );
+    if (ctx.values.json) printJson(ctx.stdout, { url: running.url, hss: hssUrl });
+    else ctx.stdout.write(`core listening on ${running.url} (HSS ${hssUrl})\n`);
+    const signal = await ctx.stopSignal;
+    logger.info({ signal }, 'stopping');
+    await running.close();
+    return 0;
+  },
+};

@@ -1,0 +1,48 @@
+// `ltku ue attach`: the UE agent attaches one profile of a card to the core (5G AKA through its USIM).
+import { attach } from '../../../ue/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalString, requireString } from '../../options.js';
+import { printJson, printTable } from '../../output.js';
+import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
+
+export const command: Command = {
+  summary: 'attach a profile of a card to the core network (USIM AUTHENTICATE, 5G AKA)',
+  usage: `ltku ue attach ${CARD_USAGE} --iccid ID --core URL [--snn NAME] [--json]`,
+  options: {
+    ...CARD_OPTIONS,
+    iccid: { type: 'string' },
+    core: { type: 'string' },
+    snn: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const iccid = requireString(ctx.values, 'iccid');
+    if (!/^[0-9]{19,20}$/.test(iccid)) throw new UsageError('--iccid: expected 19 or 20 digits');
+    const coreUrl = requireString(ctx.values, 'core');
+    const snn = optionalString(ctx.values, 'snn');
+    const card = await openCardChannel(ctx.values);
+    try {
+      const result = await attach(card.channel, {
+        iccid,
+        coreUrl,
+        ...(snn === undefined ? {} : { servingNetworkName: snn }),
+      });
+      if (ctx.values.json) printJson(ctx.stdout, result);
+      else
+        printTable(ctx.stdout, [
+          ['iccid', result.iccid],
+          ['imsi', result.imsi],
+          ['state', result.state],
+          ...(result.reason === undefined ? [] : [['reason', result.reason] as const]),
+          ['rounds', result.rounds.join(', ')],
+          ...(result.kseafConfirmed === undefined
+            ? []
+            : [['kseaf confirmed', String(result.kseafConfirmed)] as const]),
+        ]);
+      return result.state === 'attached' ? 0 : 1;
+    } finally {
+      await card.close();
+    }
+  },
+};

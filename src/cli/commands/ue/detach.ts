@@ -1,0 +1,37 @@
+// `ltku ue detach`: the UE agent deregisters a profile of a card from the core network.
+import { detach } from '../../../ue/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { requireString } from '../../options.js';
+import { printJson, printTable } from '../../output.js';
+import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
+
+export const command: Command = {
+  summary: 'detach a profile of a card from the core network',
+  usage: `ltku ue detach ${CARD_USAGE} --iccid ID --core URL [--json]`,
+  options: {
+    ...CARD_OPTIONS,
+    iccid: { type: 'string' },
+    core: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const iccid = requireString(ctx.values, 'iccid');
+    if (!/^[0-9]{19,20}$/.test(iccid)) throw new UsageError('--iccid: expected 19 or 20 digits');
+    const coreUrl = requireString(ctx.values, 'core');
+    const card = await openCardChannel(ctx.values);
+    try {
+      const result = await detach(card.channel, { iccid, coreUrl });
+      if (ctx.values.json) printJson(ctx.stdout, result);
+      else
+        printTable(ctx.stdout, [
+          ['iccid', result.iccid],
+          ['imsi', result.imsi],
+          ['state', result.state],
+        ]);
+      return 0;
+    } finally {
+      await card.close();
+    }
+  },
+};

@@ -1,0 +1,238 @@
+// The network side of attach (TS 33.501 6.1.3.2 5G AKA, with the AMF/SEAF and AUSF roles in one place): a 5G HE
+// AV from the HSS (Nudm_UEAU), a challenge to the UE, RES* checked against HXRES* (SEAF) and XRES* (AUSF),
+// resynchronisation from AUTS (6.1.3.3.2), a MAC failure reported to the HSS so it can answer from its other key
+// set (DESIGN.md 6, self-healing), the result confirmed to the HSS, and the attach state per UE.
+import { toHex } from '../bytes/index.js';
+import { constantTimeEqual, sha256, type RandomSource } from '../crypto/index.js';
+import { hxresStar, kseaf } from '../aka/index.js';
+import {
+  HssClientError,
+  type AuthEvent,
+  type GenerateAuthDataRequest,
+  type HeAkaAuthenticationInfo,
+} from '../hss/client/index.js';
+import type { Clock, Logger } from '../ports/index.js';
+import { hssUnavailable, notFound } from './errors.js';
+
+export const DEFAULT_SERVING_NETWORK_NAME = '5G:mnc001.mcc001.3gppnetwork.org';
+/** How long a challenge waits for the UE's answer (TS 24.501 T3560 is 6 s per try; generous here). */
+export const DEFAULT_CHALLENGE_TTL_MS = 60_000;
+/** One new challenge after a MAC failure (the HSS then answers from its other key set) and one resync. */
+export const MAX_MAC_FAILURE_RETRIES = 1;
+export const MAX_RESYNCS = 1;
+const ATTACH_ID_BYTES = 16;
+const KSEAF_DIGEST_LENGTH = 8;
+
+/** The part of the HSS client the core uses. */
+export interface AuthDataSource {
+  generateAuthData(supi: string, req: GenerateAuthDataRequest): Promise<HeAkaAuthenticationInfo>;
+  reportAuthEvent(supi: string, ev: AuthEvent): Promise<void>;
+}
+
+export interface AttachServiceDeps {
+  readonly hss: AuthDataSource;
+  readonly clock: Clock;
+  readonly rng: RandomSource;
+  readonly logger: Logger;
+  readonly servingNetworkName?: string;
+  readonly challengeTtlMs?: number;
+}
+
+export type UeResponse =
+  | { readonly res: Uint8Array }
+  | { readonly failure: 'MAC_FAILURE' }
+  | { readonly failure: 'SYNCH_FAILURE'; readonly auts: Uint8Array };
+
+export type Challenge = { state: 'challenge'; attachId: string; rand: Uint8Array; autn: Uint8Array };
+export type AttachOutcome =
+  Challenge | { state: 'attached'; kseafDigest: Uint8Array } | { state: 'rejected'; reason: string };
+
+export interface UeContext {
+  imsi: string;
+  state: 'attached' | 'detached';
+  attachedAt?: Date;
+}
+
+interface Attempt {
+  readonly imsi: string;
+  readonly snn: string;
+  readonly rand: Uint8Array;
+  readonly autn: Uint8Array;
+  readonly hxresStar: Uint8Array;
+  readonly xresStar: Uint8Array;
+  readonly kausf: Uint8Array;
+  readonly macFailures: number;
+  readonly resyncs: number;
+  readonly expiresAt: number;
+}
+
+const supiOf = (imsi: string) => `imsi-${imsi}`;
+
+/** The digest sent with "attached" so the UE can confirm KSEAF: first 8 bytes of SHA-256(KSEAF). */
+export function kseafDigest(kseafKey: Uint8Array): Uint8Array {
+  return sha256(kseafKey).slice(0, KSEAF_DIGEST_LENGTH);
+}
+
+export class AttachService {
+  readonly #deps: AttachServiceDeps;
+  readonly #snn: string;
+  readonly #ttlMs: number;
+  readonly #attempts = new Map<string, Attempt>();
+  readonly #ues = new Map<string, UeContext>();
+
+  constructor(deps: AttachServiceDeps) {
+    this.#deps = deps;
+    this.#snn = deps.servingNetworkName ?? DEFAULT_SERVING_NETWORK_NAME;
+    this.#ttlMs = deps.challengeTtlMs ?? DEFAULT_CHALLENGE_TTL_MS;
+  }
+
+  ue(imsi: string): UeContext {
+    const ue = this.#ues.get(imsi);
+    return ue === undefined ? { imsi, state: 'detached' } : { ...ue };
+  }
+
+  isAttached(imsi: string): boolean {
+    return this.#ues.get(imsi)?.state === 'attached';
+  }
+
+  // TS 33.501 6.1.3.2 steps 1-4: Nudm_UEAU_Get, then the challenge (RAND, AUTN) to the UE
+  async attach(imsi: string, servingNetworkName?: string): Promise<AttachOutcome> {
+    return this.#challenge({ imsi, snn: servingNetworkName ?? this.#snn, macFailures: 0, resyncs: 0 });
+  }
+
+  async respond(attachId: string, response: UeResponse): Promise<AttachOutcome> {
+    this.#sweep();
+    const attempt = this.#attempts.get(attachId);
+    if (attempt === undefined) throw notFound(`no pending challenge ${attachId}`);
+    // Taken before any await: a second answer to the same challenge finds nothing.
+    this.#attempts.delete(attachId);
+    if ('res' in response) return this.#checkResStar(attempt, response.res);
+    if (response.failure === 'SYNCH_FAILURE') {
+      // TS 33.501 6.1.3.3.2: the HSS checks AUTS, resets SQN and answers with a fresh vector
+      if (attempt.resyncs >= MAX_RESYNCS)
+        return this.#reject(attempt.imsi, 'synchronisation failure after resync');
+      this.#deps.logger.info(
+        { imsi: attempt.imsi },
+        'synchronisation failure: resynchronising through the HSS',
+      );
+      return this.#challenge(
+        {
+          imsi: attempt.imsi,
+          snn: attempt.snn,
+          macFailures: attempt.macFailures,
+          resyncs: attempt.resyncs + 1,
+        },
+        { rand: attempt.rand, auts: response.auts },
+      );
+    }
+    // TS 33.501 6.1.3.3.1 MAC failure; DESIGN.md 6: the HSS arms its fallback, the next vector may use the other keys
+    await this.#report(attempt, { success: false, failure: 'MAC_FAILURE' });
+    if (attempt.macFailures >= MAX_MAC_FAILURE_RETRIES) return this.#reject(attempt.imsi, 'MAC failure');
+    this.#deps.logger.info({ imsi: attempt.imsi }, 'MAC failure: one more challenge');
+    return this.#challenge({
+      imsi: attempt.imsi,
+      snn: attempt.snn,
+      macFailures: attempt.macFailures + 1,
+      resyncs: attempt.resyncs,
+    });
+  }
+
+  // TS 24.501 5.5.2.2 UE-originating deregistration
+  detach(imsi: string): UeContext {
+    this.#ues.set(imsi, { imsi, state: 'detached' });
+    for (const [id, a] of this.#attempts) if (a.imsi === imsi) this.#attempts.delete(id);
+    return { imsi, state: 'detached' };
+  }
+
+  // TS 33.501 6.1.3.2 steps 5-11: HRES* vs HXRES* (SEAF), RES* vs XRES* (AUSF), result to the UDM, KSEAF
+  async #checkResStar(attempt: Attempt, res: Uint8Array): Promise<AttachOutcome> {
+    const seafOk = constantTimeEqual(hxresStar(attempt.rand, res), attempt.hxresStar);
+    const ausfOk = constantTimeEqual(res, attempt.xresStar);
+    if (!seafOk || !ausfOk) {
+      await this.#report(attempt, { success: false });
+      return this.#reject(attempt.imsi, 'RES* does not match');
+    }
+    await this.#report(attempt, { success: true });
+    const kseafKey = kseaf(attempt.kausf, attempt.snn);
+    const digest = kseafDigest(kseafKey);
+    kseafKey.fill(0);
+    attempt.kausf.fill(0);
+    this.#ues.set(attempt.imsi, {
+      imsi: attempt.imsi,
+      state: 'attached',
+      attachedAt: this.#deps.clock.now(),
+    });
+    this.#deps.logger.info({ imsi: attempt.imsi }, 'UE attached');
+    return { state: 'attached', kseafDigest: digest };
+  }
+
+  #reject(imsi: string, reason: string): AttachOutcome {
+    this.#deps.logger.info({ imsi, reason }, 'attach rejected');
+    return { state: 'rejected', reason };
+  }
+
+  async #challenge(
+    session: { imsi: string; snn: string; macFailures: number; resyncs: number },
+    resynchronizationInfo?: { rand: Uint8Array; auts: Uint8Array },
+  ): Promise<AttachOutcome> {
+    let info: HeAkaAuthenticationInfo;
+    try {
+      info = await this.#deps.hss.generateAuthData(supiOf(session.imsi), {
+        servingNetworkName: session.snn,
+        ...(resynchronizationInfo === undefined ? {} : { resynchronizationInfo }),
+      });
+    } catch (e) {
+      if (e instanceof HssClientError && (e.status === 404 || e.status === 403)) {
+        return this.#reject(
+          session.imsi,
+          e.status === 404 ? 'unknown subscriber' : 'authentication rejected by the HSS',
+        );
+      }
+      if (e instanceof HssClientError && e.status === 400) {
+        return this.#reject(session.imsi, `HSS refused the request (${e.cause})`);
+      }
+      this.#deps.logger.error({ imsi: session.imsi, err: (e as Error).message }, 'HSS request failed');
+      throw hssUnavailable(`HSS: ${(e as Error).message}`);
+    }
+    const av = info.authenticationVector;
+    this.#sweep();
+    const attachId = toHex(this.#deps.rng.randomBytes(ATTACH_ID_BYTES));
+    this.#attempts.set(attachId, {
+      ...session,
+      rand: av.rand,
+      autn: av.autn,
+      xresStar: av.xresStar,
+      hxresStar: hxresStar(av.rand, av.xresStar),
+      kausf: av.kausf,
+      expiresAt: this.#deps.clock.now().getTime() + this.#ttlMs,
+    });
+    return { state: 'challenge', attachId, rand: av.rand, autn: av.autn };
+  }
+
+  // TS 29.503 5.2.2.2.3 (Nudm_UEAU_ResultConfirmation); a lost report does not change the UE's outcome
+  async #report(attempt: Attempt, ev: { success: boolean; failure?: 'MAC_FAILURE' }): Promise<void> {
+    try {
+      await this.#deps.hss.reportAuthEvent(supiOf(attempt.imsi), {
+        ...ev,
+        rand: attempt.rand,
+        authType: '5G_AKA',
+        servingNetworkName: attempt.snn,
+      });
+    } catch (e) {
+      this.#deps.logger.warn(
+        { imsi: attempt.imsi, err: (e as Error).message },
+        'auth event not reported to the HSS',
+      );
+    }
+  }
+
+  #sweep(): void {
+    const now = this.#deps.clock.now().getTime();
+    for (const [id, a] of this.#attempts) {
+      if (a.expiresAt <= now) {
+        a.kausf.fill(0);
+        this.#attempts.delete(id);
+      }
+    }
+  }
+}

@@ -1,0 +1,6 @@
+// The core network's attach/detach service (DESIGN.md 4.8): MME/AMF with the AUSF role, talking to the HSS.
+export * from './errors.js';
+export * from './attach-service.js';
+export * from './push.js';
+export { buildCoreApp, type CoreDeps } from './http/app.js';
+export { listenCore, type RunningCore } from './http/server.js';

@@ -1,0 +1,64 @@
+// The core serves an OpenAPI 3.1 description of every route it answers, with the request schemas that validate.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../../src/crypto/index.js';
+import { buildCoreApp, type AuthDataSource } from '../../src/core/index.js';
+import { FixedClock, silentLogger } from '../../src/ports/index.js';
+
+const unusedHss: AuthDataSource = {
+  generateAuthData: () => Promise.reject(new Error('not used')),
+  reportAuthEvent: () => Promise.reject(new Error('not used')),
+};
+
+describe('core /openapi.json', () => {
+  it('describes each route of the attach API with its request schema', async () => {
+    const app = buildCoreApp({
+      hss: unusedHss,
+      clock: new FixedClock(new Date('2030-01-01T00:00:00Z')),
+      rng: new SeededRandom('openapi'),
+      logger: silentLogger,
+      keepAliveMs: 0,
+    });
+    try {
+      const r = await app.inject({ method: 'GET', url: '/openapi.json' });
+      assert.equal(r.statusCode, 200);
+      const doc = r.json() as {
+        openapi: string;
+        paths: Record<
+          string,
+          Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+        >;
+      };
+      assert.equal(doc.openapi, '3.1.0');
+      assert.deepEqual(Object.keys(doc.paths).sort(), [
+        '/core/v1/attach',
+        '/core/v1/attach/{attachId}/response',
+        '/core/v1/detach',
+        '/core/v1/ues/{imsi}',
+        '/core/v1/ues/{imsi}/events',
+        '/core/v1/ues/{imsi}/push',
+      ]);
+      const attachBody = doc.paths['/core/v1/attach'].post.requestBody?.content['application/json']
+        .schema as {
+        properties: Record<string, unknown>;
+        required: string[];
+      };
+      assert.deepEqual(Object.keys(attachBody.properties).sort(), ['imsi', 'servingNetworkName']);
+      assert.deepEqual(attachBody.required, ['imsi']);
+      // every route the description lists answers something other than "no such resource"
+      const probes = [
+        ['POST', '/core/v1/attach'],
+        ['POST', '/core/v1/attach/00112233445566778899aabbccddeeff/response'],
+        ['POST', '/core/v1/detach'],
+        ['GET', '/core/v1/ues/001010000000001'],
+        ['POST', '/core/v1/ues/001010000000001/push'],
+      ] as const;
+      for (const [method, url] of probes) {
+        const p = await app.inject({ method, url, payload: {} });
+        assert.notEqual(p.json().cause, 'RESOURCE_URI_STRUCTURE_NOT_FOUND', `${method} ${url}`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

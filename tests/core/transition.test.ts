@@ -1,0 +1,104 @@
+// The core's part in the key transition (DESIGN.md 6) and its failure edges: after the HSS committed new keys
+// that the card does not hold, the MAC failure report makes the HSS answer from the previous keys and the UE
+// attaches on the one extra challenge; TUAK cards attach too; a challenge expires; an unreachable HSS is a 502.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRandom } from '../../src/crypto/index.js';
+import { buildCoreApp } from '../../src/core/index.js';
+import { HssClient } from '../../src/hss/client/index.js';
+import { FixedClock, silentLogger } from '../../src/ports/index.js';
+import { attach } from '../../src/ue/index.js';
+import { newCard, startNetwork, SNN, type Network } from './support/network.js';
+
+describe('core and the HSS key transition', () => {
+  let net: Network;
+  before(async () => {
+    net = await startNetwork({ seed: 'transition' });
+  });
+  after(() => net.close());
+
+  it('self-heals: keys committed at the HSS but not on the card -> MAC failure -> previous keys -> attached', async () => {
+    const ue = newCard('heal');
+    await net.provision(ue.image);
+    const p = ue.image.profiles[0];
+    const fresh = new SeededRandom('new-keys');
+    const tx = fresh.randomBytes(16);
+    await net.hssClient.stageCandidate(p.imsi, {
+      keyVersion: 2,
+      transactionId: tx,
+      algorithm: 'milenage',
+      k: fresh.randomBytes(16),
+      opc: fresh.randomBytes(16),
+    });
+    const committed = await net.hssClient.commitCandidate(p.imsi, tx);
+    assert.equal(committed.activeVersion, 2);
+    const r = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    assert.deepEqual([r.state, r.rounds, r.kseafConfirmed], ['attached', ['mac-failure', 'success'], true]);
+    // The HSS promoted the key set that authenticated: the card's (version 1)
+    assert.equal((await net.hssClient.getSubscriber(p.imsi)).activeVersion, 1);
+    const again = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    assert.deepEqual([again.state, again.rounds], ['attached', ['success']]);
+  });
+
+  it('attaches a TUAK card', async () => {
+    const ue = newCard('tuak', { algorithm: 'tuak', profiles: 1 });
+    await net.provision(ue.image);
+    const p = ue.image.profiles[0];
+    const r = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    assert.deepEqual([r.state, r.rounds, r.kseafConfirmed], ['attached', ['success'], true]);
+  });
+
+  it('forgets a challenge after its time to live (injected clock)', async () => {
+    const ue = newCard('ttl', { profiles: 1 });
+    await net.provision(ue.image);
+    const clock = new FixedClock(new Date('2030-01-01T00:00:00Z'));
+    const app = buildCoreApp({
+      hss: net.hssClient,
+      clock,
+      rng: new SeededRandom('ttl'),
+      logger: silentLogger,
+      challengeTtlMs: 1000,
+      keepAliveMs: 0,
+    });
+    try {
+      const ch = await app.inject({
+        method: 'POST',
+        url: '/core/v1/attach',
+        payload: { imsi: ue.image.profiles[0].imsi, servingNetworkName: SNN },
+      });
+      assert.equal(ch.statusCode, 200);
+      clock.advance(1001);
+      const late = await app.inject({
+        method: 'POST',
+        url: `/core/v1/attach/${ch.json().attachId}/response`,
+        payload: { failure: 'MAC_FAILURE' },
+      });
+      assert.equal(late.statusCode, 404);
+      assert.equal(late.json().cause, 'CONTEXT_NOT_FOUND');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 502 when the HSS cannot be reached', async () => {
+    const app = buildCoreApp({
+      hss: new HssClient('http://127.0.0.1:1', { timeoutMs: 2000 }),
+      clock: new FixedClock(new Date('2030-01-01T00:00:00Z')),
+      rng: new SeededRandom('down'),
+      logger: silentLogger,
+      keepAliveMs: 0,
+    });
+    try {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/core/v1/attach',
+        payload: { imsi: '001010000000001' },
+      });
+      assert.equal(r.statusCode, 502);
+      assert.equal(r.json().cause, 'UPSTREAM_SERVER_ERROR');
+      assert.equal(r.headers['content-type'], 'application/problem+json; charset=utf-8');
+    } finally {
+      await app.close();
+    }
+  });
+});
