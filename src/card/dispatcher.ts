@@ -32,6 +32,12 @@ export const MAX_CHAINED_LENGTH = 65535;
 const CLA_INVALID = 0xff;
 const CLA_LOGICAL_CHANNEL_MASK = 0x03;
 const CLA_FURTHER_INTERINDUSTRY = 0x40;
+/** ISO/IEC 7816-4 5.4.1: b7-b6 of a first-interindustry or proprietary class must be 0 here. */
+const CLA_RESERVED_BITS = 0x60;
+/** b5 command chaining and b4-b3 secure messaging: not part of the class check. */
+const CLA_CHAINING_AND_SM = 0x1c;
+/** ISO/IEC 7816-4 5.4.1: b8 set is a proprietary class (GlobalPlatform). */
+const CLA_PROPRIETARY = 0x80;
 
 interface Chain {
   readonly cla: number;
@@ -53,10 +59,10 @@ function sw(value: number): Uint8Array {
 // 0x8X/0x9X proprietary (GlobalPlatform); others are not served by this card.
 function checkClass(cla: number): void {
   if (cla === CLA_INVALID) throw new StatusWordError(SW_CLA_NOT_SUPPORTED, 'CLA FF is not a class');
-  if ((cla & 0x80) === 0 && (cla & CLA_FURTHER_INTERINDUSTRY) !== 0) {
+  if ((cla & CLA_PROPRIETARY) === 0 && (cla & CLA_FURTHER_INTERINDUSTRY) !== 0) {
     throw new StatusWordError(SW_LOGICAL_CHANNEL_NOT_SUPPORTED, 'logical channels 4-19 not supported');
   }
-  if ((cla & 0x60) !== 0)
+  if ((cla & CLA_RESERVED_BITS) !== 0)
     throw new StatusWordError(SW_CLA_NOT_SUPPORTED, `CLA ${cla.toString(16)} not supported`);
   if ((cla & CLA_LOGICAL_CHANNEL_MASK) !== 0) {
     throw new StatusWordError(
@@ -121,8 +127,8 @@ export class ApduDispatcher {
       if (e instanceof ApduError) throw new StatusWordError(SW_WRONG_LENGTH, e.message);
       throw e;
     }
-    checkClass(cmd.cla & ~0x1c);
-    if (cmd.ins === INS_GET_RESPONSE && (cmd.cla & 0x80) === 0) return this.#getResponse(cmd);
+    checkClass(cmd.cla & ~CLA_CHAINING_AND_SM);
+    if (cmd.ins === INS_GET_RESPONSE && (cmd.cla & CLA_PROPRIETARY) === 0) return this.#getResponse(cmd);
     this.#pending = undefined;
     const whole = this.#chainStep(cmd);
     if (whole === undefined) return sw(SW_OK);

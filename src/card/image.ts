@@ -9,7 +9,7 @@ import {
   type CurveName,
   type EcKeyPair,
 } from '../crypto/index.js';
-import type { AkaAlgorithm, UsimSqnState } from '../aka/index.js';
+import { AkaError, UsimSqnArray, type AkaAlgorithm, type UsimSqnState } from '../aka/index.js';
 import type { AlgorithmParameters } from '../gp/key-update/index.js';
 import type { DataObjectForm } from '../gp/data-objects/index.js';
 import { CardImageError } from './errors.js';
@@ -223,7 +223,13 @@ export function encodeCardImage(image: CardImage): string {
   return JSON.stringify(json, null, 1) + '\n';
 }
 
-function checkKeyLengths(p: z.infer<typeof profileSchema>, at: string): void {
+function checkProfile(p: z.infer<typeof profileSchema>, at: string): void {
+  try {
+    UsimSqnArray.fromJSON(p.sqn); // otherwise a bad SQN state would only show at the first AUTHENTICATE (6F00)
+  } catch (e) {
+    if (e instanceof AkaError) throw new CardImageError(`card image: ${at}.sqn: ${e.message}`);
+    throw e;
+  }
   const k = p.k.length / 2;
   const opc = p.opc.length / 2;
   const ok = p.algorithm === 'milenage' ? k === 16 && opc === 16 : (k === 16 || k === 32) && opc === 32;
@@ -244,7 +250,9 @@ export function decodeCardImage(text: string): CardImage {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new CardImageError(`card image: not JSON (${(e as Error).message})`);
+    // Not e.message: V8 quotes the start of the text, and an image holds keys in clear.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    throw new CardImageError(`card image: not JSON${at === undefined ? '' : ` (error at position ${at})`}`);
   }
   const format = (raw as { format?: unknown } | null)?.format;
   if (typeof format === 'string' && format !== CARD_IMAGE_FORMAT && format.startsWith('ltku-card/')) {
@@ -256,7 +264,7 @@ export function decodeCardImage(text: string): CardImage {
     throw new CardImageError(`card image: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const j = parsed.data;
-  j.profiles.forEach((p, i) => checkKeyLengths(p, `profiles.${i}`));
+  j.profiles.forEach((p, i) => checkProfile(p, `profiles.${i}`));
   try {
     return {
       eid: j.eid,

@@ -1,7 +1,7 @@
 // GPC 2.3 11.3 / Amd F 7.4: GET DATA commands of the SCP11 data objects the OCE reads before the handshake.
-import { tlv } from '../bytes/index.js';
 import { CLA_ISO, SHORT_MAX_NE, type CommandApdu } from '../iso7816/index.js';
-import { INS_GET_DATA, TAG_CERT_STORE, TAG_CONTROL_REFERENCE, TAG_KEY_REFERENCE } from './constants.js';
+import { INS_GET_DATA, TAG_CERT_STORE } from './constants.js';
+import { encodeKeyReferenceQuery } from './data-objects/certificate-store.js';
 
 /** GET DATA of a one- or two-byte tag (P1 P2 = the tag), Le = 00. */
 export function getDataCommand(tag: number, data: Uint8Array = new Uint8Array(0)): CommandApdu {
@@ -10,8 +10,5 @@ export function getDataCommand(tag: number, data: Uint8Array = new Uint8Array(0)
 
 // GPC Amd F 7.4.3: GET DATA BF21 A6{83 <KID KVN>} returns the certificate chain of that key set, leaf last.
 export function certificateStoreQuery(kid: number, kvn: number): CommandApdu {
-  return getDataCommand(
-    TAG_CERT_STORE,
-    tlv(TAG_CONTROL_REFERENCE, tlv(TAG_KEY_REFERENCE, Uint8Array.of(kid, kvn))),
-  );
+  return getDataCommand(TAG_CERT_STORE, encodeKeyReferenceQuery({ kid, kvn }));
 }

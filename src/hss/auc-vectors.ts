@@ -7,6 +7,7 @@ import {
   milenage,
   resStar,
   snId,
+  SQN_LENGTH,
   tuak,
   type AkaFunctions,
 } from '../aka/index.js';
@@ -59,7 +60,7 @@ export function heAkaVector(
 ): HeAkaVector {
   const v = generateVector(fns, rand, sqn, amf);
   check128(v.ck, v.ik);
-  const sqnXorAk = v.autn.subarray(0, 6);
+  const sqnXorAk = v.autn.subarray(0, SQN_LENGTH);
   return {
     rand: v.rand,
     autn: v.autn,
@@ -83,6 +84,6 @@ export function epsAkaVector(
     rand: v.rand,
     autn: v.autn,
     xres: v.xres,
-    kasme: kasme(v.ck, v.ik, snId(mcc, mnc), v.autn.subarray(0, 6)),
+    kasme: kasme(v.ck, v.ik, snId(mcc, mnc), v.autn.subarray(0, SQN_LENGTH)),
   };
 }

@@ -1,6 +1,6 @@
 // The AuC (TS 33.102 6.3): draws RAND, stores the next SQN (and which key set answers) BEFORE computing the
 // vector, handles resynchronisation from AUTS (6.3.5). Storage, key custody and computation stay apart.
-import { resolveAuts, type AkaFunctions } from '../aka/index.js';
+import { resolveAuts, SQN_LENGTH, type AkaFunctions } from '../aka/index.js';
 import { equalBytes } from '../bytes/index.js';
 import type { RandomSource } from '../crypto/index.js';
 import type { Clock, Logger } from '../ports/index.js';
@@ -95,8 +95,12 @@ export class Auc {
     const record = await this.deps.store.get(imsi);
     if (record === undefined) throw new UnknownSubscriberError(imsi);
     const fns = this.#functionsForChallenge(record, resync.rand);
-    if (resync.auts.length !== 6 + fns.macLength) {
-      throw new InvalidRequestError('resynchronizationInfo.auts', `expected ${6 + fns.macLength} bytes`);
+    // TS 33.102 6.3.3: AUTS = SQN_MS xor AK* || MAC-S
+    if (resync.auts.length !== SQN_LENGTH + fns.macLength) {
+      throw new InvalidRequestError(
+        'resynchronizationInfo.auts',
+        `expected ${SQN_LENGTH + fns.macLength} bytes`,
+      );
     }
     const { sqnMs, macOk } = resolveAuts(fns, resync.rand, resync.auts);
     if (!macOk) {

@@ -4,6 +4,7 @@ import { decodeTlv, decodeTlvs, tagName, tlvIndefinite, tlv, TlvError, type Tlv 
 import { decodeCommand, decodeResponse, encodeCommand, encodeResponse } from './apdu.js';
 import type { CommandApdu, ResponseApdu } from './apdu.js';
 import { ApduError } from './errors.js';
+import { SW1_BYTES_AVAILABLE, SW1_WARNING_CHANGED, SW1_WARNING_UNCHANGED, SW_OK } from './status-words.js';
 
 /** A body that is not a well-formed expanded remote script; the message says what was wrong. */
 export class RemoteScriptError extends Error {
@@ -102,7 +103,12 @@ export function decodeResponseScript(bytes: Uint8Array): ResponseScript {
 /** TS 102 226 5.2.1: execution stops at an R-APDU whose SW is not 9000, 61xx, 62xx or 63xx. */
 export function isScriptSuccess(sw: number): boolean {
   const sw1 = sw >> 8;
-  return sw === 0x9000 || sw1 === 0x61 || sw1 === 0x62 || sw1 === 0x63;
+  return (
+    sw === SW_OK ||
+    sw1 === SW1_BYTES_AVAILABLE ||
+    sw1 === SW1_WARNING_UNCHANGED ||
+    sw1 === SW1_WARNING_CHANGED
+  );
 }
 
 // GPC Amd B (RAM over HTTP) 3.3: the HTTP binding that carries these scripts between an agent and its server.

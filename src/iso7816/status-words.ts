@@ -5,6 +5,10 @@ export const SW_OK = 0x9000;
 export const SW1_BYTES_AVAILABLE = 0x61;
 /** 6Cxx: wrong Le; xx is the exact length available. */
 export const SW1_WRONG_LE = 0x6c;
+/** 62xx: warning, state of non-volatile memory unchanged. */
+export const SW1_WARNING_UNCHANGED = 0x62;
+/** 63xx: warning, state of non-volatile memory changed. */
+export const SW1_WARNING_CHANGED = 0x63;
 export const SW_WARNING_NO_INFO = 0x6200;
 export const SW_VERIFICATION_FAILED = 0x6300;
 export const SW_MEMORY_FAILURE = 0x6581;

@@ -12,6 +12,7 @@ import {
   X509_KU_KEY_AGREEMENT,
   X509_KU_KEY_CERT_SIGN,
 } from './constants.js';
+import { DER_SEQUENCE } from './der.js';
 import { CertificateError, malformed } from './errors.js';
 import { decodeGpCertificate, type GpCertificate } from './gp-certificate.js';
 import { decodeX509, formatName, nameAttribute, type X509Certificate } from './x509.js';
@@ -122,7 +123,7 @@ function fromX509(x: X509Certificate): Certificate {
 export function decodeCertificate(bytes: Uint8Array): Certificate {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw malformed('certificate: no bytes');
   if (bytes[0] === TAG_GP_CERTIFICATE >> 8) return fromGp(decodeGpCertificate(bytes));
-  if (bytes[0] === 0x30) return fromX509(decodeX509(bytes));
+  if (bytes[0] === DER_SEQUENCE) return fromX509(decodeX509(bytes));
   throw malformed(
     `certificate: first byte ${toHex(bytes.subarray(0, 1))} is neither 7F (GP 7F21) nor 30 (X.509)`,
   );

@@ -12,6 +12,10 @@ import {
   derChildren,
   derContextConstructed,
   derSequence,
+  DER_GENERALIZED_TIME,
+  DER_INTEGER,
+  DER_SEQUENCE,
+  DER_UTC_TIME,
   derSequenceOf,
   derSmallInteger,
   derTime,
@@ -116,7 +120,7 @@ export function decodeCrl(bytes: Uint8Array): SignedCrl {
   const [tbsNode, sigAlg, sigValue] = derSequenceOf(outer, context, 3, 3);
   const items = derSequenceOf(tbsNode, 'CRL tbsCertList', 4, 7);
   let i = 0;
-  if (items[0].tag === 0x02 && readSmallInteger(items[i++], 'CRL version') !== 1)
+  if (items[0].tag === DER_INTEGER && readSmallInteger(items[i++], 'CRL version') !== 1)
     throw malformed('CRL: version not v2');
   const alg = readOid(derSequenceOf(items[i++], 'CRL signature', 1, 2)[0], 'CRL signature');
   const outerAlg = readOid(
@@ -128,11 +132,11 @@ export function decodeCrl(bytes: Uint8Array): SignedCrl {
   const issuer = formatName(readName(items[i++], 'CRL issuer'));
   const thisUpdate = readTime(items[i++], 'CRL thisUpdate');
   const nextUpdate =
-    items[i] && (items[i].tag === 0x17 || items[i].tag === 0x18)
+    items[i] && (items[i].tag === DER_UTC_TIME || items[i].tag === DER_GENERALIZED_TIME)
       ? readTime(items[i++], 'CRL nextUpdate')
       : undefined;
   const entries: CrlEntry[] = [];
-  if (items[i]?.tag === 0x30) {
+  if (items[i]?.tag === DER_SEQUENCE) {
     for (const entry of derSequenceOf(items[i++], 'CRL revokedCertificates')) {
       const [serial, date] = derSequenceOf(entry, 'CRL entry', 2, 3);
       entries.push({

@@ -14,6 +14,9 @@ import {
   derOctetString,
   derOid,
   derPrintableString,
+  DER_BOOLEAN,
+  DER_OID,
+  DER_SET,
   derSequence,
   derSequenceOf,
   derSet,
@@ -94,7 +97,7 @@ export function nameAttribute(name: X509Name, attributeOid: string): string | un
 export function readName(node: DerNode | undefined, context: string): X509Name {
   const attributes: NameAttribute[] = [];
   for (const rdn of derSequenceOf(node, context)) {
-    if (rdn.tag !== 0x31) throw malformed(`${context}: RelativeDistinguishedName must be a SET`);
+    if (rdn.tag !== DER_SET) throw malformed(`${context}: RelativeDistinguishedName must be a SET`);
     for (const atv of derChildren(rdn, context)) {
       const [type, value] = derSequenceOf(atv, context, 2, 2);
       attributes.push({ oid: readOid(type, context), value: readString(value) });
@@ -111,7 +114,7 @@ function readSpki(node: DerNode | undefined): { curve: Curve; publicKey: Uint8Ar
   const keyType = readOid(algOid, context);
   if (keyType !== oid.OID_EC_PUBLIC_KEY)
     throw malformed(`${context}: key type ${keyType} is not id-ecPublicKey`);
-  if (params === undefined || params.tag !== 0x06) throw malformed(`${context}: namedCurve OID expected`);
+  if (params === undefined || params.tag !== DER_OID) throw malformed(`${context}: namedCurve OID expected`);
   const curveOid = readOid(params, context);
   let curve: Curve;
   try {
@@ -172,7 +175,7 @@ function readExtensions(node: DerNode | undefined): Extensions {
       }
       case oid.OID_BASIC_CONSTRAINTS: {
         const items = derSequenceOf(decodeDer(inner, where), where, 0, 2);
-        out.isCa = items[0]?.tag === 0x01 ? readBoolean(items[0], where) : false;
+        out.isCa = items[0]?.tag === DER_BOOLEAN ? readBoolean(items[0], where) : false;
         break;
       }
       case oid.OID_CERTIFICATE_POLICIES:

@@ -55,6 +55,14 @@ describe('card image file', () => {
         /profiles\.0.*key lengths/,
       ],
       [
+        'an SQN array of the wrong size',
+        (j) => {
+          j.profiles[0].sqn.seqMs = ['0'];
+          return j;
+        },
+        /profiles\.0\.sqn: SQN state/,
+      ],
+      [
         'a bad curve',
         (j) => {
           j.keySets[0].curve = 'P-999';
@@ -73,6 +81,13 @@ describe('card image file', () => {
         name,
       );
     }
+    // A damaged file whose text starts with key material: V8's JSON error would quote it.
+    const k = good.profiles[0].k as string;
+    assert.throws(
+      () => decodeCardImage(`x${k}`),
+      (e: unknown) =>
+        e instanceof CardImageError && /not JSON/.test(e.message) && !e.message.includes(k.slice(0, 8)),
+    );
     assert.throws(() => loadCardImage('/nonexistent/card.json'), /cannot read card image/);
   });
 });

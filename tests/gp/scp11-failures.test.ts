@@ -160,6 +160,25 @@ describe('certificate failures (card answers PSO with 6982, the OCE gets StatusW
     assert.ok(card.chainedBlocks >= 2, 'the 700-byte command travelled ISO-chained');
     assert.ok(card.getResponses >= 1, 'the long response came with 61xx / GET RESPONSE');
   });
+
+  it('a chain abandoned half-way is dropped by the next authenticate, so a fresh attempt succeeds', async () => {
+    const { transport, sd } = setup(pki, {}, false);
+    const intermediate = generateKeyPair(P256, new SeededRandom('intermediate'));
+    const first = issueOce(pki.caKloc, intermediate, { keyUsage: 'signature', serial: Uint8Array.of(2) });
+    // Certificate 1 of 2 (P2 b8: more follow), then the OCE gives up and authenticates.
+    const [pso] = performSecurityOperationCommands([first, pki.oceCertificate], {
+      kid: 0x10,
+      kvn: CA_KLOC_KVN,
+    });
+    assert.equal(sd.performSecurityOperation(pso).sw, 0x9000);
+    const epk = generateKeyPair(P256, rng()).publicKey;
+    assert.throws(
+      () => sd.authenticate(authenticateCommand(INS_MUTUAL_AUTHENTICATE, KID_SCP11A, 'a', 16, epk)),
+      (e: unknown) => e instanceof StatusWordError && e.sw === 0x6982,
+    );
+    const scp = await openScp11(transport, oceParams(pki, 'a', 16), rng());
+    assert.equal(scp.closed, false);
+  });
 });
 
 function authenticateCommand(

@@ -131,3 +131,18 @@ describe('SCP11 loopback properties', () => {
     );
   });
 });
+
+describe('SCP11 host refusals', () => {
+  it('a command too long to wrap is refused without advancing the counter: the session stays usable', async () => {
+    const { pki, testCard, transport } = card(0, true);
+    const scp = await openScp11(transport, oceParams(pki, 'a', 16), new SeededRandom('too-long'));
+    const tooLong = new Uint8Array(65535 - 8);
+    await assert.rejects(scp.transmit({ cla: 0x80, ins: 0xca, p1: 0, p2: 0, data: tooLong }), /too long/);
+    assert.equal(scp.closed, false);
+    const data = Uint8Array.of(1, 2, 3);
+    const r = await scp.transmit({ cla: 0x80, ins: 0xca, p1: 1, p2: 2, data, ne: 256 });
+    assert.equal(r.sw, SW_OK);
+    assert.equal(toHex(testCard.received.at(-1)!.data), toHex(data));
+    assert.equal(toHex(r.data), toHex(echoResponse(data, 1, 2)));
+  });
+});

@@ -22,10 +22,10 @@ export interface KeyInformation {
   readonly components: readonly KeyComponent[];
 }
 
-/** An SCP11 key set held by the card (private key of CERT.SD.ECKA). */
-export function scp11KeyInformation(
+function eccKeyInformation(
   kid: number,
   kvn: number,
+  keyType: number,
   fieldSize: number,
   curveId: number,
 ): KeyInformation {
@@ -33,10 +33,20 @@ export function scp11KeyInformation(
     kid,
     kvn,
     components: [
-      { type: KEY_TYPE_ECC_PRIVATE, length: fieldSize },
+      { type: keyType, length: fieldSize },
       { type: KEY_TYPE_ECC_PARAMETERS, length: curveId },
     ],
   };
+}
+
+/** An SCP11 key set held by the card (private key of CERT.SD.ECKA). */
+export function scp11KeyInformation(
+  kid: number,
+  kvn: number,
+  fieldSize: number,
+  curveId: number,
+): KeyInformation {
+  return eccKeyInformation(kid, kvn, KEY_TYPE_ECC_PRIVATE, fieldSize, curveId);
 }
 
 /** A trusted CA public key (CA-KLOC, KID 10). */
@@ -46,14 +56,7 @@ export function caKeyInformation(
   fieldSize: number,
   curveId: number,
 ): KeyInformation {
-  return {
-    kid,
-    kvn,
-    components: [
-      { type: KEY_TYPE_ECC_PUBLIC, length: fieldSize },
-      { type: KEY_TYPE_ECC_PARAMETERS, length: curveId },
-    ],
-  };
+  return eccKeyInformation(kid, kvn, KEY_TYPE_ECC_PUBLIC, fieldSize, curveId);
 }
 
 /** The curve id of an ECC entry (its F0 component), if any. */

@@ -75,7 +75,7 @@ export function decodeAlgorithmParameters(algorithm: number, value: Uint8Array):
         ? {}
         : {
             c: Array.from({ length: MILENAGE_R_COUNT }, (_, i) =>
-              c.slice(i * 16, (i + 1) * MILENAGE_C_LENGTH),
+              c.slice(i * MILENAGE_C_LENGTH, (i + 1) * MILENAGE_C_LENGTH),
             ),
           }),
     };

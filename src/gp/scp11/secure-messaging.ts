@@ -18,6 +18,9 @@ import {
   EXTENDED_MAX_NC,
   SHORT_MAX_NC,
   SHORT_MAX_NE,
+  SW1_WARNING_CHANGED,
+  SW1_WARNING_UNCHANGED,
+  SW_OK,
   isExtended,
   type CommandApdu,
   type ResponseApdu,
@@ -38,7 +41,7 @@ export type EmptyCommandForm = 'no-data' | 'padding-block';
 // GPC Amd D 6.2.4 / 6.2.5: 9000 and the warnings 62xx/63xx are protected; any other status word is an error
 // and travels alone, without R-MAC.
 export function isProtectedSw(sw: number): boolean {
-  return sw === 0x9000 || sw >> 8 === 0x62 || sw >> 8 === 0x63;
+  return sw === SW_OK || sw >> 8 === SW1_WARNING_UNCHANGED || sw >> 8 === SW1_WARNING_CHANGED;
 }
 
 /** Lc as it is encoded in the C-MAC input: 1 byte for a short APDU, 00 Lc1 Lc2 for an extended (or chained) one. */
@@ -114,18 +117,19 @@ export class SecureMessaging {
   // GPC Amd D 6.2.6 C-DECRYPTION then 6.2.4 C-MAC over MCV || header with Lc' || encrypted data.
   wrapCommand(cmd: CommandApdu, emptyCommand: EmptyCommandForm = 'no-data'): CommandApdu {
     this.#checkOpen();
-    const counter = this.#counter++;
     const encrypt = cmd.data.length > 0 || emptyCommand === 'padding-block';
-    const enc = encrypt
-      ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, 0), padIso9797M2(cmd.data))
-      : EMPTY;
-    const lc = enc.length + this.#macLength;
+    // Checked before the counter advances: a refused command must leave the session usable.
+    const lc = (encrypt ? (Math.floor(cmd.data.length / BLOCK) + 1) * BLOCK : 0) + this.#macLength;
     if (lc > EXTENDED_MAX_NC) {
       throw new SecureChannelError(
         'parameters',
         `command data of ${cmd.data.length} bytes is too long to wrap`,
       );
     }
+    const counter = this.#counter++;
+    const enc = encrypt
+      ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, 0), padIso9797M2(cmd.data))
+      : EMPTY;
     const extended = cmd.extended === true || lc > SHORT_MAX_NC || (cmd.ne ?? 0) > SHORT_MAX_NE;
     const cla = cmd.cla | CLA_SECURE_MESSAGING;
     const full = this.#cMac.mac(

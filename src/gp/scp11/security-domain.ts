@@ -216,9 +216,10 @@ export class Scp11SecurityDomain {
 
   // GPC Amd F 7.6: command data A6{...} 5F49 <ePK.OCE.ECKA>; response 5F49 <ePK.SD.ECKA> 86 <receipt>
   authenticate(cmd: CommandApdu): ResponseApdu {
-    // A new handshake ends whatever session was open.
+    // A new handshake ends whatever session was open, and any half-sent OCE chain (a later PSO starts afresh).
     this.#session?.end();
     this.#session = undefined;
+    this.#pending = undefined;
     const oce = this.#oce;
     this.#oce = undefined;
 

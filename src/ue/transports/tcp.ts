@@ -13,6 +13,8 @@ import { UeTransportError } from '../errors.js';
 
 const VPCD_POWER_ON = 0x01;
 const MAX_MESSAGE = 0xffff;
+/** A card that does not answer an APDU within this time is treated as gone (the stream cannot resync). */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 
 function frame(payload: Uint8Array): Uint8Array {
   if (payload.length > MAX_MESSAGE) throw new UeTransportError(`APDU of ${payload.length} bytes too long`);
@@ -34,19 +36,26 @@ export function parseHostPort(text: string): { host: string; port: number } {
 
 export class TcpCardChannel implements CardChannel {
   readonly #socket: Socket;
+  readonly #responseTimeoutMs: number;
   #buffer = new Uint8Array(0);
   #waiting: ((message: Uint8Array | Error) => void) | undefined;
   #failure: Error | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(socket: Socket) {
+  private constructor(socket: Socket, responseTimeoutMs: number) {
     this.#socket = socket;
+    this.#responseTimeoutMs = responseTimeoutMs;
     socket.on('data', (chunk: Buffer) => this.#receive(new Uint8Array(chunk)));
     socket.on('error', (e) => this.#fail(new UeTransportError(`card connection: ${e.message}`)));
     socket.on('close', () => this.#fail(new UeTransportError('card connection closed')));
   }
 
-  static async connect(host: string, port: number, timeoutMs = 10_000): Promise<TcpCardChannel> {
+  static async connect(
+    host: string,
+    port: number,
+    timeoutMs = 10_000,
+    responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS,
+  ): Promise<TcpCardChannel> {
     const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -63,7 +72,7 @@ export class TcpCardChannel implements CardChannel {
       });
     });
     socket.setNoDelay(true);
-    const channel = new TcpCardChannel(socket);
+    const channel = new TcpCardChannel(socket, responseTimeoutMs);
     socket.write(frame(Uint8Array.of(VPCD_POWER_ON)));
     return channel;
   }
@@ -97,7 +106,11 @@ export class TcpCardChannel implements CardChannel {
       if (this.#failure !== undefined) throw this.#failure;
       const reply = new Promise<Uint8Array | Error>((resolve) => (this.#waiting = resolve));
       this.#socket.write(frame(encodeCommand(command)));
-      const message = await reply;
+      const timer = setTimeout(() => {
+        this.#fail(new UeTransportError(`no answer from the card within ${this.#responseTimeoutMs} ms`));
+        this.#socket.destroy();
+      }, this.#responseTimeoutMs);
+      const message = await reply.finally(() => clearTimeout(timer));
       if (message instanceof Error) throw message;
       return decodeResponse(message);
     };

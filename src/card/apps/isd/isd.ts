@@ -57,6 +57,8 @@ const TAG_DF_NAME = 0x84;
 const TAG_PROPRIETARY = 0xa5;
 /** GPC 2.3 11.1.7: maximum length of data field in command message. */
 const TAG_MAX_COMMAND_LENGTH = 0x9f65;
+/** GPC 2.3 11.11.2.2: P2 is the block number; DESIGN.md 4.5 sends every request as block 0. */
+const P2_STORE_DATA_BLOCK_0 = 0x00;
 /** DESIGN.md 4.5: STORE DATA needs C-MAC, C-DECRYPTION and an authenticated OCE (SCP11a/c). */
 const KEY_UPDATE_SECURITY_LEVEL =
   SECURITY_LEVEL_C_MAC | SECURITY_LEVEL_C_DECRYPTION | SECURITY_LEVEL_AUTHENTICATED;
@@ -225,7 +227,7 @@ export class IssuerSecurityDomain implements CardApplication {
         'STORE DATA outside an authenticated SCP11 session',
       );
     }
-    if (cmd.p1 !== P1_STORE_DATA_LAST_BERTLV_RESPONSE || cmd.p2 !== 0x00) {
+    if (cmd.p1 !== P1_STORE_DATA_LAST_BERTLV_RESPONSE || cmd.p2 !== P2_STORE_DATA_BLOCK_0) {
       throw new StatusWordError(SW_INCORRECT_P1P2, 'STORE DATA: only P1 91 P2 00 is supported');
     }
     let tag: number;

@@ -126,7 +126,7 @@ function policyRejects(keys: ProfileKeys, current: ProfileKeys): boolean {
   return (
     allOneValue(keys.k) ||
     allOneValue(keys.opc) ||
-    equalBytes(keys.k, keys.opc) ||
+    constantTimeEqual(keys.k, keys.opc) ||
     constantTimeEqual(keys.k, current.k)
   );
 }

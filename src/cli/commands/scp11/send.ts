@@ -1,10 +1,12 @@
 // `ltku scp11 send`: opens SCP11 (GPC Amd F) to a card's ISD as an OCE and sends APDUs inside the channel,
 // printing the plain responses. The card is an image file (in-process) or a card served over TCP.
 import { readFileSync } from 'node:fs';
-import { BytesError, fromHex, toHex } from '../../../bytes/index.js';
+import { BytesError, equalBytes, fromHex, toHex } from '../../../bytes/index.js';
 import { cryptoRandom, importPrivateKey, CryptoError } from '../../../crypto/index.js';
 import {
+  CLA_ISO,
   GetResponseChannel,
+  INS_SELECT,
   decodeCommand,
   describeSw,
   command as apdu,
@@ -14,9 +16,6 @@ import {
 } from '../../../iso7816/index.js';
 import { certificateStoreQuery, getDataCommand } from '../../../gp/get-data.js';
 import { ISD_AID, KID_CA_KLOC, TAG_CA_KLOC_IDS, TAG_KEY_INFO_TEMPLATE } from '../../../gp/constants.js';
-
-/** ISO/IEC 7816-4 11.1.1: SELECT by DF name. */
-const P1_SELECT_BY_NAME = 0x04;
 import { AES_KEY_LENGTHS, kidOfVariant, openScp11, type Scp11Variant } from '../../../gp/scp11/index.js';
 import {
   decodeCaKlocIdentifiers,
@@ -31,8 +30,11 @@ import { exactlyOne, optionalChoice, optionalInt, requireString } from '../../op
 import { openCardFile } from '../card/support/open-card.js';
 import { readCertificateFile } from '../card/support/files.js';
 
+/** ISO/IEC 7816-4 11.1.1: SELECT by DF name. */
+const P1_SELECT_BY_NAME = 0x04;
+
 function equal(a: Uint8Array, b: Uint8Array | undefined): boolean {
-  return b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+  return b !== undefined && equalBytes(a, b);
 }
 
 export const command: Command = {
@@ -99,7 +101,11 @@ export const command: Command = {
     }
     try {
       const channel = new GetResponseChannel(transport);
-      await transmitOk(channel, apdu(0x00, 0xa4, P1_SELECT_BY_NAME, 0x00, ISD_AID, 256), 'SELECT ISD');
+      await transmitOk(
+        channel,
+        apdu(CLA_ISO, INS_SELECT, P1_SELECT_BY_NAME, 0x00, ISD_AID, 256),
+        'SELECT ISD',
+      );
       const kid = kidOfVariant(variant);
       const info = decodeKeyInformation(
         await transmitOk(channel, getDataCommand(TAG_KEY_INFO_TEMPLATE), 'GET DATA 00E0'),
