@@ -1,12 +1,230 @@
-// `ltku demo` (= npm start): the whole key-update flow on loopback. Placeholder until the demo issue lands.
+// `ltku demo` (= npm start): the whole key update of DESIGN.md section 1 on loopback, on embedded defaults,
+// narrated step by step: PKI, a card with two profiles, the HSS, the core and the Provisioning Server; attach with
+// the old keys; key update of one profile (steps 1-6) over RAM over HTTP; detach and attach with the new keys
+// (step 7); a clone holding the old keys is rejected; the other profile still attaches.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FileCardStore, VirtualCard, loadCardImage } from '../../../card/index.js';
+import { cryptoRandom, curveByName, CURVES } from '../../../crypto/index.js';
+import { attach, detach } from '../../../ue/index.js';
 import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalChoice, optionalString } from '../../options.js';
+import { printJson } from '../../output.js';
+import { ltku } from './support/cli-steps.js';
+import { runKeyUpdate, startServer } from './support/key-update.js';
+import { Narrator, StepFailed } from './support/narrator.js';
+import { startHssAndCore } from './support/services.js';
+
+const systemClock = { now: () => new Date() };
+const CURVE_NAMES = CURVES.map((c) => c.name);
+
+function openCard(path: string): VirtualCard {
+  return new VirtualCard(loadCardImage(path), {
+    store: new FileCardStore(path),
+    clock: systemClock,
+    rng: cryptoRandom,
+  });
+}
 
 export const command: Command = {
-  summary: 'run the whole key-update flow on loopback with embedded defaults',
-  usage: 'ltku demo [--json]',
-  options: { json: { type: 'boolean' } },
+  summary: 'run the whole key-update flow on loopback with embedded defaults (npm start)',
+  usage: [
+    'ltku demo [--json] [--db postgres://...] [--curve NAME] [--alg milenage|tuak] [--keep DIR]',
+    '  --keep DIR leaves the PKI, the card images and the databases in DIR for inspection',
+  ].join('\n'),
+  options: {
+    json: { type: 'boolean' },
+    db: { type: 'string' },
+    curve: { type: 'string' },
+    alg: { type: 'string' },
+    keep: { type: 'string' },
+  },
   async run(ctx) {
-    ctx.stdout.write('ltku demo: demo not built yet (see the Provisioning Server issue)\n');
-    return 0;
+    const json = ctx.values.json === true;
+    const curve = curveByName(optionalChoice(ctx.values, 'curve', CURVE_NAMES) ?? 'P-256');
+    const alg = optionalChoice(ctx.values, 'alg', ['milenage', 'tuak'] as const) ?? 'milenage';
+    const db = optionalString(ctx.values, 'db');
+    if (db !== undefined && !db.startsWith('postgres://') && !db.startsWith('postgresql://')) {
+      throw new UsageError(
+        '--db: expected a postgres:// URL (the default is SQLite files in the demo directory)',
+      );
+    }
+    const keep = optionalString(ctx.values, 'keep');
+    const dir = keep !== undefined ? resolve(keep) : mkdtempSync(join(tmpdir(), 'ltku-demo-'));
+    if (keep !== undefined) mkdirSync(dir, { recursive: true });
+    const n = new Narrator(ctx.stdout, json);
+    const started = performance.now();
+    const stops: (() => Promise<void>)[] = [];
+    let failed: StepFailed | undefined;
+    let keyUpdate: Record<string, unknown> = {};
+    n.say(`ltku demo: long-term key update over SCP11a (curve ${curve.name}, ${alg}) in ${dir}`);
+    try {
+      const env = { ...ctx.env };
+      const pki = join(dir, 'pki');
+      const cardFile = join(dir, 'card.json');
+      const cloneFile = join(dir, 'clone-with-old-keys.json');
+      const subscribers = join(dir, 'subscribers.json');
+      const setup = await n.step(
+        'setup',
+        'PKI, a card with two profiles, subscribers into the HSS',
+        async () => {
+          await ltku(['pki', 'init', '--dir', pki, '--curve', curve.name], env);
+          await ltku(
+            [
+              'pki',
+              'issue',
+              '--dir',
+              pki,
+              '--role',
+              'oce',
+              '--format',
+              'gp',
+              '--curve',
+              curve.name,
+              '--out',
+              join(pki, 'oce'),
+            ],
+            env,
+          );
+          await ltku(
+            [
+              'card',
+              'create',
+              '--pki',
+              pki,
+              '--out',
+              cardFile,
+              '--profiles',
+              '2',
+              '--alg',
+              alg,
+              '--curves',
+              curve.name,
+              '--subscribers-out',
+              subscribers,
+            ],
+            env,
+          );
+          copyFileSync(cardFile, cloneFile);
+          await ltku(['hss', 'import', subscribers, '--data-dir', dir, ...(db ? ['--db', db] : [])], env);
+          const file = JSON.parse(readFileSync(subscribers, 'utf8')) as {
+            eid: string;
+            subscribers: { iccid: string; imsi: string }[];
+          };
+          return { eid: file.eid, profiles: file.subscribers.map((s) => ({ iccid: s.iccid, imsi: s.imsi })) };
+        },
+        (d) => [
+          `CA-KLCC (card issuer) and CA-KLOC (server issuer) on ${curve.name}; CERT.OCE.ECKA issued`,
+          `card EID ${d.eid}; profiles ${d.profiles.map((p) => `${p.iccid} (IMSI ${p.imsi})`).join(', ')}`,
+          `personalisation file imported into the HSS (${db ? 'PostgreSQL' : 'SQLite'}); a copy of the card kept as a clone`,
+        ],
+      );
+      const [target, other] = setup.profiles;
+      const services = await n.step(
+        'start',
+        'HSS, core and Provisioning Server on loopback',
+        async () => {
+          const hc = await startHssAndCore(dir, db);
+          stops.push(hc.stopAll);
+          const server = await startServer({ dir, pki, db, hssUrl: hc.hssUrl, subscribersFile: subscribers });
+          stops.push(server.close);
+          return { hssUrl: hc.hssUrl, coreUrl: hc.coreUrl, serverUrl: server.url, server };
+        },
+        (d) => [`HSS ${d.hssUrl}`, `core ${d.coreUrl}`, `Provisioning Server ${d.serverUrl}`],
+      );
+      const card = openCard(cardFile);
+      const attachOnce = async (c: VirtualCard, iccid: string) => {
+        const r = await attach(c, { iccid, coreUrl: services.coreUrl });
+        return {
+          imsi: r.imsi,
+          state: r.state,
+          rounds: [...r.rounds],
+          ...(r.reason ? { reason: r.reason } : {}),
+        };
+      };
+      const mustAttach = (r: { state: string; reason?: string }) => {
+        if (r.state !== 'attached')
+          throw new Error(`attach was ${r.state}${r.reason ? `: ${r.reason}` : ''}`);
+      };
+      await n.step(
+        'attach-old',
+        `UE attaches profile ${target.iccid} with its old keys (5G AKA through the core and the HSS)`,
+        async () => {
+          const r = await attachOnce(card, target.iccid);
+          mustAttach(r);
+          return r;
+        },
+        (d) => [`USIM answered ${d.rounds.join(', ')}; ${d.state}`],
+      );
+      keyUpdate = await runKeyUpdate(n, {
+        card,
+        eid: setup.eid,
+        iccid: target.iccid,
+        server: services.server,
+      });
+      await n.step(
+        'step-7',
+        'UE detaches and attaches again, now with the new keys',
+        async () => {
+          await detach(card, { iccid: target.iccid, coreUrl: services.coreUrl });
+          const r = await attachOnce(card, target.iccid);
+          mustAttach(r);
+          return r;
+        },
+        (d) => [`detached; re-attach: USIM answered ${d.rounds.join(', ')}; ${d.state}`],
+      );
+      await n.step(
+        'clone',
+        'a clone still holding the old keys tries to attach',
+        async () => {
+          const r = await attachOnce(openCard(cloneFile), target.iccid);
+          if (r.state !== 'rejected') throw new Error(`the clone was ${r.state}: the old keys still work`);
+          return r;
+        },
+        (d) => [
+          `USIM answered ${d.rounds.join(', ')}; the network ${d.state} it${d.reason ? ` (${d.reason})` : ''}`,
+        ],
+      );
+      await n.step(
+        'other-profile',
+        `profile ${other.iccid} (untouched keys) still attaches`,
+        async () => {
+          const r = await attachOnce(card, other.iccid);
+          mustAttach(r);
+          return r;
+        },
+        (d) => [`USIM answered ${d.rounds.join(', ')}; ${d.state}`],
+      );
+    } catch (e) {
+      if (e instanceof StepFailed) failed = e;
+      else if (e instanceof UsageError) throw e;
+      else failed = new StepFailed('demo', e instanceof Error ? e.message : String(e));
+    } finally {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      if (keep === undefined) rmSync(dir, { recursive: true, force: true });
+    }
+    const totalMs = Math.round(performance.now() - started);
+    if (json) {
+      printJson(ctx.stdout, {
+        ok: failed === undefined,
+        ...(failed ? { failedStep: failed.step, reason: failed.reason } : {}),
+        curve: curve.name,
+        algorithm: alg,
+        database: db ? 'postgresql' : 'sqlite',
+        totalMs,
+        ...keyUpdate,
+        steps: n.steps,
+        ...(keep !== undefined ? { dir } : {}),
+      });
+    } else if (failed) {
+      ctx.stderr.write(`ltku demo: ${failed.message}\n`);
+    } else {
+      n.say(
+        `\nltku demo: all seven steps done in ${totalMs} ms${keep !== undefined ? `; files kept in ${dir}` : ''}`,
+      );
+    }
+    return failed === undefined ? 0 : 1;
   },
 };

@@ -1,0 +1,135 @@
+// `ltku server serve`: the Provisioning Server (RAM endpoint for UEs, admin API) until SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import pino from 'pino';
+import { cryptoRandom } from '../../../crypto/index.js';
+import { HssClient } from '../../../hss/client/index.js';
+import { loadKek } from '../../../hss/index.js';
+import {
+  DEFAULT_POLICY,
+  ServerConfigError,
+  openJobStore,
+  listenServer,
+  parseInventoryFile,
+  type InventoryEntry,
+} from '../../../server/index.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalString, requireString } from '../../options.js';
+import { printJson } from '../../output.js';
+import { loadServerPki } from './support/server-pki.js';
+
+const DEFAULT_LISTEN = '127.0.0.1:8085';
+const DEFAULT_DATA_DIR = '.ltku';
+
+function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? m[2], port };
+}
+
+function readInventory(paths: readonly string[]): InventoryEntry[] {
+  return paths.flatMap((p) => {
+    let text: string;
+    try {
+      text = readFileSync(p, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--inventory: cannot read ${p}: ${(e as Error).message}`);
+    }
+    try {
+      return parseInventoryFile(text, p);
+    } catch (e) {
+      if (e instanceof ServerConfigError) throw new UsageError(`--inventory: ${e.message}`);
+      throw e;
+    }
+  });
+}
+
+export const command: Command = {
+  summary: 'serve the Provisioning Server (RAM over HTTP for UEs, key-update jobs admin API)',
+  usage: [
+    'ltku server serve --pki DIR --hss URL [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
+    '                  [--inventory FILE]... [--kek-file FILE] [--core URL] [--json]',
+    '  --core: push new jobs to attached UEs through the core network',
+    `  default --listen ${DEFAULT_LISTEN}, --db <data-dir>/server.sqlite, --kek-file <data-dir>/server-kek.hex`,
+    '  --inventory: personalisation output files (ltku-subscribers/1), EID -> ICCID/IMSI',
+  ].join('\n'),
+  options: {
+    pki: { type: 'string' },
+    hss: { type: 'string' },
+    db: { type: 'string' },
+    'data-dir': { type: 'string' },
+    listen: { type: 'string' },
+    inventory: { type: 'string', multiple: true },
+    'kek-file': { type: 'string' },
+    core: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const pkiDir = requireString(ctx.values, 'pki');
+    const hssUrl = requireString(ctx.values, 'hss');
+    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const dataDir = resolve(optionalString(ctx.values, 'data-dir') ?? DEFAULT_DATA_DIR);
+    const inventoryFiles = (ctx.values.inventory ?? []) as string[];
+    const logger = pino(
+      { name: 'server', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
+      ctx.stderr as pino.DestinationStream,
+    );
+    const trust = loadServerPki(pkiDir);
+    const inventory = readInventory(inventoryFiles);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const db = optionalString(ctx.values, 'db') ?? join(dataDir, 'server.sqlite');
+    const { kek, created } = loadKek(
+      { kekFile: optionalString(ctx.values, 'kek-file') ?? join(dataDir, 'server-kek.hex') },
+      cryptoRandom,
+    );
+    const store = await openJobStore(db);
+    let running;
+    try {
+      running = await listenServer(
+        {
+          store,
+          hss: new HssClient(hssUrl, { actor: 'ltku-server' }),
+          kek,
+          inventory,
+          logger,
+          ...(optionalString(ctx.values, 'core') === undefined
+            ? {}
+            : { coreUrl: optionalString(ctx.values, 'core') as string }),
+          session: {
+            ...trust,
+            policy: DEFAULT_POLICY,
+            clock: { now: () => new Date() },
+            rng: cryptoRandom,
+          },
+        },
+        host,
+        port,
+      );
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    const summary = {
+      url: running.url,
+      ramUrl: running.ramUrl,
+      database: db,
+      kekCreated: created,
+      profiles: running.inventory.size,
+      oceCurves: trust.oce.map((o) => o.keyPair.curve.name),
+    };
+    if (ctx.values.json) printJson(ctx.stdout, summary);
+    else
+      ctx.stdout.write(
+        `server listening on ${running.url} (RAM ${running.ramUrl}, database ${db}, ${summary.profiles} profiles)\n`,
+      );
+    const signal = await ctx.stopSignal;
+    logger.info({ signal }, 'stopping');
+    await running.close();
+    await store.close();
+    kek.fill(0);
+    return 0;
+  },
+};

@@ -1,0 +1,76 @@
+// `ltku ue sync`: the UE agent runs one RAM-over-HTTP session between the server and its card (DESIGN.md 4.7).
+import {
+  decodeCertificateStore,
+  decodeKeyInformation,
+  getDataCommand,
+  certificateStoreQuery,
+  ISD_AID,
+  KID_SCP11A,
+  TAG_KEY_INFO_TEMPLATE,
+} from '../../../gp/index.js';
+import { command as apdu, transmitOk, type CardChannel } from '../../../iso7816/index.js';
+import { decodeCertificate } from '../../../pki/index.js';
+import { runRamSession } from '../../../ue/ram-agent.js';
+import type { Command } from '../../command.js';
+import { UsageError } from '../../errors.js';
+import { optionalString, requireString } from '../../options.js';
+import { printJson, printTable } from '../../output.js';
+import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
+
+const RAM_PATH = '/ram/v1';
+
+/** The EID in the card's first SCP11a CERT.SD.ECKA (an identifier for X-Admin-From; the server verifies it). */
+async function readEid(channel: CardChannel): Promise<string> {
+  await transmitOk(channel, apdu(0x00, 0xa4, 0x04, 0x00, ISD_AID, 256), 'SELECT ISD');
+  const keys = decodeKeyInformation(
+    await transmitOk(channel, getDataCommand(TAG_KEY_INFO_TEMPLATE), 'GET DATA 00E0'),
+  );
+  const keySet = keys.entries.find((k) => k.kid === KID_SCP11A);
+  if (keySet === undefined) throw new UsageError('the card holds no SCP11a key set; give --eid');
+  const store = await transmitOk(channel, certificateStoreQuery(keySet.kid, keySet.kvn), 'GET DATA BF21');
+  const chain = decodeCertificateStore(store);
+  const eid = decodeCertificate(chain[chain.length - 1]).eid;
+  if (eid === undefined) throw new UsageError('the card certificate carries no EID; give --eid');
+  return eid;
+}
+
+export const command: Command = {
+  summary: 'run the pending remote administration (key update) of a card with the server',
+  usage: `ltku ue sync ${CARD_USAGE} --server URL [--eid EID] [--json]\n  --server: the server base URL (the RAM path ${RAM_PATH} is added) or its full admin URL`,
+  options: {
+    ...CARD_OPTIONS,
+    server: { type: 'string' },
+    eid: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run(ctx) {
+    const server = requireString(ctx.values, 'server');
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new UsageError(`--server: not a URL: ${JSON.stringify(server)}`);
+    }
+    if (url.pathname === '/' || url.pathname === '') url = new URL(RAM_PATH, url);
+    const given = optionalString(ctx.values, 'eid');
+    if (given !== undefined && !/^[0-9]{32}$/.test(given)) throw new UsageError('--eid: expected 32 digits');
+    const card = await openCardChannel(ctx.values);
+    try {
+      const eid = given ?? (await readEid(card.channel));
+      const report = await runRamSession({ url: url.toString(), eid, channel: card.channel });
+      if (ctx.values.json) printJson(ctx.stdout, { eid, ...report });
+      else
+        printTable(ctx.stdout, [
+          ['eid', eid],
+          ['posts', String(report.posts)],
+          ['resumes', String(report.resumes)],
+          ['apdus', String(report.apdus)],
+          ['bytes sent', String(report.bytesSent)],
+          ['bytes received', String(report.bytesReceived)],
+        ]);
+      return 0;
+    } finally {
+      await card.close();
+    }
+  },
+};

@@ -1,0 +1,35 @@
+// Errors of the Provisioning Server. Expected protocol outcomes (card refusals) are values, not errors.
+
+/** Where a key-update session stopped, and why; the message never carries key material. */
+export type SessionFailure =
+  | 'card-answer' // a status word or a malformed answer from the card
+  | 'certificate' // CERT.SD.ECKA did not verify, or its EID is not the claimed one
+  | 'negotiation' // no suite both sides allow
+  | 'secure-channel' // receipt, MAC or secure messaging failure
+  | 'result'; // BF71/BF73 malformed or not matching the request
+
+export class SessionError extends Error {
+  override name = 'SessionError';
+  constructor(
+    readonly failure: SessionFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A request the server refuses (unknown profile, bad state transition); `status` is its HTTP status. */
+export class JobError extends Error {
+  override name = 'JobError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A file (inventory, OCE credentials) the server cannot use; names the file and the field. */
+export class ServerConfigError extends Error {
+  override name = 'ServerConfigError';
+}
