@@ -64,12 +64,12 @@ export function answerMessage(card: VirtualCardLike, message: Uint8Array): Uint8
   return card.processApdu(message);
 }
 
-/** "HOST:PORT" (IPv6 as [addr]:port); the port defaults to `defaultPort`. */
+/** "HOST:PORT" (IPv6 as [addr]:port); the port defaults to `defaultPort`; port 0 (listen on any free port) is allowed. */
 export function parseHostPort(text: string, defaultPort?: number): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*))(?::([0-9]{1,5}))?$/.exec(text);
   const host = m?.[1] ?? m?.[2] ?? '';
   const port = m?.[3] !== undefined ? Number(m[3]) : defaultPort;
-  if (m === null || host === '' || port === undefined || port < 1 || port > 65535) {
+  if (m === null || host === '' || port === undefined || port > 65535) {
     throw new RangeError(`${JSON.stringify(text)} is not HOST:PORT`);
   }
   return { host, port };
