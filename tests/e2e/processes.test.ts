@@ -148,16 +148,28 @@ async function keyUpdateAcrossProcesses(db: (dir: string) => string[]): Promise<
     const jobId = job.id ?? job.jobs?.[0]?.id;
     assert.ok(jobId, `a job was created: ${JSON.stringify(job)}`);
 
-    const sync = await ltkuJson(['ue', 'sync', '--tcp', tcp, '--server', server.address, '--eid', eid]);
+    // The UE runs the session, then detaches and attaches again with the new keys (step 7).
+    const sync = await ltkuJson([
+      'ue',
+      'sync',
+      '--tcp',
+      tcp,
+      '--server',
+      server.address,
+      '--eid',
+      eid,
+      '--core',
+      core.address,
+      '--iccid',
+      iccid,
+    ]);
     assert.ok(sync.posts <= 4, `at most 3 POSTs after the first (${sync.posts})`);
+    assert.deepEqual(sync.reattached, [{ iccid, state: 'attached' }], 'attach with the new keys');
 
     const jobs = await ltkuJson(['server', 'jobs', '--server', server.address]);
     const done = (jobs.jobs ?? jobs).find((j: { id: string }) => j.id === jobId);
     assert.equal(done.state, 'completed', JSON.stringify(done));
 
-    await ltkuJson(['ue', 'detach', '--tcp', tcp, '--iccid', iccid, '--core', core.address]);
-    const after = await ltkuJson(['ue', 'attach', '--tcp', tcp, '--iccid', iccid, '--core', core.address]);
-    assert.equal(after.state, 'attached', 'attach with the new keys');
     const other = await ltkuJson([
       'ue',
       'attach',

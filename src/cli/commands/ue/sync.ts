@@ -8,8 +8,15 @@ import {
   KID_SCP11A,
   TAG_KEY_INFO_TEMPLATE,
 } from '../../../gp/index.js';
-import { command as apdu, transmitOk, type CardChannel } from '../../../iso7816/index.js';
+import {
+  CLA_ISO,
+  INS_SELECT,
+  command as apdu,
+  transmitOk,
+  type CardChannel,
+} from '../../../iso7816/index.js';
 import { decodeCertificate } from '../../../pki/index.js';
+import { attach, detach } from '../../../ue/index.js';
 import { runRamSession } from '../../../ue/ram-agent.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
@@ -18,10 +25,12 @@ import { printJson, printTable } from '../../output.js';
 import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
 
 const RAM_PATH = '/ram/v1';
+/** ISO/IEC 7816-4 11.1.1: SELECT by DF name. */
+const P1_SELECT_BY_NAME = 0x04;
 
 /** The EID in the card's first SCP11a CERT.SD.ECKA (an identifier for X-Admin-From; the server verifies it). */
 async function readEid(channel: CardChannel): Promise<string> {
-  await transmitOk(channel, apdu(0x00, 0xa4, 0x04, 0x00, ISD_AID, 256), 'SELECT ISD');
+  await transmitOk(channel, apdu(CLA_ISO, INS_SELECT, P1_SELECT_BY_NAME, 0x00, ISD_AID, 256), 'SELECT ISD');
   const keys = decodeKeyInformation(
     await transmitOk(channel, getDataCommand(TAG_KEY_INFO_TEMPLATE), 'GET DATA 00E0'),
   );
@@ -36,11 +45,17 @@ async function readEid(channel: CardChannel): Promise<string> {
 
 export const command: Command = {
   summary: 'run the pending remote administration (key update) of a card with the server',
-  usage: `ltku ue sync ${CARD_USAGE} --server URL [--eid EID] [--json]\n  --server: the server base URL (the RAM path ${RAM_PATH} is added) or its full admin URL`,
+  usage: [
+    `ltku ue sync ${CARD_USAGE} --server URL [--eid EID] [--core URL --iccid ID...] [--json]`,
+    `  --server: the server base URL (the RAM path ${RAM_PATH} is added) or its full admin URL`,
+    '  --core with --iccid: after the session, detach and attach each profile again (step 7, new keys)',
+  ].join('\n'),
   options: {
     ...CARD_OPTIONS,
     server: { type: 'string' },
     eid: { type: 'string' },
+    core: { type: 'string' },
+    iccid: { type: 'string', multiple: true },
     json: { type: 'boolean' },
   },
   async run(ctx) {
@@ -54,11 +69,23 @@ export const command: Command = {
     if (url.pathname === '/' || url.pathname === '') url = new URL(RAM_PATH, url);
     const given = optionalString(ctx.values, 'eid');
     if (given !== undefined && !/^[0-9]{32}$/.test(given)) throw new UsageError('--eid: expected 32 digits');
+    const coreUrl = optionalString(ctx.values, 'core');
+    const iccids = (ctx.values.iccid ?? []) as string[];
+    if ((coreUrl === undefined) !== (iccids.length === 0))
+      throw new UsageError('--core and --iccid go together');
     const card = await openCardChannel(ctx.values);
     try {
       const eid = given ?? (await readEid(card.channel));
       const report = await runRamSession({ url: url.toString(), eid, channel: card.channel });
-      if (ctx.values.json) printJson(ctx.stdout, { eid, ...report });
+      // Step 7 (DESIGN.md section 1): detach, then attach again so the network authenticates the new keys.
+      const reattached: { iccid: string; state: string }[] = [];
+      for (const iccid of iccids) {
+        await detach(card.channel, { iccid, coreUrl: coreUrl! });
+        const r = await attach(card.channel, { iccid, coreUrl: coreUrl! });
+        reattached.push({ iccid, state: r.state });
+      }
+      if (ctx.values.json)
+        printJson(ctx.stdout, { eid, ...report, ...(iccids.length ? { reattached } : {}) });
       else
         printTable(ctx.stdout, [
           ['eid', eid],
@@ -67,8 +94,9 @@ export const command: Command = {
           ['apdus', String(report.apdus)],
           ['bytes sent', String(report.bytesSent)],
           ['bytes received', String(report.bytesReceived)],
+          ...reattached.map((r): [string, string] => [`re-attach ${r.iccid}`, r.state]),
         ]);
-      return 0;
+      return reattached.every((r) => r.state === 'attached') ? 0 : 1;
     } finally {
       await card.close();
     }
