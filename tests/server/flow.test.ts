@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { children, decodeTlv, tlv, toHex } from '../../src/bytes/index.js';
-import { SeededRandom, keyCheckValue } from '../../src/crypto/index.js';
+import { SeededRandom, generateKeyPair, keyCheckValue } from '../../src/crypto/index.js';
 import { decodeResponseScript, encodeResponseScript } from '../../src/iso7816/index.js';
 import { FixedClock, type Logger } from '../../src/ports/index.js';
-import { decodeCertificate, trustAnchor } from '../../src/pki/index.js';
+import { decodeCertificate, issueGpCertificate, trustAnchor } from '../../src/pki/index.js';
 import { subscribersFile } from '../../src/card/index.js';
 import { listenHss, openHssRuntime, parsePersonalisationFile, type HssRuntime } from '../../src/hss/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
@@ -311,6 +311,40 @@ describe('Provisioning Server: negative paths', () => {
       const sub = await w.hss.getSubscriber(profile.imsi);
       assert.equal(sub.activeVersion, 1);
       assert.equal(sub.candidate, undefined);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a server certificate from a CA the card does not trust fails the job; the keys stay', async () => {
+    const rng = new SeededRandom('rogue-ca-kloc');
+    const curve = setup('flow-7').pki.oce.curve;
+    const rogueCa = generateKeyPair(curve, rng);
+    const oce = generateKeyPair(curve, rng);
+    const certificate = issueGpCertificate({
+      issuer: rogueCa,
+      serial: Uint8Array.of(0x42),
+      keyUsage: 'keyAgreement',
+      notBefore: new Date(NOW.getTime() - 86_400_000),
+      notAfter: new Date(NOW.getTime() + 86_400_000),
+      subjectPublicKey: oce.publicKey,
+      curve,
+    });
+    const w = await world('flow-7', { session: { oce: [{ keyPair: oce, certificates: [certificate] }] } });
+    try {
+      const profile = w.s.image.profiles[0];
+      const job = (await (await createJob(w, { iccid: profile.iccid })).json()) as { id: string };
+      await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel }).catch(
+        () => undefined,
+      );
+      const view = await w.server.jobs.get(job.id);
+      assert.equal(view.state, 'failed');
+      // The server sees from FF33 that no CA-KLOC on the card issued its chain, and sends nothing more.
+      assert.match(view.error ?? '', /CA-KLOC/, view.error);
+      assert.equal(w.s.card.image.profiles[0].keyVersion, 1, 'the card kept its keys');
+      const sub = await w.hss.getSubscriber(profile.imsi);
+      assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
+      assert.equal(sub.candidate, undefined, 'no candidate was left staged');
     } finally {
       await w.close();
     }
