@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { children, decodeTlv, tlv, toHex } from '../../src/bytes/index.js';
 import { SeededRandom, generateKeyPair, keyCheckValue } from '../../src/crypto/index.js';
-import { decodeResponseScript, encodeResponseScript } from '../../src/iso7816/index.js';
+import { GetResponseChannel, decodeResponseScript, encodeResponseScript } from '../../src/iso7816/index.js';
 import { FixedClock, type Logger } from '../../src/ports/index.js';
 import { decodeCertificate, issueGpCertificate, trustAnchor } from '../../src/pki/index.js';
-import { subscribersFile } from '../../src/card/index.js';
+import { MemoryCardStore, VirtualCard, subscribersFile } from '../../src/card/index.js';
 import { listenHss, openHssRuntime, parsePersonalisationFile, type HssRuntime } from '../../src/hss/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
 import { runRamSession } from '../../src/ue/ram-agent.js';
@@ -342,6 +342,33 @@ describe('Provisioning Server: negative paths', () => {
       // The server sees from FF33 that no CA-KLOC on the card issued its chain, and sends nothing more.
       assert.match(view.error ?? '', /CA-KLOC/, view.error);
       assert.equal(w.s.card.image.profiles[0].keyVersion, 1, 'the card kept its keys');
+      const sub = await w.hss.getSubscriber(profile.imsi);
+      assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
+      assert.equal(sub.candidate, undefined, 'no candidate was left staged');
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('a server certificate the card has revoked: the card refuses PSO, the job fails, the keys stay', async () => {
+    const w = await world('flow-8');
+    try {
+      const serial = decodeCertificate(w.s.pki.oceCertificate).serial;
+      const card = new VirtualCard(
+        { ...w.s.image, denyList: [serial] },
+        { store: new MemoryCardStore(), clock: new FixedClock(NOW), rng: new SeededRandom('flow-8-card') },
+      );
+      const profile = w.s.image.profiles[0];
+      const job = (await (await createJob(w, { iccid: profile.iccid })).json()) as { id: string };
+      await runRamSession({
+        url: w.server.ramUrl,
+        eid: w.s.image.eid,
+        channel: new GetResponseChannel(card),
+      }).catch(() => undefined);
+      const view = await w.server.jobs.get(job.id);
+      assert.equal(view.state, 'failed');
+      assert.match(view.error ?? '', /6982/, view.error);
+      assert.equal(card.image.profiles[0].keyVersion, 1, 'the card kept its keys');
       const sub = await w.hss.getSubscriber(profile.imsi);
       assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
       assert.equal(sub.candidate, undefined, 'no candidate was left staged');
