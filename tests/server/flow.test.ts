@@ -117,6 +117,14 @@ async function world(seed: string, o: WorldOptions = {}): Promise<World> {
   return w;
 }
 
+/** The card and the HSS both still hold version 1 of the profile's keys, with no candidate left staged. */
+async function assertKeysUntouched(w: World, cardKeyVersion: number, imsi: string): Promise<void> {
+  assert.equal(cardKeyVersion, 1, 'the card kept its keys');
+  const sub = await w.hss.getSubscriber(imsi);
+  assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
+  assert.equal(sub.candidate, undefined, 'no candidate was left staged');
+}
+
 async function createJob(w: World, body: object) {
   return fetch(`${w.server.url}/admin/v1/jobs`, {
     method: 'POST',
@@ -307,10 +315,7 @@ describe('Provisioning Server: negative paths', () => {
       const view = await w.server.jobs.get(job.id);
       assert.equal(view.state, 'failed');
       assert.match(view.error ?? '', /certificate/);
-      assert.equal(w.s.card.image.profiles[0].keyVersion, 1);
-      const sub = await w.hss.getSubscriber(profile.imsi);
-      assert.equal(sub.activeVersion, 1);
-      assert.equal(sub.candidate, undefined);
+      await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
@@ -341,10 +346,7 @@ describe('Provisioning Server: negative paths', () => {
       assert.equal(view.state, 'failed');
       // The server sees from FF33 that no CA-KLOC on the card issued its chain, and sends nothing more.
       assert.match(view.error ?? '', /CA-KLOC/, view.error);
-      assert.equal(w.s.card.image.profiles[0].keyVersion, 1, 'the card kept its keys');
-      const sub = await w.hss.getSubscriber(profile.imsi);
-      assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
-      assert.equal(sub.candidate, undefined, 'no candidate was left staged');
+      await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
@@ -368,10 +370,7 @@ describe('Provisioning Server: negative paths', () => {
       const view = await w.server.jobs.get(job.id);
       assert.equal(view.state, 'failed');
       assert.match(view.error ?? '', /6982/, view.error);
-      assert.equal(card.image.profiles[0].keyVersion, 1, 'the card kept its keys');
-      const sub = await w.hss.getSubscriber(profile.imsi);
-      assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
-      assert.equal(sub.candidate, undefined, 'no candidate was left staged');
+      await assertKeysUntouched(w, card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
@@ -542,10 +541,7 @@ describe('Provisioning Server: security alarm', () => {
       assert.equal(view.securityAlarm, true);
       assert.match(view.error ?? '', /06/);
       assert.equal(w.server.jobs.securityAlarms, 1);
-      assert.equal(w.s.card.image.profiles[0].keyVersion, 1);
-      const sub = await w.hss.getSubscriber(profile.imsi);
-      assert.equal(sub.activeVersion, 1);
-      assert.equal(sub.candidate, undefined);
+      await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
