@@ -7,11 +7,12 @@ const allowed = {
   iso7816: ['ports', 'bytes'],
   aka: ['ports', 'bytes', 'crypto'],
   pki: ['ports', 'bytes', 'crypto'],
+  auth: ['ports', 'bytes', 'crypto'],
   gp: ['ports', 'bytes', 'crypto', 'iso7816', 'pki'],
   card: ['ports', 'bytes', 'crypto', 'iso7816', 'aka', 'pki', 'gp'],
-  hss: ['ports', 'bytes', 'crypto', 'aka'],
-  server: ['ports', 'bytes', 'crypto', 'iso7816', 'gp', 'pki', 'hss/client'],
-  core: ['ports', 'bytes', 'crypto', 'aka', 'hss/client'],
+  hss: ['ports', 'bytes', 'crypto', 'aka', 'auth'],
+  server: ['ports', 'bytes', 'crypto', 'iso7816', 'gp', 'pki', 'auth', 'hss/client'],
+  core: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'hss/client'],
   ue: ['ports', 'bytes', 'crypto', 'iso7816', 'aka'],
 };
 const layers = Object.keys(allowed);

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { DEFAULT_PRINCIPALS, issueCredentials, PrincipalTable } from '../src/auth/index.js';
+import { cryptoRandom } from '../src/crypto/index.js';
 import { openHssRuntime, listenHss } from '../src/hss/index.js';
 import { PostgresSubscriberStore } from '../src/hss/store/index.js';
 import { formatRate, type BenchSuite } from './harness.js';
@@ -22,11 +24,12 @@ const PG_BASE = process.env.LTKU_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/
 const LOAD = `
 const net = require('node:net');
 const { workerData, parentPort } = require('node:worker_threads');
-const { url, imsis, connections, warmupMs, seconds, body } = workerData;
+const { url, imsis, connections, warmupMs, seconds, body, token } = workerData;
 const target = new URL(url);
 const requests = imsis.map((imsi) => Buffer.from(
   'POST /nudm-ueau/v1/imsi-' + imsi + '/security-information/generate-auth-data HTTP/1.1\\r\\n' +
-  'Host: ' + target.host + '\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) +
+  'Host: ' + target.host + '\\r\\nAuthorization: Bearer ' + token +
+  '\\r\\nContent-Type: application/json\\r\\nContent-Length: ' + Buffer.byteLength(body) +
   '\\r\\nConnection: keep-alive\\r\\n\\r\\n' + body));
 let ok = 0, failed = 0, counting = false, stop = false, n = 0;
 const sockets = [];
@@ -60,7 +63,11 @@ setTimeout(() => { counting = true; const t0 = performance.now();
 }, warmupMs);
 `;
 
-function runLoad(url: string, imsis: string[]): Promise<{ ok: number; failed: number; ms: number }> {
+function runLoad(
+  url: string,
+  imsis: string[],
+  token: string,
+): Promise<{ ok: number; failed: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const w = new Worker(LOAD, {
       eval: true,
@@ -71,6 +78,7 @@ function runLoad(url: string, imsis: string[]): Promise<{ ok: number; failed: nu
         warmupMs: 500,
         seconds: SECONDS,
         body: JSON.stringify({ servingNetworkName: SNN }),
+        token,
       },
     });
     w.once('message', (m) => {
@@ -107,9 +115,12 @@ async function benchBackend(
       'bench',
     );
   }
-  const running = await listenHss({ hss: rt.hss, auc: rt.auc, logger: rt.logger });
+  // DESIGN.md 7: every request carries the core's bearer token (one SHA-256 and compare per request)
+  const credentials = issueCredentials(DEFAULT_PRINCIPALS, cryptoRandom, new Date().toISOString());
+  const authenticator = new PrincipalTable(credentials.records);
+  const running = await listenHss({ hss: rt.hss, auc: rt.auc, logger: rt.logger, authenticator });
   try {
-    const r = await runLoad(running.url, imsis);
+    const r = await runLoad(running.url, imsis, credentials.tokens.get('core') as string);
     const opsPerSecond = (r.ok * 1000) / r.ms;
     print(formatRate({ name: `generate-auth-data over HTTP, ${name}`, opsPerSecond, iterations: r.ok }));
     if (r.failed > 0) print(`  ${r.failed} requests failed`);

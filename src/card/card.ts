@@ -140,6 +140,11 @@ export class VirtualCard implements CardChannel {
     return decodeResponse(this.processApdu(encodeCommand(command)));
   }
 
+  /** Lets go of the image (releases the image file's lock); later changes cannot be stored (6581). */
+  close(): void {
+    this.#store.close?.();
+  }
+
   #commit(next: CardImage): void {
     try {
       this.#store.save(next);

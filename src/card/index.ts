@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './image.js';
 export * from './store.js';
+export * from './lock.js';
 export * from './profile.js';
 export * from './files.js';
 export * from './dispatcher.js';

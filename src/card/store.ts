@@ -1,13 +1,17 @@
 // Persistence of the card image: atomic replacement of the file (temp file, fsync, rename, fsync of the
-// directory), so that after a crash at any point the file holds the old image or the new one, whole.
+// directory), so that after a crash at any point the file holds the old image or the new one, whole; an image
+// opened for writing is locked (lock.ts) so that no second process writes an older copy over it.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeCardImage, encodeCardImage, type CardImage } from './image.js';
 import { CardImageError } from './errors.js';
+import { CardImageLock, type CardImageLockOptions } from './lock.js';
 
 /** Where the card keeps its image; `save` throws when the image could not be stored (the card answers 6581). */
 export interface CardStore {
   save(image: CardImage): void;
+  /** Lets go of the image (a file store releases its lock); later saves fail. */
+  close?(): void;
 }
 
 /** The steps of one atomic write, in order; a test hook may stop the process at any of them. */
@@ -67,15 +71,39 @@ function syncDirectory(dir: string): void {
   }
 }
 
-/** The image in a file; every save replaces the file atomically. */
+/** The image in a file; every save replaces the file atomically (while the lock, if any, is still held). */
 export class FileCardStore implements CardStore {
   constructor(
     readonly path: string,
     private readonly hook?: WriteHook,
+    private readonly lock?: CardImageLock,
   ) {}
 
   save(image: CardImage): void {
+    this.lock?.verify();
     writeFileAtomic(this.path, encodeCardImage(image), this.hook);
+  }
+
+  close(): void {
+    this.lock?.release();
+  }
+}
+
+export interface OpenCardImageOptions extends CardImageLockOptions {
+  readonly hook?: WriteHook;
+}
+
+/** DESIGN.md 7: opens an image file for writing, taking its lock before reading it; close the store to let go. */
+export function openCardImageFile(
+  path: string,
+  options: OpenCardImageOptions = {},
+): { image: CardImage; store: FileCardStore } {
+  const lock = CardImageLock.acquire(path, options);
+  try {
+    return { image: loadCardImage(path), store: new FileCardStore(path, options.hook, lock) };
+  } catch (e) {
+    lock.release();
+    throw e;
   }
 }
 

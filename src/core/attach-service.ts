@@ -2,7 +2,7 @@
 // AV from the HSS (Nudm_UEAU), a challenge to the UE, RES* checked against HXRES* (SEAF) and XRES* (AUSF),
 // resynchronisation from AUTS (6.1.3.3.2), a MAC failure reported to the HSS so it can answer from its other key
 // set (DESIGN.md 6, self-healing), the result confirmed to the HSS, and the attach state per UE.
-import { toHex } from '../bytes/index.js';
+import { fromHex, toHex } from '../bytes/index.js';
 import { constantTimeEqual, sha256, type RandomSource } from '../crypto/index.js';
 import { hxresStar, kseaf } from '../aka/index.js';
 import {
@@ -12,7 +12,7 @@ import {
   type HeAkaAuthenticationInfo,
 } from '../hss/client/index.js';
 import type { Clock, Logger } from '../ports/index.js';
-import { hssUnavailable, notFound } from './errors.js';
+import { forbidden, hssUnavailable, notFound } from './errors.js';
 
 export const DEFAULT_SERVING_NETWORK_NAME = '5G:mnc001.mcc001.3gppnetwork.org';
 /** How long a challenge waits for the UE's answer (TS 24.501 T3560 is 6 s per try; generous here). */
@@ -21,6 +21,9 @@ export const DEFAULT_CHALLENGE_TTL_MS = 60_000;
 export const MAX_MAC_FAILURE_RETRIES = 1;
 export const MAX_RESYNCS = 1;
 const ATTACH_ID_BYTES = 16;
+/** DESIGN.md 7: the token an attach returns and its detach (and event stream) must show. */
+export const ATTACH_TOKEN_BYTES = 16;
+const ATTACH_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 const KSEAF_DIGEST_LENGTH = 8;
 
 /** The part of the HSS client the core uses. */
@@ -45,7 +48,9 @@ export type UeResponse =
 
 export type Challenge = { state: 'challenge'; attachId: string; rand: Uint8Array; autn: Uint8Array };
 export type AttachOutcome =
-  Challenge | { state: 'attached'; kseafDigest: Uint8Array } | { state: 'rejected'; reason: string };
+  | Challenge
+  | { state: 'attached'; kseafDigest: Uint8Array; attachToken: string }
+  | { state: 'rejected'; reason: string };
 
 export interface UeContext {
   imsi: string;
@@ -79,6 +84,8 @@ export class AttachService {
   readonly #ttlMs: number;
   readonly #attempts = new Map<string, Attempt>();
   readonly #ues = new Map<string, UeContext>();
+  /** Per attached IMSI, the token of its current attach (kept apart so no view carries it). */
+  readonly #attachTokens = new Map<string, Uint8Array>();
 
   constructor(deps: AttachServiceDeps) {
     this.#deps = deps;
@@ -137,8 +144,19 @@ export class AttachService {
     });
   }
 
-  // TS 24.501 5.5.2.2 UE-originating deregistration
-  detach(imsi: string): UeContext {
+  /** DESIGN.md 7: whether `attachToken` is the one the UE's current attach returned (constant-time). */
+  holdsAttach(imsi: string, attachToken: string): boolean {
+    const current = this.#attachTokens.get(imsi);
+    if (current === undefined || !this.isAttached(imsi) || !ATTACH_TOKEN_PATTERN.test(attachToken))
+      return false;
+    return constantTimeEqual(fromHex(attachToken), current);
+  }
+
+  // TS 24.501 5.5.2.2 UE-originating deregistration, authorised by the attach it ends (DESIGN.md 7)
+  detach(imsi: string, attachToken: string): UeContext {
+    if (!this.holdsAttach(imsi, attachToken))
+      throw forbidden('the attach token does not match the current attach of this UE');
+    this.#attachTokens.delete(imsi);
     this.#ues.set(imsi, { imsi, state: 'detached' });
     for (const [id, a] of this.#attempts) if (a.imsi === imsi) this.#attempts.delete(id);
     return { imsi, state: 'detached' };
@@ -157,13 +175,15 @@ export class AttachService {
     const digest = kseafDigest(kseafKey);
     kseafKey.fill(0);
     attempt.kausf.fill(0);
+    const attachToken = this.#deps.rng.randomBytes(ATTACH_TOKEN_BYTES);
+    this.#attachTokens.set(attempt.imsi, attachToken);
     this.#ues.set(attempt.imsi, {
       imsi: attempt.imsi,
       state: 'attached',
       attachedAt: this.#deps.clock.now(),
     });
     this.#deps.logger.info({ imsi: attempt.imsi }, 'UE attached');
-    return { state: 'attached', kseafDigest: digest };
+    return { state: 'attached', kseafDigest: digest, attachToken: toHex(attachToken) };
   }
 
   #reject(imsi: string, reason: string): AttachOutcome {

@@ -34,3 +34,8 @@ export function notFound(detail: string, cause = 'CONTEXT_NOT_FOUND'): CoreProbl
 export function hssUnavailable(detail: string): CoreProblem {
   return new CoreProblem({ status: 502, title: 'Bad Gateway', detail, cause: 'UPSTREAM_SERVER_ERROR' });
 }
+
+/** DESIGN.md 7: a UE-facing call not authorised by the attach it names (TS 29.500 5.2.7.2: 403). */
+export function forbidden(detail: string, cause = 'ATTACH_TOKEN_MISMATCH'): CoreProblem {
+  return new CoreProblem({ status: 403, title: 'Forbidden', detail, cause });
+}

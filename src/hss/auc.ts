@@ -1,4 +1,4 @@
-// The AuC (TS 33.102 6.3): draws RAND, stores the next SQN (and which key set answers) BEFORE computing the
+// The AuC (TS 33.102 6.3): draws RAND, stores the next SQN and the vector's key version BEFORE computing the
 // vector, handles resynchronisation from AUTS (6.3.5). Storage, key custody and computation stay apart.
 import { resolveAuts, SQN_LENGTH, type AkaFunctions } from '../aka/index.js';
 import { equalBytes } from '../bytes/index.js';
@@ -20,8 +20,8 @@ import {
 } from './errors.js';
 import type { KeyVault } from './key-vault.js';
 import type { SubscriberStore } from './store/store.js';
-import { keySetByVersion, type StoredKeySet, type SubscriberRecord } from './subscriber.js';
-import { versionOfRand } from './transition.js';
+import { keySetByVersion, type StoredKeySet } from './subscriber.js';
+import { vectorsNotBefore } from './vectors.js';
 
 export const RAND_LENGTH = 16;
 
@@ -69,12 +69,12 @@ export class Auc {
   async #prepare(imsi: string, resync: ResynchronizationInfo | undefined) {
     const resetTo = resync === undefined ? undefined : await this.#resynchronise(imsi, resync);
     const rand = this.deps.rng.randomBytes(RAND_LENGTH);
-    // The SQN is stored here, before anything is computed or returned.
-    const record = await this.deps.store.issueSqn(imsi, rand, resetTo);
-    if (record === undefined) throw await this.#whyNoVector(imsi);
-    const set = keySetByVersion(record, record.lastKeyVersion);
-    if (set === undefined)
-      throw new StoreFailureError(`imsi-${imsi}: key version ${record.lastKeyVersion} not stored`);
+    // The SQN and the vector's key version are stored here, before anything is computed or returned.
+    const issued = await this.deps.store.issueSqn(imsi, rand, this.deps.clock.now(), resetTo);
+    if (issued === undefined) throw await this.#whyNoVector(imsi);
+    const { record, keyVersion } = issued;
+    const set = keySetByVersion(record, keyVersion);
+    if (set === undefined) throw new StoreFailureError(`imsi-${imsi}: key version ${keyVersion} not stored`);
     const fns = this.#functions(imsi, set);
     this.deps.logger.debug({ imsi, keyVersion: set.version, sqn: record.sqn.toString() }, 'vector issued');
     return { rand, record, fns, amf: withSeparationBit(record.amf) };
@@ -94,7 +94,22 @@ export class Auc {
   async #resynchronise(imsi: string, resync: ResynchronizationInfo): Promise<bigint | undefined> {
     const record = await this.deps.store.get(imsi);
     if (record === undefined) throw new UnknownSubscriberError(imsi);
-    const fns = this.#functionsForChallenge(record, resync.rand);
+    // DESIGN.md 6 step 3: MAC-S is checked with the keys that made the challenge, taken once (a replayed AUTS
+    // finds no vector); keys since destroyed or a challenge never issued here resynchronise nothing.
+    const version = await this.deps.store.takeVector(imsi, {
+      rand: resync.rand,
+      notBefore: vectorsNotBefore(this.deps.clock.now()),
+    });
+    const challengeKeys = keySetByVersion(record, version);
+    if (challengeKeys === undefined) {
+      this.deps.logger.warn(
+        { imsi },
+        'AUTS for a challenge this HSS does not know (or no longer); not resynchronising',
+      );
+      if (record.active === null) throw new NoCredentialsError(`imsi-${imsi} has no active keys`);
+      return undefined;
+    }
+    const fns = this.#functions(imsi, challengeKeys);
     // TS 33.102 6.3.3: AUTS = SQN_MS xor AK* || MAC-S
     if (resync.auts.length !== SQN_LENGTH + fns.macLength) {
       throw new InvalidRequestError(
@@ -110,28 +125,17 @@ export class Auc {
       );
       return undefined;
     }
-    const set = versionOfRand(record, resync.rand) ?? record.active?.version ?? null;
     await this.deps.store.appendAudit([
       {
         at: this.deps.clock.now(),
         imsi,
         event: 'resynchronised',
-        keyVersion: set,
+        keyVersion: challengeKeys.version,
         transactionId: null,
         actor: 'auc',
       },
     ]);
     return sqnMs;
-  }
-
-  #functionsForChallenge(record: SubscriberRecord, rand: Uint8Array): AkaFunctions {
-    const set =
-      keySetByVersion(record, versionOfRand(record, rand)) ??
-      keySetByVersion(record, record.fallbackVersion) ??
-      record.active ??
-      undefined;
-    if (set === undefined) throw new NoCredentialsError(`imsi-${record.imsi} has no active keys`);
-    return this.#functions(record.imsi, set);
   }
 
   // The opened key set with its key schedule, reused while the stored ciphertext is the same (a re-seal or a key

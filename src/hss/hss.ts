@@ -6,7 +6,7 @@ import { wipe } from '../bytes/index.js';
 import { constantTimeEqual } from '../crypto/index.js';
 import { ConflictError, InvalidRequestError, UnknownSubscriberError } from './errors.js';
 import type { KeyVault } from './key-vault.js';
-import type { SubscriberStore } from './store/store.js';
+import type { ListFilter, SubscriberStore } from './store/store.js';
 import {
   checkKeyMaterial,
   checkKeyVersion,
@@ -19,6 +19,7 @@ import {
   type SubscriberRecord,
 } from './subscriber.js';
 import { abort, authOutcome, commit, stage, type Actor, type AuthOutcome } from './transition.js';
+import { vectorsNotBefore } from './vectors.js';
 
 export interface NewSubscriber {
   readonly imsi: string;
@@ -46,7 +47,6 @@ export interface SubscriberView {
   readonly algorithm: AkaAlgorithm | null;
   readonly activeVersion: number | null;
   readonly candidate?: { readonly version: number; readonly transactionId: string; readonly stagedAt: Date };
-  readonly previousVersion?: number;
   readonly tuak?: TuakParams;
   readonly amf: Uint8Array;
   readonly sqn: bigint;
@@ -75,7 +75,6 @@ export function viewOf(r: SubscriberRecord): SubscriberView {
             stagedAt: r.candidate.stagedAt,
           },
         }),
-    ...(r.previous === null ? {} : { previousVersion: r.previous.version }),
     ...(r.active?.tuak ? { tuak: r.active.tuak } : {}),
     amf: r.amf,
     sqn: r.sqn,
@@ -122,10 +121,7 @@ export class Hss {
       active: this.deps.vault.seal(input.imsi, version, keys),
       activeTransactionId: null,
       candidate: null,
-      previous: null,
       fallbackVersion: null,
-      lastRand: null,
-      lastKeyVersion: null,
       createdAt: who.at,
       updatedAt: who.at,
     };
@@ -148,8 +144,8 @@ export class Hss {
     return viewOf(r);
   }
 
-  async list(limit = 100, offset = 0): Promise<SubscriberView[]> {
-    return (await this.deps.store.list(limit, offset)).map(viewOf);
+  async list(limit = 100, offset = 0, filter: ListFilter = {}): Promise<SubscriberView[]> {
+    return (await this.deps.store.list(limit, offset, filter)).map(viewOf);
   }
 
   async update(imsi: string, patch: SubscriberPatch, actor: string): Promise<SubscriberView> {
@@ -246,11 +242,19 @@ export class Hss {
     return viewOf(r);
   }
 
-  /** TS 29.503 result confirmation, extended with the failure cause (DESIGN.md 6 self-healing). */
+  /**
+   * TS 29.503 result confirmation, extended with the failure cause (DESIGN.md 6 step 3): judged against the key
+   * version that computed the vector with this RAND, taken in the same transaction (one outcome per vector).
+   */
   async reportAuthOutcome(imsi: string, outcome: AuthOutcome, actor: string): Promise<SubscriberView> {
     checkImsi(imsi);
     const who = this.#actor(actor);
-    const r = await this.deps.store.mutate(imsi, (current) => authOutcome(current, outcome, who));
+    const vector = { rand: outcome.rand, notBefore: vectorsNotBefore(who.at) };
+    const r = await this.deps.store.mutate(
+      imsi,
+      (current, version) => authOutcome(current, outcome, version, who),
+      vector,
+    );
     return viewOf(r);
   }
 

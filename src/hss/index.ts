@@ -6,6 +6,7 @@ export * from './kek.js';
 export * from './auc-vectors.js';
 export * from './auc.js';
 export * from './transition.js';
+export * from './vectors.js';
 export * from './hss.js';
 export * from './runtime.js';
 export { buildHssApp, viewJson, type HssAppDeps } from './http/app.js';

@@ -1,5 +1,6 @@
 // The subscriber as the HSS keeps it: identities, AMF, SQN_HE, and the key sets of the transition of DESIGN.md 6
-// (active, at most one candidate, previous during the grace period). Keys are held sealed (key-vault.ts).
+// (active and at most one candidate; no previous key set: a commit destroys the old keys). Keys are held sealed
+// (key-vault.ts).
 import { TUAK_DEFAULT_PARAMS, type AkaAlgorithm, type TuakParams } from '../aka/index.js';
 import { InvalidRequestError } from './errors.js';
 
@@ -38,12 +39,11 @@ export interface SubscriberRecord {
   /** Transaction id of the commit that made the active keys (for idempotent commits). */
   readonly activeTransactionId: string | null;
   readonly candidate: CandidateKeySet | null;
-  readonly previous: StoredKeySet | null;
-  /** Self-healing (DESIGN.md 6): after a MAC failure, the version the next vector comes from. */
+  /**
+   * Self-healing (DESIGN.md 6 step 3): the candidate's version after a MAC failure on an active vector, so the
+   * next vector comes from the candidate; null: from the active keys.
+   */
   readonly fallbackVersion: number | null;
-  /** RAND of the last vector handed out, and the version of the key set that made it. */
-  readonly lastRand: Uint8Array | null;
-  readonly lastKeyVersion: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -56,8 +56,6 @@ export type AuditEventName =
   | 'candidate-committed'
   | 'candidate-aborted'
   | 'candidate-promoted'
-  | 'previous-restored'
-  | 'previous-dropped'
   | 'mac-failure'
   | 'auth-failure'
   | 'resynchronised';
@@ -80,14 +78,10 @@ export const DEFAULT_AMF = Uint8Array.of(0x80, 0x00);
 export const MIN_KEY_VERSION = 1;
 export const MAX_KEY_VERSION = 255;
 
-/** Every key set the subscriber holds, active first. */
-export function keySets(r: SubscriberRecord): StoredKeySet[] {
-  return [r.active, r.candidate, r.previous].filter((s): s is StoredKeySet => s !== null);
-}
-
+/** The key set with this version, if the subscriber still holds it (active or candidate). */
 export function keySetByVersion(r: SubscriberRecord, version: number | null): StoredKeySet | undefined {
   if (version === null) return undefined;
-  return keySets(r).find((s) => s.version === version);
+  return [r.active, r.candidate].find((s): s is StoredKeySet => s !== null && s.version === version);
 }
 
 const TUAK_MAC = [8, 16, 32];

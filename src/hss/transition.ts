@@ -1,7 +1,8 @@
 // The key transition of DESIGN.md 6 as pure functions over a subscriber record: stage, commit, abort, and the
-// outcome of an authentication (promotion, dropping the previous keys, the self-healing fallback). Each returns
-// the mutation to store, undefined when nothing changes (idempotent repeats), or throws ConflictError.
-import { equalBytes } from '../bytes/index.js';
+// outcome of an authentication (promotion of the candidate, the self-healing fallback). There is no previous key
+// set: the old keys are presumed leaked, so a commit or a promotion destroys them in the same transaction. Each
+// function returns the mutation to store, undefined when nothing changes (idempotent repeats), or throws
+// ConflictError.
 import { ConflictError } from './errors.js';
 import type { Mutation } from './store/store.js';
 import type {
@@ -55,33 +56,38 @@ export function stage(r: SubscriberRecord, c: CandidateKeySet, who: Actor): Muta
     );
   }
   return {
-    record: { ...r, candidate: c, updatedAt: who.at },
+    record: { ...r, candidate: c, fallbackVersion: null, updatedAt: who.at },
     audit: [event(r, who, 'candidate-staged', c.version, c.transactionId)],
   };
 }
 
-/** DESIGN.md 6 step 2: candidate -> active, active -> previous. Committing a committed transaction is a no-op. */
+/** The candidate becomes active; the old active keys are overwritten in the same write (DESIGN.md 6 step 2). */
+function promote(r: SubscriberRecord, c: CandidateKeySet, who: Actor, name: AuditEventName): Mutation {
+  return {
+    record: {
+      ...r,
+      active: keySetOf(c),
+      activeTransactionId: c.transactionId,
+      candidate: null,
+      fallbackVersion: null,
+      updatedAt: who.at,
+    },
+    audit: [event(r, who, name, c.version, c.transactionId)],
+    destroysKeys: true,
+  };
+}
+
+/** DESIGN.md 6 step 2: candidate -> active, old keys destroyed. Committing a committed transaction is a no-op. */
 export function commit(r: SubscriberRecord, transactionId: string, who: Actor): Mutation | undefined {
   const c = r.candidate;
   if (c === null || c.transactionId !== transactionId) {
     if (r.activeTransactionId === transactionId) return undefined;
     throw new ConflictError(`imsi-${r.imsi} has no candidate staged by transaction ${transactionId}`);
   }
-  return {
-    record: {
-      ...r,
-      active: keySetOf(c),
-      activeTransactionId: transactionId,
-      candidate: null,
-      previous: r.active,
-      fallbackVersion: null,
-      updatedAt: who.at,
-    },
-    audit: [event(r, who, 'candidate-committed', c.version, transactionId)],
-  };
+  return promote(r, c, who, 'candidate-committed');
 }
 
-/** DESIGN.md 6 failures: the card refused; the candidate goes. Aborting when nothing is staged is a no-op. */
+/** DESIGN.md 6 step 4: the card refused or the job ended; the candidate goes. Nothing staged: a no-op. */
 export function abort(r: SubscriberRecord, transactionId: string, who: Actor): Mutation | undefined {
   const c = r.candidate;
   if (c === null || c.transactionId !== transactionId) {
@@ -92,91 +98,40 @@ export function abort(r: SubscriberRecord, transactionId: string, who: Actor): M
     throw new ConflictError(`the candidate of imsi-${r.imsi} belongs to transaction ${c.transactionId}`);
   }
   return {
-    record: {
-      ...r,
-      candidate: null,
-      fallbackVersion: r.fallbackVersion === c.version ? null : r.fallbackVersion,
-      updatedAt: who.at,
-    },
+    record: { ...r, candidate: null, fallbackVersion: null, updatedAt: who.at },
     audit: [event(r, who, 'candidate-aborted', c.version, transactionId)],
+    destroysKeys: true,
   };
 }
 
-/** DESIGN.md 6 self-healing: the key set the next vector comes from (store/sql.ts does the same in SQL). */
-export function vectorKeyVersion(r: SubscriberRecord): number | null {
-  const f = r.fallbackVersion;
-  if (f !== null && (f === r.candidate?.version || f === r.previous?.version)) return f;
-  return r.active?.version ?? null;
-}
-
-/** The version of the key set that computed the vector with this RAND, if it was the last one handed out. */
-export function versionOfRand(r: SubscriberRecord, rand: Uint8Array): number | null {
-  return r.lastRand !== null && equalBytes(r.lastRand, rand) ? r.lastKeyVersion : null;
-}
-
 /**
- * DESIGN.md 6 step 3 and self-healing: a success with the candidate or previous keys promotes them; a success with
- * the active keys drops the previous ones; a MAC failure makes the next vector come from the next key set in
- * the order active, candidate, previous (cycling), so whichever keys the card holds are found.
+ * DESIGN.md 6 step 3, self-healing towards a staged candidate only. `version` is the key version that computed the
+ * vector with this RAND (null when the HSS has no record of it: expired, evicted, or already answered), so
+ * concurrent attaches cannot be confused:
+ * - success with the candidate's keys promotes it exactly as a commit does (old keys destroyed);
+ * - success with the active keys changes nothing (the server's resume decides);
+ * - a MAC failure while a candidate exists makes the next vector come from the other key set than the one that
+ *   failed; without a candidate it changes nothing.
  */
-export function authOutcome(r: SubscriberRecord, outcome: AuthOutcome, who: Actor): Mutation | undefined {
-  const version = versionOfRand(r, outcome.rand);
-  if (outcome.success) return success(r, version, who);
-  if (outcome.failure !== 'MAC_FAILURE') {
+export function authOutcome(
+  r: SubscriberRecord,
+  outcome: AuthOutcome,
+  version: number | null,
+  who: Actor,
+): Mutation | undefined {
+  const c = r.candidate;
+  if (outcome.success) {
+    if (c !== null && version === c.version) return promote(r, c, who, 'candidate-promoted');
+    return undefined;
+  }
+  if (outcome.failure !== 'MAC_FAILURE')
     return { record: r, audit: [event(r, who, 'auth-failure', version)] };
-  }
-  const order = [r.active, r.candidate, r.previous]
-    .filter((s): s is StoredKeySet => s !== null)
-    .map((s) => s.version);
-  const used = version ?? r.fallbackVersion ?? r.active?.version ?? null;
-  const audit = [event(r, who, 'mac-failure', used)];
-  if (order.length < 2 || used === null) return { record: r, audit };
-  const next = order[(order.indexOf(used) + 1) % order.length];
-  const fallbackVersion = next === r.active?.version ? null : next;
+  const audit = [event(r, who, 'mac-failure', version)];
+  if (c === null || version === null) return { record: r, audit };
+  const failedWithActive = version === r.active?.version;
+  if (!failedWithActive && version !== c.version) return { record: r, audit };
+  const fallbackVersion = failedWithActive ? c.version : null;
   return { record: { ...r, fallbackVersion }, audit };
-}
-
-function success(r: SubscriberRecord, version: number | null, who: Actor): Mutation | undefined {
-  if (version === null) return undefined;
-  if (r.candidate !== null && r.candidate.version === version) {
-    const c = r.candidate;
-    return {
-      record: {
-        ...r,
-        active: keySetOf(c),
-        activeTransactionId: c.transactionId,
-        candidate: null,
-        previous: null,
-        fallbackVersion: null,
-        updatedAt: who.at,
-      },
-      audit: [event(r, who, 'candidate-promoted', c.version, c.transactionId)],
-    };
-  }
-  if (r.previous !== null && r.previous.version === version) {
-    return {
-      record: {
-        ...r,
-        active: r.previous,
-        activeTransactionId: null,
-        previous: null,
-        fallbackVersion: null,
-        updatedAt: who.at,
-      },
-      audit: [event(r, who, 'previous-restored', r.previous.version)],
-    };
-  }
-  if (
-    r.active !== null &&
-    r.active.version === version &&
-    (r.previous !== null || r.fallbackVersion !== null)
-  ) {
-    return {
-      record: { ...r, previous: null, fallbackVersion: null, updatedAt: who.at },
-      audit: r.previous === null ? [] : [event(r, who, 'previous-dropped', r.previous.version)],
-    };
-  }
-  return undefined;
 }
 
 function keySetOf(c: CandidateKeySet): StoredKeySet {

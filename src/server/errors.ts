@@ -6,7 +6,9 @@ export type SessionFailure =
   | 'certificate' // CERT.SD.ECKA did not verify, or its EID is not the claimed one
   | 'negotiation' // no suite both sides allow
   | 'secure-channel' // receipt, MAC or secure messaging failure
-  | 'result'; // BF71/BF73 malformed or not matching the request
+  | 'result' // BF71/BF73 malformed or not matching the request
+  | 'abandoned' // the UE went away (or stayed silent too long)
+  | 'job'; // the job changed meanwhile (cancelled, ended, or another session holds its request phase)
 
 export class SessionError extends Error {
   override name = 'SessionError';

@@ -7,6 +7,7 @@ export * from './job.js';
 export * from './job-store.js';
 export * from './inventory.js';
 export * from './jobs.js';
+export * from './reconciler.js';
 export * from './ram-endpoint.js';
 export * from './app.js';
 export * from './job-store-postgres.js';

@@ -1,11 +1,22 @@
-// DESIGN.md 5: the jobs in PostgreSQL (`pg`), for several server instances sharing the load. Same table as the
-// SQLite driver; a `schema` query parameter in the URL selects (and creates) the schema, as the HSS store does.
+// DESIGN.md 5, 7, 8: the jobs in PostgreSQL (`pg`), for several server instances sharing the load. Same table,
+// unique partial index and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
+// (and creates) the schema, as the HSS store does.
 import pg from 'pg';
 import type { JobRecord, JobState } from './job.js';
-import type { JobStore } from './job-store.js';
+import {
+  OPEN_JOB_INDEX,
+  OPEN_STATES_SQL,
+  checkRevision,
+  failDuplicates,
+  recordOfRow,
+  type JobStore,
+} from './job-store.js';
 import { ServerConfigError } from './errors.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+/** PostgreSQL's unique_violation (Appendix A). */
+const UNIQUE_VIOLATION = '23505';
+const COLUMNS = 'sealed_keys, doc, revision';
 
 function splitUrl(url: string): { connectionString: string; schema: string } {
   const u = new URL(url);
@@ -20,13 +31,7 @@ function splitUrl(url: string): { connectionString: string; schema: string } {
 interface Row {
   sealed_keys: Buffer;
   doc: string;
-}
-
-function fromRow(r: Row): JobRecord {
-  return {
-    ...(JSON.parse(r.doc) as Omit<JobRecord, 'sealedKeys'>),
-    sealedKeys: new Uint8Array(r.sealed_keys),
-  };
+  revision: number;
 }
 
 function docOf(j: JobRecord): string {
@@ -46,60 +51,109 @@ export class PostgresJobStore implements JobStore {
     this.#table = `"${schema}".key_update_jobs`;
   }
 
+  /** Creates or upgrades the table; instances starting together serialise on an advisory lock. */
   async migrate(): Promise<void> {
-    await this.#pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
-    await this.#pool.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
-      id TEXT PRIMARY KEY, iccid TEXT NOT NULL, imsi TEXT NOT NULL, eid TEXT NOT NULL, state TEXT NOT NULL,
-      sealed_keys BYTEA NOT NULL, doc TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
-    await this.#pool.query(
-      `CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON ${this.#table} (iccid, state)`,
-    );
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ltku:${this.#table}`]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
+      await client.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
+        id TEXT PRIMARY KEY, iccid TEXT NOT NULL, imsi TEXT NOT NULL, eid TEXT NOT NULL, state TEXT NOT NULL,
+        sealed_keys BYTEA NOT NULL, doc TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 0)`);
+      await client.query(
+        `ALTER TABLE ${this.#table} ADD COLUMN IF NOT EXISTS revision INTEGER NOT NULL DEFAULT 0`,
+      );
+      await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON ${this.#table} (iccid, state)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON ${this.#table} (imsi, state)`);
+      const open = await client.query<Row>(
+        `SELECT ${COLUMNS} FROM ${this.#table} WHERE state IN (${OPEN_STATES_SQL}) ORDER BY created_at, id`,
+      );
+      for (const j of failDuplicates(open.rows.map(recordOfRow), new Date().toISOString())) {
+        await client.query(
+          `UPDATE ${this.#table} SET state = $2, doc = $3, updated_at = $4, revision = $5 WHERE id = $1`,
+          [j.id, j.state, docOf(j), j.updatedAt, j.revision],
+        );
+      }
+      await client.query(
+        `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON ${this.#table} (iccid)
+         WHERE state IN (${OPEN_STATES_SQL})`,
+      );
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
   }
 
-  async insert(j: JobRecord): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO ${this.#table} (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [j.id, j.iccid, j.imsi, j.eid, j.state, Buffer.from(j.sealedKeys), docOf(j), j.createdAt, j.updatedAt],
-    );
+  async insert(j: JobRecord): Promise<boolean> {
+    try {
+      await this.#pool.query(
+        `INSERT INTO ${this.#table} (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          j.id,
+          j.iccid,
+          j.imsi,
+          j.eid,
+          j.state,
+          Buffer.from(j.sealedKeys),
+          docOf(j),
+          j.createdAt,
+          j.updatedAt,
+          j.revision,
+        ],
+      );
+      return true;
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string };
+      if (err.code === UNIQUE_VIOLATION && err.constraint === OPEN_JOB_INDEX) return false;
+      throw e;
+    }
   }
 
-  async update(j: JobRecord, expected?: JobState): Promise<boolean> {
+  async update(j: JobRecord, expectedRevision: number): Promise<boolean> {
+    checkRevision(j, expectedRevision);
     const r = await this.#pool.query(
-      `UPDATE ${this.#table} SET state = $2, sealed_keys = $3, doc = $4, updated_at = $5
-       WHERE id = $1 ${expected === undefined ? '' : 'AND state = $6'}`,
-      [
-        j.id,
-        j.state,
-        Buffer.from(j.sealedKeys),
-        docOf(j),
-        j.updatedAt,
-        ...(expected === undefined ? [] : [expected]),
-      ],
+      `UPDATE ${this.#table} SET state = $2, sealed_keys = $3, doc = $4, updated_at = $5, revision = $6
+       WHERE id = $1 AND revision = $7`,
+      [j.id, j.state, Buffer.from(j.sealedKeys), docOf(j), j.updatedAt, j.revision, expectedRevision],
     );
     return r.rowCount === 1;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    const r = await this.#pool.query<Row>(`SELECT sealed_keys, doc FROM ${this.#table} WHERE id = $1`, [id]);
-    return r.rows[0] === undefined ? undefined : fromRow(r.rows[0]);
+    const r = await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.#table} WHERE id = $1`, [id]);
+    return r.rows[0] === undefined ? undefined : recordOfRow(r.rows[0]);
   }
 
   async list(page: { limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
     const r = await this.#pool.query<Row>(
-      `SELECT sealed_keys, doc FROM ${this.#table} ORDER BY created_at, id LIMIT $1 OFFSET $2`,
+      `SELECT ${COLUMNS} FROM ${this.#table} ORDER BY created_at, id LIMIT $1 OFFSET $2`,
       [page.limit ?? 100, page.offset ?? 0],
     );
-    return r.rows.map(fromRow);
+    return r.rows.map(recordOfRow);
   }
 
   async byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]> {
-    if (iccids.length === 0 || states.length === 0) return [];
+    return this.#by('iccid', iccids, states);
+  }
+
+  async byImsis(imsis: readonly string[], states: readonly JobState[]): Promise<JobRecord[]> {
+    return this.#by('imsi', imsis, states);
+  }
+
+  async #by(column: 'iccid' | 'imsi', values: readonly string[], states: readonly JobState[]) {
+    if (values.length === 0 || states.length === 0) return [];
     const r = await this.#pool.query<Row>(
-      `SELECT sealed_keys, doc FROM ${this.#table} WHERE iccid = ANY($1) AND state = ANY($2) ORDER BY created_at, id`,
-      [[...iccids], [...states]],
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE ${column} = ANY($1) AND state = ANY($2)
+       ORDER BY created_at, id`,
+      [[...values], [...states]],
     );
-    return r.rows.map(fromRow);
+    return r.rows.map(recordOfRow);
   }
 
   /** Tests: removes the schema and everything in it. */

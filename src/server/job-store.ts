@@ -1,17 +1,63 @@
-// DESIGN.md 5: the server's jobs in SQL. SQLite (better-sqlite3) file or ':memory:'; each call is one statement.
+// DESIGN.md 5, 7: the server's jobs in SQL. SQLite (better-sqlite3) file or ':memory:'; each call is one statement.
+// One open job per ICCID is a unique partial index; every write is compare-and-set on the record's revision.
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { JobRecord, JobState } from './job.js';
+import { ACTIVE_STATES, upgradeRecord, type JobRecord, type JobState } from './job.js';
 import { ServerConfigError } from './errors.js';
 
 export interface JobStore {
-  insert(job: JobRecord): Promise<void>;
-  /** Replaces the record; fails when `expected` is given and the stored state differs (lost update). */
-  update(job: JobRecord, expected?: JobState): Promise<boolean>;
+  /** Stores a new job; false when another open job holds its ICCID (the unique index said no). */
+  insert(job: JobRecord): Promise<boolean>;
+  /**
+   * Compare-and-set: replaces the record only if the stored revision is still `expectedRevision` (and
+   * `job.revision` must be that plus one). False when someone else wrote meanwhile.
+   */
+  update(job: JobRecord, expectedRevision: number): Promise<boolean>;
   get(id: string): Promise<JobRecord | undefined>;
   list(page?: { limit?: number; offset?: number }): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these ICCIDs, oldest first. */
   byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]>;
+  /** Jobs in one of `states` for these IMSIs, oldest first. */
+  byImsis(imsis: readonly string[], states: readonly JobState[]): Promise<JobRecord[]>;
   close(): Promise<void>;
+}
+
+/** The reason a migration gives the open jobs it fails because an older open job holds the same ICCID. */
+export const DUPLICATE_OPEN_JOB = 'duplicate-open-job';
+export const OPEN_JOB_INDEX = 'key_update_jobs_one_open';
+/** `state IN ('pending', ...)` for the partial index (constants, not input). */
+export const OPEN_STATES_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ');
+
+/** Checked by both drivers before they write `job` over revision `expected`. */
+export function checkRevision(job: JobRecord, expected: number): void {
+  if (job.revision !== expected + 1) {
+    throw new Error(`job ${job.id}: revision ${job.revision} does not follow ${expected}`);
+  }
+}
+
+/**
+ * Migration to the unique index: of the open jobs (oldest first), each one whose ICCID an older open job holds
+ * is failed with DUPLICATE_OPEN_JOB. Returns the records to write (revision bumped).
+ */
+export function failDuplicates(open: readonly JobRecord[], at: string): JobRecord[] {
+  const seen = new Set<string>();
+  const failed: JobRecord[] = [];
+  for (const j of open) {
+    if (!seen.has(j.iccid)) {
+      seen.add(j.iccid);
+      continue;
+    }
+    const detail = `${DUPLICATE_OPEN_JOB}: an older open job holds ICCID ${j.iccid}`;
+    failed.push({
+      ...j,
+      state: 'failed',
+      error: detail,
+      history: [...j.history, { state: 'failed', at, detail }],
+      revision: j.revision + 1,
+      updatedAt: at,
+    });
+  }
+  return failed;
 }
 
 const SCHEMA = `
@@ -24,36 +70,60 @@ CREATE TABLE IF NOT EXISTS key_update_jobs (
   sealed_keys BLOB NOT NULL,   -- AES-GCM under the server KEK (DESIGN.md 5)
   doc         TEXT NOT NULL,   -- the rest of the record as JSON (no key material)
   created_at  TEXT NOT NULL,
-  updated_at  TEXT NOT NULL
+  updated_at  TEXT NOT NULL,
+  revision    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON key_update_jobs (iccid, state);
+CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON key_update_jobs (imsi, state);
 `;
+
+const UNIQUE_OPEN = `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON key_update_jobs (iccid)
+  WHERE state IN (${OPEN_STATES_SQL})`;
 
 interface Row {
   sealed_keys: Buffer;
   doc: string;
+  revision: number;
 }
 
+const COLUMNS = 'sealed_keys, doc, revision';
+
 function toRow(j: JobRecord) {
-  const { sealedKeys, ...rest } = j;
+  const { sealedKeys: _sealed, ...rest } = j;
   return {
     id: j.id,
     iccid: j.iccid,
     imsi: j.imsi,
     eid: j.eid,
     state: j.state,
-    sealed_keys: Buffer.from(sealedKeys),
+    sealed_keys: Buffer.from(j.sealedKeys),
     doc: JSON.stringify(rest),
     created_at: j.createdAt,
     updated_at: j.updatedAt,
+    revision: j.revision,
   };
 }
 
-function fromRow(r: Row): JobRecord {
+/** Shared with the PostgreSQL driver: the revision column is authoritative (older docs lack it). */
+export function recordOfRow(r: Row): JobRecord {
   return {
-    ...(JSON.parse(r.doc) as Omit<JobRecord, 'sealedKeys'>),
+    ...upgradeRecord(JSON.parse(r.doc) as Partial<JobRecord>),
     sealedKeys: new Uint8Array(r.sealed_keys),
+    revision: Number(r.revision),
   };
+}
+
+/** Job rows are nobody else's business: the file (and so its -wal/-shm, which SQLite gives its mode) is 0600. */
+function createPrivate(path: string): void {
+  if (path === ':memory:' || path === '' || path.startsWith('file:')) return;
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      if (existsSync(p)) chmodSync(p, 0o600);
+    } catch {
+      // not ours to change (another owner): SQLite still opens it
+    }
+  }
 }
 
 export class SqliteJobStore implements JobStore {
@@ -61,57 +131,100 @@ export class SqliteJobStore implements JobStore {
 
   constructor(path: string) {
     try {
+      createPrivate(path);
       this.#db = new Database(path);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('busy_timeout = 5000');
+      this.#migrate();
     } catch (e) {
       throw new ServerConfigError(`job database ${path}: ${(e as Error).message}`);
     }
-    this.#db.pragma('journal_mode = WAL');
+  }
+
+  // Older tables lack the revision column and the unique index; duplicates of an open job are failed first.
+  #migrate(): void {
     this.#db.exec(SCHEMA);
+    const columns = this.#db.prepare('PRAGMA table_info(key_update_jobs)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'revision')) {
+      this.#db.exec('ALTER TABLE key_update_jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0');
+    }
+    this.#db.transaction(() => {
+      const open = (
+        this.#db
+          .prepare(
+            `SELECT ${COLUMNS} FROM key_update_jobs WHERE state IN (${OPEN_STATES_SQL}) ORDER BY created_at, id`,
+          )
+          .all() as Row[]
+      ).map(recordOfRow);
+      for (const j of failDuplicates(open, new Date().toISOString())) this.#write(j, j.revision - 1);
+      this.#db.exec(UNIQUE_OPEN);
+    })();
   }
 
-  async insert(job: JobRecord): Promise<void> {
-    this.#db
-      .prepare(
-        `INSERT INTO key_update_jobs (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at)
-         VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at)`,
-      )
-      .run(toRow(job));
-  }
-
-  async update(job: JobRecord, expected?: JobState): Promise<boolean> {
-    const r = toRow(job);
+  #write(job: JobRecord, expected: number): boolean {
+    checkRevision(job, expected);
     const info = this.#db
       .prepare(
-        `UPDATE key_update_jobs SET state = @state, sealed_keys = @sealed_keys, doc = @doc, updated_at = @updated_at
-         WHERE id = @id ${expected === undefined ? '' : 'AND state = @expected'}`,
+        `UPDATE key_update_jobs SET state = @state, sealed_keys = @sealed_keys, doc = @doc,
+           updated_at = @updated_at, revision = @revision
+         WHERE id = @id AND revision = @expected`,
       )
-      .run({ ...r, ...(expected === undefined ? {} : { expected }) });
+      .run({ ...toRow(job), expected });
     return info.changes === 1;
   }
 
+  async insert(job: JobRecord): Promise<boolean> {
+    try {
+      this.#db
+        .prepare(
+          `INSERT INTO key_update_jobs
+             (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
+           VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision)`,
+        )
+        .run(toRow(job));
+      return true;
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' && /\.iccid\b/.test(err.message ?? '')) return false;
+      throw e;
+    }
+  }
+
+  async update(job: JobRecord, expectedRevision: number): Promise<boolean> {
+    return this.#write(job, expectedRevision);
+  }
+
   async get(id: string): Promise<JobRecord | undefined> {
-    const row = this.#db.prepare('SELECT sealed_keys, doc FROM key_update_jobs WHERE id = ?').get(id) as
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM key_update_jobs WHERE id = ?`).get(id) as
       Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+    return row === undefined ? undefined : recordOfRow(row);
   }
 
   async list(page: { limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
     const rows = this.#db
-      .prepare('SELECT sealed_keys, doc FROM key_update_jobs ORDER BY created_at, id LIMIT ? OFFSET ?')
+      .prepare(`SELECT ${COLUMNS} FROM key_update_jobs ORDER BY created_at, id LIMIT ? OFFSET ?`)
       .all(page.limit ?? 100, page.offset ?? 0) as Row[];
-    return rows.map(fromRow);
+    return rows.map(recordOfRow);
   }
 
   async byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]> {
-    if (iccids.length === 0 || states.length === 0) return [];
+    return this.#by('iccid', iccids, states);
+  }
+
+  async byImsis(imsis: readonly string[], states: readonly JobState[]): Promise<JobRecord[]> {
+    return this.#by('imsi', imsis, states);
+  }
+
+  #by(column: 'iccid' | 'imsi', values: readonly string[], states: readonly JobState[]): JobRecord[] {
+    if (values.length === 0 || states.length === 0) return [];
     const rows = this.#db
       .prepare(
-        `SELECT sealed_keys, doc FROM key_update_jobs
-         WHERE iccid IN (${iccids.map(() => '?').join(',')}) AND state IN (${states.map(() => '?').join(',')})
+        `SELECT ${COLUMNS} FROM key_update_jobs
+         WHERE ${column} IN (${values.map(() => '?').join(',')}) AND state IN (${states.map(() => '?').join(',')})
          ORDER BY created_at, id`,
       )
-      .all(...iccids, ...states) as Row[];
-    return rows.map(fromRow);
+      .all(...values, ...states) as Row[];
+    return rows.map(recordOfRow);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@
  */
 export type JobState = 'pending' | 'staged' | 'sent' | 'applied' | 'completed' | 'failed' | 'cancelled';
 
+/** Open jobs: at most one per ICCID (a unique partial index in both SQL backends, DESIGN.md 7). */
 export const ACTIVE_STATES: readonly JobState[] = ['pending', 'staged', 'sent', 'applied'];
 /** States in which the card still needs a session. */
 export const CARD_STATES: readonly JobState[] = ['pending', 'staged', 'sent'];
@@ -35,15 +36,42 @@ export interface JobRecord {
   readonly state: JobState;
   readonly history: readonly JobEvent[];
   readonly error?: string;
-  /** Outcome 06 was reported (DESIGN.md 4.4): a relay edited what the server read. */
+  /** Outcome 06 was reported (DESIGN.md 4.4), or too many failed attempts in a row (DESIGN.md 7). */
   readonly securityAlarm: boolean;
-  /** Sessions the job took part in. */
+  /** Sessions in which the card authenticated for this job. */
   readonly sessions: number;
+  /** The principal that created the job (or imported its keys). */
+  readonly createdBy: string;
+  /** DESIGN.md 7: sessions that failed without the card deciding (before authentication, or no R-MAC). */
+  readonly attempts: number;
+  /** Failed attempts since the card last authenticated. */
+  readonly consecutiveFailures: number;
+  readonly lastAttemptAt?: string;
+  /** What the last failed attempt was (failure kind and message, truncated). */
+  readonly lastAttemptError?: string;
+  /** The job is not offered to a new RAM session before this instant (backoff). */
+  readonly nextAttemptAt?: string;
+  /** The session that holds the request phase (sent BF70 last); see JobService.claim. */
+  readonly requestHolder?: string;
+  /** Bumped by every write; writes are compare-and-set on it (DESIGN.md 7). */
+  readonly revision: number;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
 
-/** The JSON an operator sees: everything but the sealed keys. */
+/** A record as stored by an older version: the fields added since take their neutral values. */
+export function upgradeRecord(doc: Partial<JobRecord>): Omit<JobRecord, 'sealedKeys' | 'revision'> {
+  return {
+    createdBy: 'unknown',
+    attempts: 0,
+    consecutiveFailures: 0,
+    sessions: 0,
+    securityAlarm: false,
+    ...doc,
+  } as Omit<JobRecord, 'sealedKeys' | 'revision'>;
+}
+
+/** The JSON an operator sees: everything but the sealed keys and the session bookkeeping. */
 export function jobView(j: JobRecord) {
   return {
     id: j.id,
@@ -58,6 +86,12 @@ export function jobView(j: JobRecord) {
     ...(j.error === undefined ? {} : { error: j.error }),
     securityAlarm: j.securityAlarm,
     sessions: j.sessions,
+    createdBy: j.createdBy,
+    attempts: j.attempts,
+    consecutiveFailures: j.consecutiveFailures,
+    ...(j.lastAttemptAt === undefined ? {} : { lastAttemptAt: j.lastAttemptAt }),
+    ...(j.lastAttemptError === undefined ? {} : { lastAttemptError: j.lastAttemptError }),
+    ...(j.nextAttemptAt === undefined ? {} : { nextAttemptAt: j.nextAttemptAt }),
     createdAt: j.createdAt,
     updatedAt: j.updatedAt,
   };

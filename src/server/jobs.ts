@@ -1,15 +1,34 @@
-// DESIGN.md 6: key-update jobs and the key transition around the card session. The HSS candidate is staged
-// before BF70 travels and committed once BF71 (or BF73 on resume) says applied; a refusal aborts it.
+// DESIGN.md 6, 7: key-update jobs and the key transition around the card session. The HSS candidate is staged
+// before BF70 travels and committed once BF71 (or BF73 on resume) says applied; a refusal aborts it. Only the
+// card's answers inside the secure channel decide a job; every other failure counts an attempt (with backoff and
+// an alarm) and leaves the job where it was. Every write is compare-and-set on the record's revision.
 import { concatBytes, equalBytes, fromHex, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
 import { OUTCOME_NEGOTIATION_MISMATCH, describeOutcome } from '../gp/index.js';
 import { HssClientError, type HssClient } from '../hss/client/index.js';
 import type { Clock, Logger } from '../ports/index.js';
-import { JobError } from './errors.js';
+import { JobError, SessionError } from './errors.js';
 import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, type JobView } from './job.js';
 import type { JobStore } from './job-store.js';
-import type { Inventory } from './inventory.js';
-import type { KeyUpdateOrder, SessionHooks, SessionOutcome } from './session.js';
+import type { Inventory, InventoryEntry } from './inventory.js';
+import { abortOrphans, type OpenTransactions } from './reconciler.js';
+import type { KeyUpdateOrder, RequestDecision, SessionHooks, SessionOutcome } from './session.js';
+
+/** DESIGN.md 7: backoff of a job after failed attempts, and the alarm after too many in a row. */
+export interface AttemptPolicy {
+  /** Backoff after the first failure; it doubles with each further one (default 1 s). */
+  readonly firstBackoffMs: number;
+  /** Cap of the backoff (default 5 min). */
+  readonly maxBackoffMs: number;
+  /** A security alarm at every this many consecutive failures (default 10). */
+  readonly alarmAfter: number;
+}
+
+export const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = {
+  firstBackoffMs: 1_000,
+  maxBackoffMs: 300_000,
+  alarmAfter: 10,
+};
 
 export interface JobServiceDeps {
   readonly store: JobStore;
@@ -21,19 +40,36 @@ export interface JobServiceDeps {
   readonly rng: RandomSource;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly attempts?: Partial<AttemptPolicy>;
   /** Told about each new job (e.g. to push it to the UE through the core). */
   readonly onJobCreated?: (job: JobView) => Promise<void>;
 }
 
+/** The profile a job is for: exactly one of ICCID, IMSI. */
 export interface JobTarget {
   readonly iccid?: string;
   readonly imsi?: string;
-  /** Keys the operator supplies instead of fresh ones from the CSPRNG (OPc, or TOPc for TUAK). */
-  readonly keys?: { readonly k: Uint8Array; readonly opc: Uint8Array };
+}
+
+/** Keys an operator imports (a vendor's key file): K and OPc, or TOPc for TUAK. */
+export interface ImportedKeys {
+  readonly k: Uint8Array;
+  readonly opc: Uint8Array;
+}
+
+/** A job handed to one RAM session (JobService.claim). */
+export interface ClaimedJob {
+  readonly order: KeyUpdateOrder;
+  readonly hooks: SessionHooks;
+  /**
+   * The session ended: with its outcome, or 'released' when it ends with no finding about the job (superseded
+   * by a session in which the card authenticated, or stopped by a failure not of the card's doing).
+   */
+  finish(o: SessionOutcome | 'released'): Promise<JobView>;
 }
 
 /** DESIGN.md 4.5: lengths by algorithm, and the card's policy (check 8) refused up front. */
-function checkSuppliedKeys(algorithm: 'milenage' | 'tuak', k: Uint8Array, opc: Uint8Array): void {
+function checkImportedKeys(algorithm: 'milenage' | 'tuak', k: Uint8Array, opc: Uint8Array): void {
   const kOk = algorithm === 'milenage' ? k.length === 16 : k.length === 16 || k.length === 32;
   const opcOk = opc.length === (algorithm === 'milenage' ? 16 : 32);
   const name = algorithm === 'milenage' ? 'opc' : 'topc';
@@ -50,59 +86,112 @@ const TRANSACTION_ID_LENGTH = 16;
 const MILENAGE_KEY_LENGTH = 16;
 const TUAK_KEY_LENGTH = 32;
 const MAX_KEY_VERSION = 255;
+/** Compare-and-set retries when only bookkeeping (not the state) changed meanwhile. */
+const CAS_TRIES = 8;
+/** Stored with an attempt: enough to tell what failed, not a place for a peer to write essays. */
+const ATTEMPT_ERROR_MAX = 200;
+/** Fields of a target that would carry caller-chosen keys (DESIGN.md 7: keys only from the CSPRNG). */
+const KEY_FIELDS = ['keys', 'k', 'opc', 'topc'];
 
 function aadOf(id: string): Uint8Array {
   return new TextEncoder().encode(`ltku-job:${id}`);
 }
 
-export class JobService {
+/** A write: fields to change, and a history entry when `detail` is given (in `state`, default unchanged). */
+interface Change {
+  readonly state?: JobState;
+  readonly detail?: string;
+  readonly fields?: Partial<Omit<JobRecord, 'id' | 'revision' | 'state' | 'history'>>;
+}
+
+export class JobService implements OpenTransactions {
   readonly #d: JobServiceDeps;
-  /** Outcome 06 reports since start (DESIGN.md 4.4 security alarm). */
+  readonly #policy: AttemptPolicy;
+  /** Security alarms since start: outcome 06 reports (DESIGN.md 4.4) and runs of failed attempts (7). */
   securityAlarms = 0;
 
   constructor(deps: JobServiceDeps) {
     this.#d = deps;
+    this.#policy = { ...DEFAULT_ATTEMPT_POLICY, ...deps.attempts };
   }
 
   #now(): string {
     return this.#d.clock.now().toISOString();
   }
 
-  async #move(
-    job: JobRecord,
-    state: JobState,
-    detail?: string,
-    extra: Partial<JobRecord> = {},
-  ): Promise<JobRecord> {
-    const at = this.#now();
-    const next: JobRecord = {
-      ...job,
-      ...extra,
-      state,
-      history: [...job.history, { state, at, ...(detail === undefined ? {} : { detail }) }],
-      updatedAt: at,
-    };
-    if (!(await this.#d.store.update(next, job.state))) {
-      throw new JobError(409, `job ${job.id} changed meanwhile (now not ${job.state})`);
+  /**
+   * Compare-and-set: reads the job, and writes the change if `accept` still holds; retried while only the
+   * revision moved. Undefined when the job is gone or no longer accepted.
+   */
+  async #change(
+    id: string,
+    accept: (j: JobRecord) => boolean,
+    change: (j: JobRecord) => Change,
+  ): Promise<JobRecord | undefined> {
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const job = await this.#d.store.get(id);
+      if (job === undefined || !accept(job)) return undefined;
+      const c = change(job);
+      const at = this.#now();
+      const state = c.state ?? job.state;
+      const next: JobRecord = {
+        ...job,
+        ...c.fields,
+        state,
+        history: c.detail === undefined ? job.history : [...job.history, { state, at, detail: c.detail }],
+        revision: job.revision + 1,
+        updatedAt: at,
+      };
+      if (await this.#d.store.update(next, job.revision)) {
+        if (state !== job.state) {
+          this.#d.logger.info(
+            { event: 'job-state', job: id, iccid: job.iccid, state, detail: c.detail },
+            `job ${state}`,
+          );
+        }
+        return next;
+      }
     }
-    this.#d.logger.info({ event: 'job-state', job: job.id, iccid: job.iccid, state, detail }, `job ${state}`);
-    return next;
+    throw new JobError(409, `job ${id} kept changing; try again`);
   }
 
-  /** DESIGN.md 6 step 1: new keys from the CSPRNG, sealed at rest; the card must be in the inventory. */
-  async create(target: JobTarget): Promise<JobView> {
+  #entry(target: JobTarget): InventoryEntry {
+    if ((target.iccid === undefined) === (target.imsi === undefined))
+      throw new JobError(400, 'give exactly one of iccid, imsi');
     const entry =
       target.iccid !== undefined
         ? this.#d.inventory.byIccid(target.iccid)
-        : target.imsi !== undefined
-          ? this.#d.inventory.byImsi(target.imsi)
-          : undefined;
+        : this.#d.inventory.byImsi(target.imsi as string);
     if (entry === undefined) {
       throw new JobError(
         404,
         `no card in the inventory holds ${target.iccid !== undefined ? `ICCID ${target.iccid}` : `IMSI ${target.imsi}`}`,
       );
     }
+    return entry;
+  }
+
+  /** DESIGN.md 6 step 1, 7: a job with new keys drawn from the CSPRNG, sealed at rest. */
+  async create(target: JobTarget, actor: string): Promise<JobView> {
+    if (KEY_FIELDS.some((f) => f in target)) {
+      throw new JobError(
+        400,
+        'new keys come only from the server CSPRNG; supplied keys are imported (importKeys)',
+      );
+    }
+    return this.#create(target, actor, undefined);
+  }
+
+  /**
+   * DESIGN.md 7: the explicit path for operator-supplied keys (a vendor's key file), checked against the card's
+   * policy, recorded in the job history with the actor and logged as 'keys-imported' (never the keys).
+   */
+  async importKeys(target: JobTarget, keys: ImportedKeys, actor: string): Promise<JobView> {
+    return this.#create(target, actor, keys);
+  }
+
+  async #create(target: JobTarget, actor: string, keys: ImportedKeys | undefined): Promise<JobView> {
+    const entry = this.#entry(target);
     if ((await this.#d.store.byIccids([entry.iccid], ACTIVE_STATES)).length > 0) {
       throw new JobError(409, `ICCID ${entry.iccid} already has a key update in progress`);
     }
@@ -118,12 +207,10 @@ export class JobService {
     const keyVersion = (subscriber.activeVersion ?? 0) + 1;
     if (keyVersion > MAX_KEY_VERSION)
       throw new JobError(409, `IMSI ${entry.imsi}: key version 255 is the last`);
-    if (target.keys !== undefined) checkSuppliedKeys(algorithm, target.keys.k, target.keys.opc);
-    const kLength = target.keys?.k.length ?? (algorithm === 'tuak' ? TUAK_KEY_LENGTH : MILENAGE_KEY_LENGTH);
-    const k = target.keys?.k.slice() ?? this.#d.rng.randomBytes(kLength);
-    const opc =
-      target.keys?.opc.slice() ??
-      this.#d.rng.randomBytes(algorithm === 'tuak' ? TUAK_KEY_LENGTH : MILENAGE_KEY_LENGTH);
+    if (keys !== undefined) checkImportedKeys(algorithm, keys.k, keys.opc);
+    const keyLength = algorithm === 'tuak' ? TUAK_KEY_LENGTH : MILENAGE_KEY_LENGTH;
+    const k = keys?.k.slice() ?? this.#d.rng.randomBytes(keyLength);
+    const opc = keys?.opc.slice() ?? this.#d.rng.randomBytes(keyLength);
     const id = toHex(this.#d.rng.randomBytes(8));
     const plain = concatBytes(k, opc);
     const sealedKeys = aesGcmSeal(this.#d.kek, plain, aadOf(id), this.#d.rng);
@@ -140,19 +227,41 @@ export class JobService {
       keyVersion,
       transactionId: toHex(this.#d.rng.randomBytes(TRANSACTION_ID_LENGTH)),
       sealedKeys,
-      kLength,
+      kLength: k.length,
       state: 'pending',
-      history: [{ state: 'pending', at }],
+      history: [
+        {
+          state: 'pending',
+          at,
+          detail:
+            keys === undefined
+              ? `created by ${actor}: new keys from the CSPRNG`
+              : `created by ${actor}: keys imported by ${actor}`,
+        },
+      ],
       securityAlarm: false,
       sessions: 0,
+      createdBy: actor,
+      attempts: 0,
+      consecutiveFailures: 0,
+      revision: 0,
       createdAt: at,
       updatedAt: at,
     };
-    await this.#d.store.insert(job);
+    // DESIGN.md 7: the unique index decides between creations racing for one ICCID.
+    if (!(await this.#d.store.insert(job))) {
+      throw new JobError(409, `ICCID ${entry.iccid} already has a key update in progress`);
+    }
     this.#d.logger.info(
-      { event: 'job-created', job: id, iccid: entry.iccid, keyVersion },
+      { event: 'job-created', job: id, iccid: entry.iccid, keyVersion, actor },
       'key update job created',
     );
+    if (keys !== undefined) {
+      this.#d.logger.warn(
+        { event: 'keys-imported', job: id, iccid: entry.iccid, keyVersion, actor },
+        'operator-supplied keys imported for a key update',
+      );
+    }
     const view = jobView(job);
     await this.#d
       .onJobCreated?.(view)
@@ -179,42 +288,51 @@ export class JobService {
     return (await this.#d.store.list(page)).map(jobView);
   }
 
-  /** Only before BF70 went to the card. */
-  async cancel(id: string): Promise<JobView> {
-    const job = await this.#record(id);
-    if (job.state !== 'pending' && job.state !== 'staged') {
+  /** Only before BF70 went to the card; the HSS candidate (if any got staged) is aborted. */
+  async cancel(id: string, actor: string): Promise<JobView> {
+    const cancelled = await this.#change(
+      id,
+      (j) => j.state === 'pending' || j.state === 'staged',
+      () => ({ state: 'cancelled', detail: `cancelled by ${actor}` }),
+    );
+    if (cancelled === undefined) {
+      const job = await this.#record(id);
       throw new JobError(
         409,
         `job ${id} is ${job.state}: only a job that has not reached the card can be cancelled`,
       );
     }
-    // The state moves first (only from the state read): a session that meanwhile sent BF70 wins the race.
-    const cancelled = await this.#move(job, 'cancelled', 'cancelled by the operator');
-    await this.#abort(job);
+    // Also when it was pending: a session may be staging right now (it aborts too when it sees the cancel).
+    await this.#abort(cancelled);
     return jobView(cancelled);
   }
 
-  /** Does this card have work? (for polling UEs and pushes) */
+  /** Does this card have work? (for admin views) */
   async pendingFor(eid: string): Promise<JobView[]> {
     const iccids = this.#d.inventory.byEid(eid).map((e) => e.iccid);
     return (await this.#d.store.byIccids(iccids, ACTIVE_STATES)).map(jobView);
   }
 
-  /** The next job of the card with the EID, as an order for a session; commits left over are retried first. */
-  async claim(eid: string): Promise<
-    | {
-        order: KeyUpdateOrder;
-        hooks: SessionHooks;
-        finish(o: SessionOutcome | 'abandoned'): Promise<JobView>;
-      }
-    | undefined
-  > {
+  /** The reconciler's question: which of these IMSIs' transactions do open jobs own? */
+  async openTransactionIds(imsis: readonly string[]): Promise<ReadonlySet<string>> {
+    const open = await this.#d.store.byImsis(imsis, ACTIVE_STATES);
+    return new Set(open.map((j) => j.transactionId.toLowerCase()));
+  }
+
+  /**
+   * The next job of the card with the EID, as an order for RAM session `sessionId`; commits left over are
+   * retried first. A job backing off after failed attempts is not offered before its nextAttemptAt. Claiming
+   * writes nothing: an unauthenticated session owns nothing (DESIGN.md 7); the request phase is claimed by
+   * compare-and-set in beforeRequest.
+   */
+  async claim(eid: string, sessionId: string): Promise<ClaimedJob | undefined> {
     const iccids = this.#d.inventory.byEid(eid).map((e) => e.iccid);
     for (const job of await this.#d.store.byIccids(iccids, ['applied'])) await this.#commit(job);
-    let job = (await this.#d.store.byIccids(iccids, CARD_STATES))[0];
+    const now = this.#now();
+    const job = (await this.#d.store.byIccids(iccids, CARD_STATES)).find(
+      (j) => j.nextAttemptAt === undefined || j.nextAttemptAt <= now,
+    );
     if (job === undefined) return undefined;
-    job = { ...job, sessions: job.sessions + 1 };
-    await this.#d.store.update(job, job.state);
     const plain = aesGcmOpen(this.#d.kek, job.sealedKeys, aadOf(job.id));
     const order: KeyUpdateOrder = {
       iccid: job.iccid,
@@ -226,88 +344,235 @@ export class JobService {
       recover: job.state === 'sent',
     };
     plain.fill(0);
-    let current = job;
+    let ended = false;
     const hooks: SessionHooks = {
-      beforeRequest: async ({ suite }) => {
-        if (current.state === 'pending') {
-          await this.#d.hss.stageCandidate(current.imsi, {
-            algorithm: current.algorithm,
-            k: order.k,
-            ...(current.algorithm === 'tuak' ? { topc: order.opc } : { opc: order.opc }),
-            keyVersion: current.keyVersion,
-            transactionId: order.transactionId,
-          });
-          current = await this.#move(current, 'staged', 'candidate staged at the HSS');
-        }
-        if (current.state === 'staged') {
-          current = await this.#move(
-            current,
-            'sent',
-            `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
-          );
-        }
-      },
-    };
-    const finish = async (o: SessionOutcome | 'abandoned'): Promise<JobView> => {
-      order.k.fill(0);
-      order.opc.fill(0);
-      current = (await this.#d.store.get(current.id)) ?? current;
-      if (o === 'abandoned') return jobView(current);
-      if (o.kind === 'applied') {
-        current = await this.#move(
-          current,
-          'applied',
-          o.viaStatus ? 'BF73: the card holds the new keys' : 'BF71: applied',
-        );
-        return jobView(await this.#commit(current));
-      }
-      if (o.kind === 'refused') {
-        const alarm = o.outcome === OUTCOME_NEGOTIATION_MISMATCH;
-        if (alarm) {
-          this.securityAlarms++;
-          this.#d.logger.error(
-            { event: 'security-alarm', job: current.id, eid, iccid: current.iccid },
-            'card reports negotiation mismatch (outcome 06): an on-path party edited what the server read',
-          );
-        }
-        await this.#abort(current);
-        return jobView(
-          await this.#move(current, 'failed', `card refused: outcome ${describeOutcome(o.outcome)}`, {
-            error: `card refused: outcome ${describeOutcome(o.outcome)}`,
-            securityAlarm: alarm,
+      // DESIGN.md 7: the card proved itself; the run of failed attempts ends.
+      authenticated: async () => {
+        await this.#change(
+          job.id,
+          (j) => CARD_STATES.includes(j.state),
+          (j) => ({
+            fields: {
+              sessions: j.sessions + 1,
+              consecutiveFailures: 0,
+              nextAttemptAt: undefined,
+            },
           }),
         );
-      }
-      // A failure after BF70 left: the card may have applied it; the next session asks BF72.
-      if (o.requestSent || current.state === 'sent') {
-        current = {
-          ...current,
-          history: [
-            ...current.history,
-            { state: current.state, at: this.#now(), detail: `session failed: ${o.error.message}` },
-          ],
-        };
-        await this.#d.store.update(current, current.state);
-        return jobView(current);
-      }
-      await this.#abort(current);
-      return jobView(
-        await this.#move(current, 'failed', o.error.message, {
-          error: `${o.error.failure}: ${o.error.message}`,
+      },
+      beforeRequest: async ({ suite, afterStatus }) =>
+        this.#claimRequest(job.id, sessionId, order, afterStatus, () => ended, {
+          detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
         }),
-      );
+    };
+    const finish = async (o: SessionOutcome | 'released'): Promise<JobView> => {
+      ended = true;
+      order.k.fill(0);
+      order.opc.fill(0);
+      return jobView(await this.#finish(job.id, eid, sessionId, o));
     };
     return { order, hooks, finish };
   }
 
+  /**
+   * Before BF70: stage the candidate (pending -> staged), then take the request phase (-> sent, holder =
+   * this session), each a compare-and-set. A job another session already sent asks BF72 first; a job that
+   * ended meanwhile (cancelled) stops the session, aborting a candidate it just staged.
+   */
+  async #claimRequest(
+    id: string,
+    sessionId: string,
+    order: KeyUpdateOrder,
+    afterStatus: boolean,
+    ended: () => boolean,
+    sent: { detail: string },
+  ): Promise<RequestDecision> {
+    for (let i = 0; i < CAS_TRIES; i++) {
+      if (ended()) throw new SessionError('job', 'the session was superseded');
+      let job = await this.#record(id);
+      if (!CARD_STATES.includes(job.state)) throw new SessionError('job', `the job is ${job.state}`);
+      if (job.state === 'sent' && !afterStatus && job.requestHolder !== sessionId) return 'status';
+      if (job.state === 'pending') {
+        await this.#stage(job, order);
+        const staged = await this.#change(
+          id,
+          (j) => j.state === 'pending',
+          () => ({ state: 'staged', detail: 'candidate staged at the HSS' }),
+        );
+        if (staged === undefined) {
+          const now = await this.#record(id);
+          if (!ACTIVE_STATES.includes(now.state)) {
+            // Cancelled while we staged: the candidate must not stay (DESIGN.md 6 step 4).
+            await this.#abort(now);
+            throw new SessionError('job', `the job was ${now.state} while the candidate was staged`);
+          }
+          continue;
+        }
+        job = staged;
+      }
+      if (ended()) throw new SessionError('job', 'the session was superseded');
+      const expected = job.revision;
+      const next: JobRecord = {
+        ...job,
+        state: 'sent',
+        requestHolder: sessionId,
+        history: [
+          ...job.history,
+          {
+            state: 'sent',
+            at: this.#now(),
+            detail: job.state === 'sent' ? `${sent.detail} again (BF73: not applied)` : sent.detail,
+          },
+        ],
+        revision: expected + 1,
+        updatedAt: this.#now(),
+      };
+      // The request phase is this session's only if nobody wrote since we read (DESIGN.md 7).
+      if (await this.#d.store.update(next, expected)) {
+        if (job.state !== 'sent') {
+          this.#d.logger.info(
+            { event: 'job-state', job: id, iccid: job.iccid, state: 'sent', detail: sent.detail },
+            'job sent',
+          );
+        }
+        return 'update';
+      }
+    }
+    throw new SessionError('job', 'the job kept changing; another session holds it');
+  }
+
+  /** Stages the candidate; an HSS 409 for another transaction's candidate reconciles the IMSI and retries once. */
+  async #stage(job: JobRecord, order: KeyUpdateOrder): Promise<void> {
+    const stage = () =>
+      this.#d.hss.stageCandidate(job.imsi, {
+        algorithm: job.algorithm,
+        k: order.k,
+        ...(job.algorithm === 'tuak' ? { topc: order.opc } : { opc: order.opc }),
+        keyVersion: job.keyVersion,
+        transactionId: order.transactionId,
+      });
+    try {
+      await stage();
+    } catch (e) {
+      if (!(e instanceof HssClientError && e.status === 409)) throw e;
+      const view = await this.#d.hss.getSubscriber(job.imsi);
+      if ((await abortOrphans([view], this, this.#d.hss, this.#d.logger)) === 0) throw e;
+      await stage();
+    }
+  }
+
+  async #finish(
+    id: string,
+    eid: string,
+    sessionId: string,
+    o: SessionOutcome | 'released',
+  ): Promise<JobRecord> {
+    if (o === 'released') return this.#record(id);
+    if (o.kind === 'applied') {
+      const applied = await this.#change(
+        id,
+        (j) => CARD_STATES.includes(j.state),
+        () => ({
+          state: 'applied',
+          detail: o.viaStatus ? 'BF73: the card holds the new keys' : 'BF71: applied',
+        }),
+      );
+      const job = applied ?? (await this.#record(id));
+      return job.state === 'applied' ? this.#commit(job) : job;
+    }
+    if (o.kind === 'refused') {
+      const alarm = o.outcome === OUTCOME_NEGOTIATION_MISMATCH;
+      const detail = `card refused: outcome ${describeOutcome(o.outcome)}`;
+      const failed = await this.#change(
+        id,
+        (j) => CARD_STATES.includes(j.state),
+        (j) => ({
+          state: 'failed',
+          detail,
+          fields: { error: detail, securityAlarm: j.securityAlarm || alarm },
+        }),
+      );
+      if (failed === undefined) return this.#record(id);
+      if (alarm) {
+        this.securityAlarms++;
+        this.#d.logger.error(
+          { event: 'security-alarm', reason: 'negotiation-mismatch', job: id, eid, iccid: failed.iccid },
+          'card reports negotiation mismatch (outcome 06): an on-path party edited what the server read',
+        );
+      }
+      await this.#abort(failed);
+      return failed;
+    }
+    const { failure } = o.error;
+    // Not a finding about the job: it changed meanwhile, or the UE left after the card authenticated.
+    if (failure === 'job' || (failure === 'abandoned' && o.authenticated)) return this.#record(id);
+    return this.#countAttempt(id, eid, sessionId, o.error);
+  }
+
+  /**
+   * DESIGN.md 7: a failure nobody authenticated (before the card did, or an SW without R-MAC) counts an attempt:
+   * the state stays, the job backs off (1 s doubling to 5 min), and a run of failures raises the alarm.
+   */
+  async #countAttempt(id: string, eid: string, sessionId: string, error: SessionError): Promise<JobRecord> {
+    const at = this.#now();
+    const p = this.#policy;
+    const counted = await this.#change(
+      id,
+      (j) => CARD_STATES.includes(j.state),
+      (j) => {
+        const run = j.consecutiveFailures + 1;
+        const backoff = Math.min(p.maxBackoffMs, p.firstBackoffMs * 2 ** Math.min(run - 1, 30));
+        return {
+          fields: {
+            attempts: j.attempts + 1,
+            consecutiveFailures: run,
+            lastAttemptAt: at,
+            nextAttemptAt: new Date(Date.parse(at) + backoff).toISOString(),
+            lastAttemptError: `${error.failure}: ${error.message}`.slice(0, ATTEMPT_ERROR_MAX),
+            securityAlarm: j.securityAlarm || run % p.alarmAfter === 0,
+          },
+        };
+      },
+    );
+    if (counted === undefined) return this.#record(id);
+    this.#d.logger.warn(
+      {
+        event: 'job-attempt-failed',
+        job: id,
+        eid,
+        session: sessionId,
+        failure: error.failure,
+        attempts: counted.attempts,
+        consecutiveFailures: counted.consecutiveFailures,
+        nextAttemptAt: counted.nextAttemptAt,
+      },
+      'key update attempt failed; the job stays as it was',
+    );
+    if (counted.consecutiveFailures % p.alarmAfter === 0) {
+      this.securityAlarms++;
+      this.#d.logger.error(
+        {
+          event: 'security-alarm',
+          reason: 'failed-attempts',
+          job: id,
+          eid,
+          iccid: counted.iccid,
+          consecutiveFailures: counted.consecutiveFailures,
+        },
+        `${counted.consecutiveFailures} failed key update attempts in a row for this card`,
+      );
+    }
+    return counted;
+  }
+
+  /** Aborts the job's candidate at the HSS (a no-op there when none is staged); failures are logged. */
   async #abort(job: JobRecord): Promise<void> {
-    if (job.state !== 'staged' && job.state !== 'sent') return;
     try {
       await this.#d.hss.abortCandidate(job.imsi, job.transactionId);
     } catch (e) {
       this.#d.logger.warn(
         { event: 'hss-abort-failed', job: job.id, error: (e as Error).message },
-        'HSS abort failed',
+        'HSS abort failed; the reconciler retries',
       );
     }
   }
@@ -323,7 +588,13 @@ export class JobService {
       );
       return job;
     }
-    return this.#move(job, 'completed', 'committed at the HSS');
+    return (
+      (await this.#change(
+        job.id,
+        (j) => j.state === 'applied',
+        () => ({ state: 'completed', detail: 'committed at the HSS' }),
+      )) ?? (await this.#record(job.id))
+    );
   }
 
   /** Retries the HSS commit of every job the card applied but the HSS has not committed. */

@@ -1,29 +1,48 @@
 // Telling an attached UE that its card has pending work: the core's push channel (contracts.md,
 // POST /core/v1/ues/{imsi}/push {type: "key-update-pending", url}); a UE not attached learns of it by polling.
+// DESIGN.md 7: push is a provisioner call, so it carries the server's bearer token.
 import type { Logger } from '../ports/index.js';
 import type { JobView } from './job.js';
 
 export const PUSH_KEY_UPDATE_PENDING = 'key-update-pending';
+/** RFC 6750 2.1. */
+const AUTHORIZATION_HEADER = 'authorization';
+
+export interface PushOptions {
+  /** The provisioner's bearer token at the core. */
+  readonly token?: string;
+  readonly fetch?: typeof fetch;
+}
 
 /** 202: delivered; 404: the UE is not attached (it will poll); anything else is logged. */
 export function corePushNotifier(
   coreUrl: string,
   ramUrl: () => string,
   logger: Logger,
-  fetchImpl: typeof fetch = fetch,
+  options: PushOptions = {},
 ): (job: JobView) => Promise<void> {
+  const fetchImpl = options.fetch ?? fetch;
   return async (job) => {
     const response = await fetchImpl(new URL(`/core/v1/ues/${job.imsi}/push`, coreUrl), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token === undefined ? {} : { [AUTHORIZATION_HEADER]: `Bearer ${options.token}` }),
+      },
       body: JSON.stringify({ type: PUSH_KEY_UPDATE_PENDING, url: ramUrl() }),
       signal: AbortSignal.timeout(5_000),
     });
     await response.arrayBuffer();
     const delivered = response.status === 202;
-    logger.info(
-      { event: 'job-push', job: job.id, imsi: job.imsi, status: response.status },
-      delivered ? 'key update pushed to the attached UE' : 'UE not reachable by push; it will poll',
-    );
+    if (response.status === 401 || response.status === 403)
+      logger.error(
+        { event: 'job-push', job: job.id, status: response.status },
+        'the core refused the push: check the provisioner token (--token-file)',
+      );
+    else
+      logger.info(
+        { event: 'job-push', job: job.id, imsi: job.imsi, status: response.status },
+        delivered ? 'key update pushed to the attached UE' : 'UE not reachable by push; it will poll',
+      );
   };
 }

@@ -1,6 +1,8 @@
-// DESIGN.md 4.7 / GPC Amd B: the UE-facing RAM-over-HTTP endpoint. The first POST (no body) to /ram/v1 opens a
+// DESIGN.md 4.7, 7 / GPC Amd B: the UE-facing RAM-over-HTTP endpoint. The first POST (no body) to /ram/v1 opens a
 // session for the card named in X-Admin-From; each answer is a command script with X-Admin-Next-URI; each
-// later POST carries the response script; 204 ends it. X-Admin-Resume: true starts over after a drop.
+// later POST carries the response script; 204 ends it. The endpoint faces the Internet: anyone who knows an EID
+// can open a session, so a new session ends nothing until the card has authenticated in it; only then does
+// it supersede the EID's earlier sessions. Sessions not yet authenticated are kept apart, a few per EID.
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -19,18 +21,29 @@ import {
   type CommandApdu,
 } from '../iso7816/index.js';
 import type { Logger } from '../ports/index.js';
-import type { JobService } from './jobs.js';
-import { KeyUpdateSession, type SessionConfig, type SessionOutcome } from './session.js';
+import type { ClaimedJob, JobService } from './jobs.js';
+import {
+  KeyUpdateSession,
+  type CardAuthenticated,
+  type SessionConfig,
+  type SessionOutcome,
+} from './session.js';
 import type { Suite } from './suite.js';
 
 export const RAM_PATH = '/ram/v1';
 const SESSION_PATH = `${RAM_PATH}/sessions`;
 const DEFAULT_IDLE_MS = 120_000;
+/** DESIGN.md 7: sessions of one EID in which the card has not authenticated yet; the oldest is dropped. */
+export const MAX_UNAUTHENTICATED_PER_EID = 4;
+/** The only text a 5xx carries: what went wrong inside is for the log, not for whoever is on the Internet. */
+const INTERNAL_ERROR = 'key update session stopped: internal error';
 
 interface Live {
   readonly id: string;
+  /** Opening order: a session supersedes only sessions of its EID opened before it. */
+  readonly seq: number;
   readonly session: KeyUpdateSession;
-  finish(o: SessionOutcome | 'abandoned'): Promise<unknown>;
+  readonly claim: ClaimedJob;
   busy: boolean;
   timer: NodeJS.Timeout;
 }
@@ -48,11 +61,15 @@ export interface RamEndpointOptions {
 export interface SessionEnd {
   readonly eid: string;
   readonly iccid: string;
+  /** 'abandoned': the session ended without an outcome (UE gone, superseded, or an internal failure). */
   readonly outcome: SessionOutcome | 'abandoned';
   readonly scripts: number;
   /** The negotiated suite (absent when the session ended before step 2). */
   readonly suite?: Suite;
 }
+
+/** How a session ends: its outcome; 'superseded' by a later one the card authenticated in; 'error' inside. */
+type Ending = SessionOutcome | 'superseded' | 'error';
 
 class HttpFailure extends Error {
   constructor(
@@ -79,27 +96,53 @@ function checkAdminHeaders(req: FastifyRequest): string {
 
 export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions): { close(): void } {
   const live = new Map<string, Live>();
-  const byEid = new Map<string, Live>();
+  /** Every live session of an EID, oldest first. */
+  const byEid = new Map<string, Live[]>();
+  let opened = 0;
 
-  const end = async (l: Live, outcome: SessionOutcome | 'abandoned') => {
+  const end = async (l: Live, ending: Ending) => {
+    if (!live.delete(l.id)) return;
     clearTimeout(l.timer);
-    live.delete(l.id);
-    if (byEid.get(l.session.eid) === l) byEid.delete(l.session.eid);
-    if (outcome === 'abandoned') l.session.abandon();
-    await l.finish(outcome);
+    const eid = l.session.eid;
+    const rest = (byEid.get(eid) ?? []).filter((x) => x !== l);
+    if (rest.length === 0) byEid.delete(eid);
+    else byEid.set(eid, rest);
+    if (typeof ending === 'string') l.session.abandon();
+    await l.claim.finish(typeof ending === 'string' ? 'released' : ending);
     const suite = l.session.suite;
     o.onSessionEnd?.({
-      eid: l.session.eid,
+      eid,
       iccid: l.session.iccid,
-      outcome,
+      outcome: typeof ending === 'string' ? 'abandoned' : ending,
       scripts: l.session.scripts,
       ...(suite === undefined ? {} : { suite }),
     });
   };
+  // The UE went away (idle, or pushed out by newer unauthenticated sessions): before authentication this
+  // counts an attempt against the job; after it, the job stays as it is.
+  const drop = (l: Live) =>
+    end(l, l.session.abandon()).catch((e: Error) =>
+      o.logger.error(
+        { event: 'ram-session-error', eid: l.session.eid, error: e.message },
+        'ending a session failed',
+      ),
+    );
   const arm = (l: Live) => {
     clearTimeout(l.timer);
-    l.timer = setTimeout(() => void end(l, 'abandoned').catch(() => {}), o.idleMs ?? DEFAULT_IDLE_MS);
+    l.timer = setTimeout(() => void drop(l), o.idleMs ?? DEFAULT_IDLE_MS);
     l.timer.unref();
+  };
+
+  // DESIGN.md 7: the card authenticated in `l`; the EID's sessions opened before it end without a finding.
+  const supersedeEarlier = async (l: Live) => {
+    for (const other of byEid.get(l.session.eid) ?? []) {
+      if (other.seq >= l.seq) continue;
+      o.logger.warn(
+        { event: 'ram-session-superseded', eid: l.session.eid, authenticated: other.session.authenticated },
+        'the card authenticated in a newer session; the earlier one ends',
+      );
+      await end(other, 'superseded');
+    }
   };
 
   const sendScript = (reply: FastifyReply, l: Live, commands: CommandApdu[]) => {
@@ -125,9 +168,10 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       .send(Buffer.from(body));
   };
 
-  const fail = (reply: FastifyReply, e: unknown) => {
+  const fail = (reply: FastifyReply, e: unknown, eid: string | undefined) => {
     if (e instanceof HttpFailure) return reply.code(e.status).type('text/plain').send(e.message);
-    throw e;
+    o.logger.error({ event: 'ram-session-error', eid, error: (e as Error).message }, 'RAM request failed');
+    return reply.code(500).type('text/plain').send(INTERNAL_ERROR);
   };
 
   for (const type of [CONTENT_TYPE_RESPONSE_SCRIPT, CONTENT_TYPE_COMMAND_SCRIPT]) {
@@ -138,42 +182,48 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
 
   // GPC Amd B 3.3: the agent's first POST opens the session
   app.post(RAM_PATH, async (req, reply) => {
+    let eid: string | undefined;
     try {
-      const eid = checkAdminHeaders(req);
+      eid = checkAdminHeaders(req);
       const resume = header(req, HEADER_ADMIN_RESUME) === 'true';
-      const previous = byEid.get(eid);
-      if (previous !== undefined) {
-        o.logger.warn(
-          { event: 'ram-session-superseded', eid, resume },
-          'a new session replaces an unfinished one',
-        );
-        await end(previous, 'abandoned');
-      }
-      const claim = await o.jobs.claim(eid);
+      const id = randomUUID();
+      const claim = await o.jobs.claim(eid, id);
       if (claim === undefined) return reply.code(204).send();
-      const session = new KeyUpdateSession(eid, claim.order, o.session, claim.hooks);
-      const l: Live = {
-        id: randomUUID(),
-        session,
-        finish: claim.finish,
-        busy: false,
-        timer: setTimeout(() => {}, 0),
+      let l: Live | undefined;
+      const hooks = {
+        ...claim.hooks,
+        authenticated: async (info: CardAuthenticated) => {
+          await claim.hooks.authenticated?.(info);
+          if (l !== undefined) await supersedeEarlier(l);
+        },
       };
-      live.set(l.id, l);
-      byEid.set(eid, l);
+      const session = new KeyUpdateSession(eid, claim.order, o.session, hooks);
+      l = { id, seq: opened++, session, claim, busy: false, timer: setTimeout(() => {}, 0) };
+      live.set(id, l);
+      const sessions = [...(byEid.get(eid) ?? []), l];
+      byEid.set(eid, sessions);
+      const waiting = sessions.filter((x) => !x.session.authenticated);
+      for (const old of waiting.slice(0, Math.max(0, waiting.length - MAX_UNAUTHENTICATED_PER_EID))) {
+        o.logger.warn(
+          { event: 'ram-session-dropped', eid },
+          'too many unauthenticated sessions for this EID',
+        );
+        await drop(old);
+      }
       o.logger.info(
         { event: 'ram-session', eid, resume, recover: claim.order.recover },
         'key update session opened',
       );
       return sendScript(reply, l, session.start());
     } catch (e) {
-      return fail(reply, e);
+      return fail(reply, e, eid);
     }
   });
 
   app.post(`${SESSION_PATH}/:id`, async (req, reply) => {
+    let eid: string | undefined;
     try {
-      const eid = checkAdminHeaders(req);
+      eid = checkAdminHeaders(req);
       const l = live.get((req.params as { id: string }).id);
       if (l === undefined || l.session.eid !== eid)
         throw new HttpFailure(404, 'no such RAM session (expired or ended)');
@@ -198,17 +248,23 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       try {
         step = await l.session.next(script);
       } catch (e) {
-        // Not the card's doing (the HSS unreachable while staging, ...): the job waits for the next session.
-        await end(l, 'abandoned');
-        throw new HttpFailure(500, `key update session stopped: ${(e as Error).message}`);
+        // Not the card's doing (the HSS unreachable while staging, ...): the job stays as it was.
+        o.logger.error(
+          { event: 'ram-session-error', eid, error: (e as Error).message },
+          'key update session stopped',
+        );
+        await end(l, 'error');
+        return reply.code(500).type('text/plain').send(INTERNAL_ERROR);
       } finally {
         l.busy = false;
       }
+      // Superseded while this POST was processed: nothing more goes to this UE.
+      if (!live.has(l.id)) throw new HttpFailure(409, 'the RAM session was superseded');
       if (step.kind === 'script') return sendScript(reply, l, step.commands);
       await end(l, step.outcome);
       return reply.code(204).send();
     } catch (e) {
-      return fail(reply, e);
+      return fail(reply, e, eid);
     }
   });
 

@@ -97,15 +97,36 @@ export interface KeyUpdateOrder {
   readonly recover: boolean;
 }
 
-export interface SessionHooks {
-  /** The channel is open and the card verified; called before BF70 travels (stage the HSS candidate here). */
-  beforeRequest(info: { suite: Suite; certificate: Certificate }): Promise<void>;
+export interface CardAuthenticated {
+  readonly suite: Suite;
+  readonly certificate: Certificate;
 }
 
+/** What to send next: BF70, or BF72 first (another session may have sent BF70 for this job already). */
+export type RequestDecision = 'update' | 'status';
+
+export interface SessionHooks {
+  /**
+   * DESIGN.md 7: the card has authenticated (CERT.SD.ECKA chain verified, EID matched, SCP11 receipt
+   * verified). Nothing the session saw before this may decide its job.
+   */
+  authenticated?(info: CardAuthenticated): Promise<void>;
+  /**
+   * Called before BF70 travels (stage the HSS candidate and claim the request phase here); `afterStatus` when
+   * BF73 just said the card lacks the keys. Nothing (or 'update') sends BF70; 'status' asks BF72 first. A
+   * SessionError('job') ends the session without a finding about the job.
+   */
+  beforeRequest(info: CardAuthenticated & { afterStatus: boolean }): Promise<RequestDecision | void>;
+}
+
+/**
+ * `authenticated` says whether the card had authenticated when the session failed: before that, what the
+ * session received came from anyone who knows the EID (DESIGN.md 7).
+ */
 export type SessionOutcome =
   | { kind: 'applied'; keyVersion: number; viaStatus: boolean }
   | { kind: 'refused'; outcome: number; result: KeyUpdateResult }
-  | { kind: 'failed'; error: SessionError; requestSent: boolean };
+  | { kind: 'failed'; error: SessionError; requestSent: boolean; authenticated: boolean };
 
 export type SessionStep =
   { kind: 'script'; commands: CommandApdu[] } | { kind: 'done'; outcome: SessionOutcome };
@@ -164,6 +185,7 @@ export class KeyUpdateSession {
   /** 'status' while BF72 is out, 'update' while BF70 is. */
   #asked: 'status' | 'update' | undefined;
   #requestSent = false;
+  #authenticated = false;
   /** Scripts sent so far. */
   scripts = 0;
 
@@ -184,6 +206,11 @@ export class KeyUpdateSession {
 
   get finished(): boolean {
     return this.#phase === 'done';
+  }
+
+  /** The card has authenticated in this session (DESIGN.md 7). */
+  get authenticated(): boolean {
+    return this.#authenticated;
   }
 
   /** Script 1. */
@@ -211,7 +238,15 @@ export class KeyUpdateSession {
       if (error === undefined) throw e;
       this.#phase = 'done';
       this.#scp?.close();
-      return { kind: 'done', outcome: { kind: 'failed', error, requestSent: this.#requestSent } };
+      return {
+        kind: 'done',
+        outcome: {
+          kind: 'failed',
+          error,
+          requestSent: this.#requestSent,
+          authenticated: this.#authenticated,
+        },
+      };
     }
   }
 
@@ -222,8 +257,9 @@ export class KeyUpdateSession {
     this.#script.deliver([]);
     return {
       kind: 'failed',
-      error: new SessionError('card-answer', 'the UE abandoned the session'),
+      error: new SessionError('abandoned', 'the UE abandoned the session'),
       requestSent: this.#requestSent,
+      authenticated: this.#authenticated,
     };
   }
 
@@ -313,14 +349,19 @@ export class KeyUpdateSession {
       if (r.sw !== SW_OK) throw new SessionError('card-answer', `${name}: card answered ${describeSw(r.sw)}`);
     });
     this.#scp = await plan.finish(handshake, certificate.publicKey, this.#script);
+    // The receipt verified: the card has authenticated (DESIGN.md 7).
     this.#certificate = certificate;
+    this.#authenticated = true;
     this.#phase = 'request';
+    await this.#hooks.authenticated?.({ suite, certificate });
     if (this.#order.recover) return this.#send('status');
-    await this.#hooks.beforeRequest({ suite, certificate });
-    return this.#send('update');
+    const decision = await this.#hooks.beforeRequest({ suite, certificate, afterStatus: false });
+    return this.#send(decision ?? 'update');
   }
 
-  async #send(what: 'status' | 'update'): Promise<CommandApdu[]> {
+  async #send(what: RequestDecision): Promise<CommandApdu[]> {
+    // Abandoned (superseded) while a hook ran: its order's keys are wiped; nothing more goes to the card.
+    if (this.#phase === 'done') throw new SessionError('job', 'the session ended meanwhile');
     const scp = this.#scp as Scp11Channel;
     const o = this.#order;
     const iccid = encodeSwappedBcd(o.iccid, 'ICCID', ICCID_BYTES);
@@ -374,10 +415,12 @@ export class KeyUpdateSession {
         return { kind: 'done', outcome: { kind: 'applied', keyVersion: status.keyVersion, viaStatus: true } };
       }
       // The card never applied it: resend BF70 with the same transaction id and keys.
-      await this.#hooks.beforeRequest({
+      const decision = await this.#hooks.beforeRequest({
         suite: this.#suite as Suite,
         certificate: this.#certificate as Certificate,
+        afterStatus: true,
       });
+      if (decision === 'status') throw new SessionError('job', 'another session holds the request');
       return { kind: 'script', commands: await this.#send('update') };
     }
     const result = decodeKeyUpdateResult(response.data);

@@ -33,6 +33,8 @@ export interface AttachResult {
   readonly rounds: readonly AuthRound[];
   /** Whether the core's KSEAF digest matched the one the ME derived (absent if the core sent none). */
   readonly kseafConfirmed?: boolean;
+  /** DESIGN.md 7: the token of this attach, needed to detach and to open the event stream. */
+  readonly attachToken?: string;
 }
 
 /** The digest the core sends with "attached": the first 8 bytes of SHA-256(KSEAF); never KSEAF itself. */
@@ -57,8 +59,9 @@ export async function attach(channel: CardChannel, options: AttachOptions): Prom
   for (;;) {
     if (answer.state === 'rejected') return done('rejected', { reason: answer.reason });
     if (answer.state === 'attached') {
-      if (answer.kseafDigest === undefined || expectedDigest === undefined) return done('attached');
-      return done('attached', { kseafConfirmed: equalBytes(answer.kseafDigest, expectedDigest) });
+      const token = answer.attachToken === undefined ? {} : { attachToken: answer.attachToken };
+      if (answer.kseafDigest === undefined || expectedDigest === undefined) return done('attached', token);
+      return done('attached', { kseafConfirmed: equalBytes(answer.kseafDigest, expectedDigest), ...token });
     }
     if (rounds.length >= MAX_AUTH_ROUNDS) {
       return done('rejected', { reason: `gave up after ${rounds.length} authentication rounds` });
@@ -93,6 +96,8 @@ export async function attach(channel: CardChannel, options: AttachOptions): Prom
 export interface DetachOptions extends CoreClientOptions {
   readonly iccid: string;
   readonly coreUrl: string;
+  /** The token the attach being ended returned (DESIGN.md 7). */
+  readonly attachToken: string;
 }
 
 // TS 24.501 5.5.2.2: UE-originating deregistration (the IMSI read from the card)
@@ -101,6 +106,6 @@ export async function detach(
   options: DetachOptions,
 ): Promise<{ iccid: string; imsi: string; state: 'detached' }> {
   const usim = await selectUsim(channel, options.iccid);
-  await new CoreClient(options.coreUrl, options).detach(usim.imsi);
+  await new CoreClient(options.coreUrl, options).detach(usim.imsi, options.attachToken);
   return { iccid: usim.iccid, imsi: usim.imsi, state: 'detached' };
 }

@@ -10,7 +10,12 @@ export type CoreAnswer =
       readonly rand: Uint8Array;
       readonly autn: Uint8Array;
     }
-  | { readonly state: 'attached'; readonly kseafDigest?: Uint8Array }
+  | {
+      readonly state: 'attached';
+      readonly kseafDigest?: Uint8Array;
+      /** DESIGN.md 7: what authorises this attach's detach and event stream (32 hex digits). */
+      readonly attachToken?: string;
+    }
   | { readonly state: 'rejected'; readonly reason: string };
 
 export type AttachResponse =
@@ -29,6 +34,10 @@ export interface CoreClientOptions {
 }
 
 type Json = Record<string, unknown>;
+
+/** RFC 6750 2.1: the event stream is opened with `Authorization: Bearer <attachToken>`. */
+const AUTHORIZATION_HEADER = 'authorization';
+const ATTACH_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 
 function hexField(body: Json, name: string): Uint8Array {
   try {
@@ -49,10 +58,15 @@ function answerOf(status: number, body: Json): CoreAnswer {
       autn: hexField(body, 'autn'),
     };
   }
-  if (body.state === 'attached')
-    return body.kseafDigest === undefined
-      ? { state: 'attached' }
-      : { state: 'attached', kseafDigest: hexField(body, 'kseafDigest') };
+  if (body.state === 'attached') {
+    if (body.attachToken !== undefined && !ATTACH_TOKEN_PATTERN.test(String(body.attachToken)))
+      throw new CoreProtocolError(status, 'core answer: attachToken is not 32 hex digits');
+    return {
+      state: 'attached',
+      ...(body.kseafDigest === undefined ? {} : { kseafDigest: hexField(body, 'kseafDigest') }),
+      ...(body.attachToken === undefined ? {} : { attachToken: String(body.attachToken) }),
+    };
+  }
   if (body.state === 'rejected') return { state: 'rejected', reason: String(body.reason ?? 'unspecified') };
   throw new CoreProtocolError(
     status,
@@ -111,18 +125,24 @@ export class CoreClient {
     return answerOf(r.status, r.body);
   }
 
-  async detach(imsi: string): Promise<void> {
-    const r = await this.#post('/core/v1/detach', { imsi });
+  /** DESIGN.md 7: the detach shows the token its attach returned. */
+  async detach(imsi: string, attachToken: string): Promise<void> {
+    const r = await this.#post('/core/v1/detach', { imsi, attachToken });
     if (r.status !== 200 || r.body.state !== 'detached')
       throw new CoreProtocolError(r.status, `detach: ${String(r.body.detail ?? r.body.state ?? 'refused')}`);
   }
 
   /** Opens the UE's event stream (W3C server-sent events) and calls `onEvent` for each event until `signal` aborts or the core ends it. */
-  async events(imsi: string, onEvent: (e: PushEvent) => void, signal?: AbortSignal): Promise<void> {
+  async events(
+    imsi: string,
+    attachToken: string,
+    onEvent: (e: PushEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
     let response: Response;
     try {
       response = await this.#fetch(`${this.#base}/core/v1/ues/${encodeURIComponent(imsi)}/events`, {
-        headers: { accept: 'text/event-stream' },
+        headers: { accept: 'text/event-stream', [AUTHORIZATION_HEADER]: `Bearer ${attachToken}` },
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (e) {

@@ -10,6 +10,7 @@ import {
   type CommandApdu,
 } from '../../src/iso7816/index.js';
 import { encodeControlReference, openScp11 } from '../../src/gp/scp11/index.js';
+import { SecureChannelError } from '../../src/gp/index.js';
 import { concatBytes, tlv } from '../../src/bytes/index.js';
 import { FixedClock } from '../../src/ports/index.js';
 import { MemoryCardStore, VirtualCard } from '../../src/card/index.js';
@@ -181,6 +182,35 @@ describe('attacks on the open channel', () => {
     assert.deepEqual(Array.from(r.subarray(-2)), [0x69, 0x82]);
   });
 
+  // Issue 9, finding 9 (DESIGN.md 4.3): the card R-MACs every 9000; a host refuses one without.
+  it('a relay answering a bare 9000 in place of the card is refused by the host, which ends its session', async () => {
+    const s = setup();
+    let fake = false;
+    let delivered = 0;
+    const relay: CardChannel = {
+      transmit: async (c) => {
+        if (!fake) return s.card.transmit(c);
+        delivered++;
+        return { data: new Uint8Array(0), sw: 0x9000 };
+      },
+    };
+    s.channel = new GetResponseChannel(relay);
+    const scp = await openSession(s);
+    const storeNothing = command(0x80, 0xe2, 0x80, 0x00, new Uint8Array(0));
+    const real = await scp.transmit(getData);
+    assert.equal(real.sw, 0x9000, 'the real card answers under R-MAC');
+    fake = true;
+    await assert.rejects(
+      scp.transmit(storeNothing),
+      (e: unknown) =>
+        e instanceof SecureChannelError &&
+        e.reason === 'r-mac' &&
+        /9000 came without its R-MAC/.test(e.message),
+    );
+    assert.equal(delivered, 1);
+    assert.ok(scp.closed);
+  });
+
   it('reordered wrapped APDUs -> 6982 (the relay holds A back and delivers B first)', async () => {
     const s = setup();
     let hold = false;
@@ -189,13 +219,14 @@ describe('attacks on the open channel', () => {
       transmit: async (c) => {
         if (!hold) return s.card.transmit(c);
         held.push(c);
-        return { data: new Uint8Array(0), sw: 0x9000 };
+        // An error SW travels without R-MAC, so the host goes on (a bare 9000 would end its session).
+        return { data: new Uint8Array(0), sw: 0x6f00 };
       },
     };
     s.channel = new GetResponseChannel(relay);
     const scp = await openSession(s);
     hold = true;
-    await scp.transmit(getData).catch(() => undefined); // A, held back by the relay
+    assert.equal((await scp.transmit(getData)).sw, 0x6f00); // A, held back by the relay
     hold = false;
     const b = await scp.transmit(getData).then(
       (r) => r.sw,

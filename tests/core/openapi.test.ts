@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { buildCoreApp, type AuthDataSource } from '../../src/core/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
+import { testAuth } from '../helpers/auth.js';
 
 const unusedHss: AuthDataSource = {
   generateAuthData: () => Promise.reject(new Error('not used')),
@@ -11,12 +12,14 @@ const unusedHss: AuthDataSource = {
 };
 
 describe('core /openapi.json', () => {
-  it('describes each route of the attach API with its request schema', async () => {
+  it('describes each route of the attach API with its request schema and its security', async () => {
+    const auth = testAuth('openapi');
     const app = buildCoreApp({
       hss: unusedHss,
       clock: new FixedClock(new Date('2030-01-01T00:00:00Z')),
       rng: new SeededRandom('openapi'),
       logger: silentLogger,
+      authenticator: auth.authenticator,
       keepAliveMs: 0,
     });
     try {
@@ -54,9 +57,20 @@ describe('core /openapi.json', () => {
         ['POST', '/core/v1/ues/001010000000001/push'],
       ] as const;
       for (const [method, url] of probes) {
-        const p = await app.inject({ method, url, payload: {} });
+        const p = await app.inject({ method, url, payload: {}, headers: auth.bearer('operator') });
         assert.notEqual(p.json().cause, 'RESOURCE_URI_STRUCTURE_NOT_FOUND', `${method} ${url}`);
       }
+      // DESIGN.md 7: the secured operations say so, with the role
+      const ops = doc.paths as unknown as Record<string, Record<string, Record<string, unknown>>>;
+      assert.deepEqual(ops['/core/v1/ues/{imsi}/push'].post.security, [{ bearer: [] }]);
+      assert.equal(ops['/core/v1/ues/{imsi}/push'].post['x-ltku-role'], 'provisioner');
+      assert.equal(ops['/core/v1/ues/{imsi}'].get['x-ltku-role'], 'operator');
+      assert.deepEqual(ops['/core/v1/ues/{imsi}/events'].get.security, [{ attachToken: [] }]);
+      assert.equal(ops['/core/v1/attach'].post.security, undefined, 'attach stays open (UE-facing)');
+      const detachBody = ops['/core/v1/detach'].post.requestBody as {
+        content: Record<string, { schema: { properties: Record<string, unknown> } }>;
+      };
+      assert.ok(detachBody.content['application/json'].schema.properties.attachToken);
     } finally {
       await app.close();
     }

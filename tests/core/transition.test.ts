@@ -1,6 +1,6 @@
-// The core's part in the key transition (DESIGN.md 6) and its failure edges: after the HSS committed new keys
-// that the card does not hold, the MAC failure report makes the HSS answer from the previous keys and the UE
-// attaches on the one extra challenge; TUAK cards attach too; a challenge expires; an unreachable HSS is a 502.
+// The core's part in the key transition (DESIGN.md 6) and its failure edges: the card applied the staged keys but
+// the commit was lost, so the MAC failure report makes the HSS answer from the candidate, the UE attaches on the
+// one extra challenge and the candidate is promoted (the old keys destroyed); TUAK cards attach too; a challenge expires; an unreachable HSS is a 502.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/crypto/index.js';
@@ -8,7 +8,7 @@ import { buildCoreApp } from '../../src/core/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
 import { attach } from '../../src/ue/index.js';
-import { newCard, startNetwork, SNN, type Network } from './support/network.js';
+import { cardOf, newCard, startNetwork, SNN, type Network } from './support/network.js';
 
 describe('core and the HSS key transition', () => {
   let net: Network;
@@ -17,27 +17,31 @@ describe('core and the HSS key transition', () => {
   });
   after(() => net.close());
 
-  it('self-heals: keys committed at the HSS but not on the card -> MAC failure -> previous keys -> attached', async () => {
+  it('self-heals: the card applied the staged keys but the commit was lost -> MAC failure -> candidate -> promoted', async () => {
     const ue = newCard('heal');
     await net.provision(ue.image);
     const p = ue.image.profiles[0];
     const fresh = new SeededRandom('new-keys');
     const tx = fresh.randomBytes(16);
-    await net.hssClient.stageCandidate(p.imsi, {
-      keyVersion: 2,
-      transactionId: tx,
-      algorithm: 'milenage',
-      k: fresh.randomBytes(16),
-      opc: fresh.randomBytes(16),
+    const keys = { algorithm: 'milenage' as const, k: fresh.randomBytes(16), opc: fresh.randomBytes(16) };
+    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, ...keys });
+    // The card applied BF70; BF71 never reached the server, so nothing was committed.
+    const applied = cardOf({
+      ...ue.image,
+      profiles: ue.image.profiles.map((q) => (q === p ? { ...q, keyVersion: 2, keys } : q)),
     });
-    const committed = await net.hssClient.commitCandidate(p.imsi, tx);
-    assert.equal(committed.activeVersion, 2);
-    const r = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    const r = await attach(applied.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
     assert.deepEqual([r.state, r.rounds, r.kseafConfirmed], ['attached', ['mac-failure', 'success'], true]);
-    // The HSS promoted the key set that authenticated: the card's (version 1)
-    assert.equal((await net.hssClient.getSubscriber(p.imsi)).activeVersion, 1);
-    const again = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    const v = await net.hssClient.getSubscriber(p.imsi);
+    assert.deepEqual([v.activeVersion, v.candidate], [2, undefined], 'the candidate was promoted');
+    const again = await attach(applied.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
     assert.deepEqual([again.state, again.rounds], ['attached', ['success']]);
+    // The old keys were destroyed with the promotion: a clone holding them never attaches again.
+    const clone = await attach(ue.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    assert.equal(clone.state, 'rejected');
+    assert.equal((await net.hssClient.getSubscriber(p.imsi)).activeVersion, 2);
+    const real = await attach(applied.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
+    assert.deepEqual([real.state, real.rounds], ['attached', ['success']], 'the real card is not locked out');
   });
 
   it('attaches a TUAK card', async () => {
@@ -57,6 +61,7 @@ describe('core and the HSS key transition', () => {
       clock,
       rng: new SeededRandom('ttl'),
       logger: silentLogger,
+      authenticator: net.auth.authenticator,
       challengeTtlMs: 1000,
       keepAliveMs: 0,
     });
@@ -86,6 +91,7 @@ describe('core and the HSS key transition', () => {
       clock: new FixedClock(new Date('2030-01-01T00:00:00Z')),
       rng: new SeededRandom('down'),
       logger: silentLogger,
+      authenticator: net.auth.authenticator,
       keepAliveMs: 0,
     });
     try {

@@ -391,9 +391,9 @@ describe('secure messaging failures', () => {
   it('reordered wrapped commands are refused', async () => {
     const { scp, relay, card } = await open();
     const held: CommandApdu[] = [];
-    // The relay holds the first command and fakes a bare 9000, which a host accepts (DESIGN.md 4.3) ...
-    relay.onCommand = (c) => (held.push(c), { data: new Uint8Array(0), sw: SW_OK });
-    await scp.transmit(command(Uint8Array.of(1)));
+    // The relay holds the first command and fakes an error SW, which travels without R-MAC (DESIGN.md 4.3) ...
+    relay.onCommand = (c) => (held.push(c), { data: new Uint8Array(0), sw: 0x6f00 });
+    assert.equal((await scp.transmit(command(Uint8Array.of(1)))).sw, 0x6f00);
     relay.onCommand = (c) => c;
     // ... then the second arrives at the card first: its MAC chains on the first one.
     assert.equal((await scp.transmit(command(Uint8Array.of(2)))).sw, 0x6982);
@@ -412,16 +412,69 @@ describe('secure messaging failures', () => {
     assert.deepEqual([(await scp.transmit(command())).sw], [SW_OK]);
   });
 
-  it('a 9000 with R-MAC but no data, and a bare 9000, are both accepted', async () => {
-    const { scp, relay, sd } = await open('b');
-    const empty = { cla: 0x80, ins: 0xe2, p1: 0, p2: 0, data: new Uint8Array(0) };
+  it('a 9000 with R-MAC but no data is accepted; the card R-MACs data-less warnings too', async () => {
+    const pkiB = pkiFor(P256);
+    let answer = SW_OK;
+    const card = new TestCard(securityDomain(pkiB), {
+      extended: true,
+      app: () => ({ data: new Uint8Array(0), sw: answer }),
+    });
+    const relay = new Relay(card);
+    const scp = await openScp11(new GetResponseChannel(relay), oceParams(pkiB, 'b'), rng());
     let seen: ResponseApdu | undefined;
     relay.onResponse = (r) => (seen = r);
-    const r = await scp.transmit(empty);
-    assert.deepEqual([r.sw, r.data.length, seen!.data.length], [SW_OK, 0, 8], 'the card sent an R-MAC');
-    relay.onResponse = () => ({ data: new Uint8Array(0), sw: SW_OK });
-    assert.equal((await scp.transmit(empty)).sw, SW_OK);
-    assert.ok(sd.session !== undefined);
+    for (const sw of [SW_OK, 0x6310, 0x6283]) {
+      answer = sw;
+      const r = await scp.transmit({ cla: 0x80, ins: 0xe2, p1: 0, p2: 0, data: new Uint8Array(0) });
+      assert.deepEqual([r.sw, r.data.length], [sw, 0]);
+      assert.deepEqual(
+        [seen!.sw, seen!.data.length],
+        [sw, 8],
+        `the card sent an R-MAC on ${sw.toString(16)}`,
+      );
+    }
+  });
+
+  // DESIGN.md 4.3 (issue 9, finding 9): an on-path relay must not be able to fake success.
+  for (const [what, sw, data] of [
+    ['a bare 9000 to a data-less answer', SW_OK, false],
+    ['a bare 9000 to an answer with data', SW_OK, true],
+    ['a bare warning 6310', 0x6310, false],
+    ['a bare warning 6283', 0x6283, true],
+  ] as const) {
+    it(`a relay answering ${what} (no R-MAC) is refused and the session ends`, async () => {
+      const { scp, relay, sd, card } = await open('b');
+      const sent = { cla: 0x80, ins: 0xe2, p1: 0, p2: 0, data: data ? Uint8Array.of(9) : new Uint8Array(0) };
+      relay.onCommand = () => ({ data: new Uint8Array(0), sw });
+      await assert.rejects(
+        scp.transmit(sent),
+        (e: unknown) =>
+          e instanceof SecureChannelError && e.reason === 'r-mac' && /without its R-MAC/.test(e.message),
+      );
+      assert.equal(card.received.length, 0, 'the card never saw the command');
+      assert.ok(scp.closed, 'the host ended the session');
+      assert.ok(
+        scp.sessionKeys.sMac.every((b) => b === 0),
+        'and wiped its keys',
+      );
+      relay.onCommand = (c) => c;
+      await assert.rejects(
+        scp.transmit(sent),
+        (e: unknown) => e instanceof SecureChannelError && e.reason === 'closed',
+      );
+      assert.ok(sd.session !== undefined, 'the card-side session is untouched by what the relay did');
+    });
+  }
+
+  it('the same relay with an error SW: the error passes through and the session goes on', async () => {
+    const { scp, relay, card } = await open('b');
+    relay.onCommand = () => ({ data: new Uint8Array(0), sw: 0x6a80 });
+    assert.equal((await scp.transmit(command())).sw, 0x6a80);
+    assert.ok(!scp.closed);
+    relay.onCommand = (c) => c;
+    // The card never saw the first command, so its MAC chain is one behind: 6982, as for any lost command.
+    assert.equal((await scp.transmit(command())).sw, 0x6982);
+    assert.equal(card.received.length, 0);
   });
 
   it("the card accepts the other Lc' form and both empty-command forms", async () => {

@@ -129,8 +129,9 @@ for (const backend of backends()) {
           fc.integer({ min: 0, max: 31 }),
           async (seq, ind) => {
             const base = (seq << 5n) | BigInt(ind);
-            const r = await store.issueSqn(imsiOf(7), new Uint8Array(16), base);
-            assert.equal(r!.sqn, nextSqn(base));
+            const r = await store.issueSqn(imsiOf(7), new Uint8Array(16), new Date(0), base);
+            assert.equal(r!.record.sqn, nextSqn(base));
+            assert.equal(r!.keyVersion, 1);
           },
         ),
         { numRuns: 40 },
@@ -150,6 +151,24 @@ for (const backend of backends()) {
       assert.equal((await store.get(imsiOf(8)))!.sqn, u.sqn);
       const events = await t.hss.audit(imsiOf(8));
       assert.ok(events.some((e) => e.event === 'resynchronised'));
+    });
+
+    it('a replayed AUTS, or one for a challenge never issued, resynchronises nothing', async () => {
+      const km = milenageKeys(11);
+      await t.hss.create({ imsi: imsiOf(112), keys: km }, 'test');
+      const v1 = await t.auc.generateHeAka(imsiOf(112), SNN);
+      const auts = buildAuts(functionsOf(km), v1.rand, (1000n << 5n) | 3n);
+      await t.auc.generateHeAka(imsiOf(112), SNN, { rand: v1.rand, auts });
+      const after = (await store.get(imsiOf(112)))!.sqn;
+      const v3 = await t.auc.generateHeAka(imsiOf(112), SNN, { rand: v1.rand, auts });
+      assert.equal(usim5g(km, v3.rand, v3.autn).sqn, nextSqn(after), 'the replay did not reset SQN_HE');
+      const forged = new Uint8Array(16).fill(7);
+      const v4 = await t.auc.generateHeAka(imsiOf(112), SNN, {
+        rand: forged,
+        auts: buildAuts(functionsOf(km), forged, 1n << 5n),
+      });
+      assert.equal(usim5g(km, v4.rand, v4.autn).sqn, nextSqn(nextSqn(after)));
+      assert.equal((await t.hss.audit(imsiOf(112))).filter((e) => e.event === 'resynchronised').length, 1);
     });
 
     it('resynchronisation with a wrong MAC-S leaves SQN_HE alone (TS 33.102 6.3.5) and still answers', async () => {
@@ -174,10 +193,7 @@ for (const backend of backends()) {
         active: null,
         activeTransactionId: null,
         candidate: null,
-        previous: null,
         fallbackVersion: null,
-        lastRand: null,
-        lastKeyVersion: null,
         createdAt: now,
         updatedAt: now,
       };

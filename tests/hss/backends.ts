@@ -4,9 +4,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { openStore, PostgresSubscriberStore, type SubscriberStore } from '../../src/hss/store/index.js';
+import {
+  openStore,
+  parsePostgresUrl,
+  PostgresSubscriberStore,
+  type SubscriberStore,
+} from '../../src/hss/store/index.js';
 
 export interface Backend {
   readonly name: 'sqlite' | 'postgres';
@@ -81,4 +87,34 @@ function postgresBackend(): Backend {
 
 export function backends(): Backend[] {
   return [sqliteBackend(), postgresBackend()];
+}
+
+/**
+ * Reads a test database directly (what the store does not expose, e.g. row counts), with $1.. placeholders on both
+ * backends. Only for assertions: the code under test never goes this way.
+ */
+export async function queryDatabase(
+  db: string,
+  sql: string,
+  params: readonly unknown[],
+): Promise<Record<string, unknown>[]> {
+  if (!/^postgres/.test(db)) {
+    const conn = new Database(db, { readonly: true });
+    try {
+      return conn.prepare(sql.replace(/\$[0-9]+/g, '?')).all(...params) as Record<string, unknown>[];
+    } finally {
+      conn.close();
+    }
+  }
+  const { connectionString, schema } = parsePostgresUrl(db);
+  const client = new pg.Client({
+    connectionString,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  await client.connect();
+  try {
+    return (await client.query(sql, [...params])).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -2,7 +2,7 @@
 // the dispatcher does (the dispatcher itself lists compiled .js verbs only, so it is not used from sources here).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -146,7 +146,7 @@ for (const backend of backends()) {
       );
     });
 
-    it('serve prints its URL, answers, and stops on the stop signal', async () => {
+    it('serve creates credentials on the first run, answers its roles only, and stops on the stop signal', async () => {
       let stop!: (s: string) => void;
       const stopSignal = new Promise<string>((resolve) => (stop = resolve));
       let url!: string;
@@ -161,9 +161,27 @@ for (const backend of backends()) {
       });
       const served: number[] = [];
       await ready;
-      const client = new HssClient(url);
-      const v = await client.generateAuthData(`imsi-${imsiOf(1)}`, { servingNetworkName: SNN });
+      // DESIGN.md 7: <data-dir>/credentials was created (0600), and only its tokens open the API
+      const credentials = join(dataDir, 'credentials');
+      const token = (name: string) => readFileSync(join(credentials, `${name}.token`), 'utf8').trim();
+      for (const f of ['principals.json', 'operator.token', 'provisioner.token', 'core.token'])
+        assert.equal(statSync(join(credentials, f)).mode & 0o777, 0o600, f);
+      await assert.rejects(
+        new HssClient(url).generateAuthData(`imsi-${imsiOf(1)}`, { servingNetworkName: SNN }),
+        (e: { status?: number }) => e.status === 401,
+      );
+      await assert.rejects(
+        new HssClient(url, { token: token('operator') }).generateAuthData(`imsi-${imsiOf(1)}`, {
+          servingNetworkName: SNN,
+        }),
+        (e: { status?: number }) => e.status === 403,
+      );
+      const v = await new HssClient(url, { token: token('core') }).generateAuthData(`imsi-${imsiOf(1)}`, {
+        servingNetworkName: SNN,
+      });
       assert.equal(usim5g(m, v.authenticationVector.rand, v.authenticationVector.autn).macOk, true);
+      const client = new HssClient(url, { token: token('operator') });
+      assert.equal((await client.getSubscriber(imsiOf(1))).imsi, imsiOf(1));
       stop('SIGTERM');
       for (let i = 0; i < 100 && served.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       assert.deepEqual(served, [0]);

@@ -1,5 +1,6 @@
 // The HSS HTTP API on both backends: through fastify.inject (routes, ProblemDetails, 400 naming the field,
-// OpenAPI) and through HssClient on a real listening socket (typed flow, 50 parallel vectors, errors).
+// OpenAPI) and through HssClient on a real listening socket (typed flow, 50 parallel vectors, errors); every
+// route but /openapi.json and /healthz for its roles only (DESIGN.md 7), the audit actor the principal.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, toHex } from '../../src/bytes/index.js';
@@ -9,8 +10,16 @@ import type { SubscriberStore } from '../../src/hss/store/index.js';
 import { backends } from './backends.js';
 import { functionsOf, imsiOf, makeHss, milenageKeys, SNN, tuakKeys, usim5g, usimEps } from './fixture.js';
 import { buildAuts, sqnAfterResync } from '../../src/aka/index.js';
+import { AllRolesHssClient, testAuth } from '../helpers/auth.js';
 
 const GEN = (imsi: string) => `/nudm-ueau/v1/imsi-${imsi}/security-information/generate-auth-data`;
+
+/** contracts.md "Auth": the role each route needs (a reader route also takes provisioner). */
+function roleFor(url: string): 'operator' | 'provisioner' | 'core' {
+  if (url.startsWith('/nudm-ueau/')) return 'core';
+  if (/\/candidate(\/commit|\/abort)?$/.test(url.split('?')[0])) return 'provisioner';
+  return 'operator';
+}
 
 for (const backend of backends()) {
   describe(`HSS HTTP API on ${backend.name}`, { skip: backend.skip }, () => {
@@ -19,12 +28,14 @@ for (const backend of backends()) {
     let app: ReturnType<typeof buildHssApp>;
     let running: RunningHss;
     let client: HssClient;
+    const auth = testAuth(`http-${backend.name}`);
+    const { authenticator } = auth;
     before(async () => {
       store = await backend.open();
       t = makeHss(store);
-      app = buildHssApp({ hss: t.hss, auc: t.auc, logger: t.logger });
-      running = await listenHss({ hss: t.hss, auc: t.auc, logger: t.logger });
-      client = new HssClient(running.url, { actor: 'test-client' });
+      app = buildHssApp({ hss: t.hss, auc: t.auc, logger: t.logger, authenticator });
+      running = await listenHss({ hss: t.hss, auc: t.auc, logger: t.logger, authenticator });
+      client = new AllRolesHssClient(running.url, auth);
     });
     after(async () => {
       await app.close();
@@ -33,10 +44,12 @@ for (const backend of backends()) {
       await backend.cleanup();
     });
 
-    const inject = (method: string, url: string, payload?: unknown) =>
+    /** As the principal of the route's role (see roleFor), unless `as` names another or null (none). */
+    const inject = (method: string, url: string, payload?: unknown, as?: string | null) =>
       app.inject({
         method: method as 'GET',
         url,
+        ...(as === null ? {} : { headers: auth.bearer(as ?? roleFor(url)) }),
         ...(payload === undefined ? {} : { payload: payload as object }),
       });
 
@@ -169,7 +182,7 @@ for (const backend of backends()) {
         method: 'POST',
         url: GEN(imsiOf(2)),
         payload: '{"servingNetworkName":',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...auth.bearer('core') },
       });
       assert.equal(malformed.statusCode, 400);
       assert.equal(malformed.json().cause, 'INVALID_MSG_FORMAT');
@@ -248,13 +261,13 @@ for (const backend of backends()) {
       assert.equal(ev.statusCode, 201);
       assert.deepEqual(ev.json(), {});
       assert.equal(
-        (await inject('GET', `/admin/v1/subscribers/${imsiOf(3)}`)).json().previousVersion,
-        undefined,
+        'previousVersion' in (await inject('GET', `/admin/v1/subscribers/${imsiOf(3)}`)).json(),
+        false,
       );
       const audit = (await inject('GET', `/admin/v1/subscribers/${imsiOf(3)}/audit`)).json().events;
       assert.deepEqual(
         audit.map((a: { event: string }) => a.event),
-        ['subscriber-created', 'candidate-staged', 'candidate-committed', 'previous-dropped'],
+        ['subscriber-created', 'candidate-staged', 'candidate-committed'],
       );
       assert.equal(audit[1].transactionId, tx);
       assert.equal(
@@ -275,10 +288,7 @@ for (const backend of backends()) {
           active: null,
           activeTransactionId: null,
           candidate: null,
-          previous: null,
           fallbackVersion: null,
-          lastRand: null,
-          lastKeyVersion: null,
           createdAt: now,
           updatedAt: now,
         },
@@ -290,10 +300,11 @@ for (const backend of backends()) {
       const closed = await backend.open();
       const c = makeHss(closed);
       await closed.close();
-      const broken = buildHssApp({ hss: c.hss, auc: c.auc, logger: c.logger });
+      const broken = buildHssApp({ hss: c.hss, auc: c.auc, logger: c.logger, authenticator });
       const r = await broken.inject({
         method: 'POST',
         url: GEN(imsiOf(30)),
+        headers: auth.bearer('core'),
         payload: { servingNetworkName: SNN },
       });
       await broken.close();
@@ -308,6 +319,140 @@ for (const backend of backends()) {
         c.logger.lines.some((l) => l.includes('HSS request failed')),
         'the failure is logged',
       );
+    });
+
+    it('DESIGN.md 7: no credentials 401 (WWW-Authenticate: Bearer), wrong role 403, nothing done', async () => {
+      const km = milenageKeys('auth1');
+      const sub = `/admin/v1/subscribers/${imsiOf(40)}`;
+      const created = await inject('POST', '/admin/v1/subscribers', {
+        imsi: imsiOf(40),
+        algorithm: 'milenage',
+        k: toHex(km.k),
+        opc: toHex(km.opc),
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      const candidate = {
+        keyVersion: 2,
+        transactionId: 'e1'.repeat(16),
+        algorithm: 'milenage',
+        k: toHex(km.opc),
+        opc: toHex(km.k),
+      };
+      const routes: [string, string, unknown, string[]][] = [
+        ['POST', GEN(imsiOf(40)), { servingNetworkName: SNN }, ['operator', 'provisioner']],
+        [
+          'POST',
+          `/nudm-ueau/v1/imsi-${imsiOf(40)}/security-information/generate-eps-auth-data`,
+          { servingNetworkId: { mcc: '001', mnc: '01' } },
+          ['operator', 'provisioner'],
+        ],
+        [
+          'POST',
+          `/nudm-ueau/v1/imsi-${imsiOf(40)}/auth-events`,
+          { success: false, rand: '00'.repeat(16), authType: '5G_AKA', failure: 'MAC_FAILURE' },
+          ['operator', 'provisioner'],
+        ],
+        [
+          'POST',
+          '/admin/v1/subscribers',
+          { imsi: imsiOf(41), algorithm: 'milenage', k: toHex(km.k), opc: toHex(km.opc) },
+          ['provisioner', 'core'],
+        ],
+        ['GET', '/admin/v1/subscribers', undefined, ['core']],
+        ['GET', sub, undefined, ['core']],
+        ['PATCH', sub, { amf: '9000' }, ['provisioner', 'core']],
+        ['DELETE', sub, undefined, ['provisioner', 'core']],
+        ['PUT', `${sub}/candidate`, candidate, ['operator', 'core']],
+        ['POST', `${sub}/candidate/commit`, { transactionId: candidate.transactionId }, ['operator', 'core']],
+        ['POST', `${sub}/candidate/abort`, { transactionId: candidate.transactionId }, ['operator', 'core']],
+        ['GET', `${sub}/audit`, undefined, ['provisioner', 'core']],
+      ];
+      for (const [method, url, payload, wrongRoles] of routes) {
+        const none = await inject(method, url, payload, null);
+        assert.equal(none.statusCode, 401, `${method} ${url} without credentials`);
+        assert.equal(none.headers['www-authenticate'], 'Bearer realm="ltku"');
+        assert.equal(none.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.deepEqual(
+          [none.json().status, none.json().title, none.json().cause],
+          [401, 'Unauthorized', 'UNAUTHENTICATED'],
+        );
+        for (const role of wrongRoles) {
+          const wrong = await inject(method, url, payload, role);
+          assert.equal(wrong.statusCode, 403, `${method} ${url} as ${role}`);
+          assert.equal(wrong.json().cause, 'ROLE_NOT_ALLOWED');
+          assert.equal(wrong.body.includes(auth.token(role)), false);
+        }
+      }
+      // Nothing of the refused calls happened: no new subscriber, no candidate, the subscriber still there.
+      const after = await inject('GET', sub);
+      assert.equal(after.statusCode, 200);
+      assert.deepEqual([after.json().amf, after.json().candidate, after.json().sqn], ['8000', undefined, 0]);
+      assert.equal((await inject('GET', `/admin/v1/subscribers/${imsiOf(41)}`)).statusCode, 404);
+      assert.deepEqual(
+        (await inject('GET', `${sub}/audit`)).json().events.map((e: { event: string }) => e.event),
+        ['subscriber-created'],
+      );
+      // A provisioner reads subscribers (the server checks versions); /openapi.json and /healthz are open.
+      assert.equal((await inject('GET', sub, undefined, 'provisioner')).statusCode, 200);
+      assert.equal((await inject('GET', '/admin/v1/subscribers', undefined, 'provisioner')).statusCode, 200);
+      assert.equal((await inject('GET', '/openapi.json', undefined, null)).statusCode, 200);
+      assert.equal((await inject('GET', '/healthz', undefined, null)).statusCode, 200);
+    });
+
+    it('DESIGN.md 7: a bad or revoked token is 401 invalid_token; the audit actor is the principal, never a header', async () => {
+      const extra = testAuth(`http-extra-${backend.name}`, [
+        { name: 'alice', role: 'operator' },
+        { name: 'bob', role: 'operator' },
+      ]);
+      const own = buildHssApp({
+        hss: t.hss,
+        auc: t.auc,
+        logger: t.logger,
+        authenticator: extra.authenticator,
+      });
+      try {
+        const km = milenageKeys('auth2');
+        const create = await own.inject({
+          method: 'POST',
+          url: '/admin/v1/subscribers',
+          headers: { ...extra.bearer('alice'), 'x-ltku-actor': 'somebody-else' },
+          payload: { imsi: imsiOf(42), algorithm: 'milenage', k: toHex(km.k), opc: toHex(km.opc) },
+        });
+        assert.equal(create.statusCode, 201, create.body);
+        const events = (await inject('GET', `/admin/v1/subscribers/${imsiOf(42)}/audit`)).json().events;
+        assert.deepEqual(
+          events.map((e: { actor: string }) => e.actor),
+          ['alice'],
+        );
+        const get = (headers: Record<string, string>) =>
+          own.inject({ method: 'GET', url: `/admin/v1/subscribers/${imsiOf(42)}`, headers });
+        assert.equal((await get(extra.bearer('bob'))).statusCode, 200);
+        const bobToken = extra.token('bob');
+        const forged = bobToken.slice(0, -4) + (bobToken.endsWith('0000') ? '1111' : '0000');
+        const renamed = bobToken.replace('.bob.', '.alice.');
+        for (const authorization of [
+          `Bearer ${forged}`,
+          `Bearer ${renamed}`,
+          `Bearer ${auth.token('operator')}`,
+          `Basic ${Buffer.from(`bob:${bobToken}`).toString('base64')}`,
+          'Bearer',
+          'Bearer ltku1.bob.zz',
+        ]) {
+          const r = await get({ authorization });
+          assert.equal(r.statusCode, 401, authorization.slice(0, 20));
+          assert.equal(r.headers['www-authenticate'], 'Bearer realm="ltku", error="invalid_token"');
+          assert.equal(r.body.includes(bobToken.slice(-64)), false, 'the answer never echoes a token');
+        }
+        extra.revoke('bob');
+        const revoked = await get(extra.bearer('bob'));
+        assert.equal(revoked.statusCode, 401, 'a revoked token stops working at once');
+        assert.equal((await get(extra.bearer('alice'))).statusCode, 200, 'the others still work');
+        const logs = t.logger.lines.join('\n');
+        for (const name of ['alice', 'operator', 'core'])
+          assert.equal(logs.includes(extra.token(name).slice(-64)), false, 'no token in the logs');
+      } finally {
+        await own.close();
+      }
     });
 
     it('serves an OpenAPI description of every route', async () => {
@@ -390,7 +535,8 @@ for (const backend of backends()) {
       const aborted = await client.abortCandidate(imsiOf(10), 'D0'.repeat(16));
       assert.equal(aborted.activeVersion, 2);
       const audit = await client.audit(imsiOf(10));
-      assert.ok(audit.some((e) => e.event === 'candidate-promoted' && e.actor === 'test-client'));
+      // DESIGN.md 7: the actor is the principal that reported the success (the core), not a header
+      assert.ok(audit.some((e) => e.event === 'candidate-promoted' && e.actor === 'core'));
       assert.ok((await client.listSubscribers({ limit: 5 })).some((s) => s.imsi === imsiOf(10)));
 
       await assert.rejects(
@@ -437,7 +583,8 @@ for (const backend of backends()) {
       assert.equal((await client.getSubscriber(imsiOf(21))).sqn, u.sqn);
       const bad = await inject('POST', GEN(imsiOf(21)), {
         servingNetworkName: SNN,
-        resynchronizationInfo: { rand: toHex(first.authenticationVector.rand), auts: '00'.repeat(22) },
+        // a challenge not yet answered (an AUTS resolves against the vector of its RAND, once)
+        resynchronizationInfo: { rand: toHex(again.authenticationVector.rand), auts: '00'.repeat(22) },
       });
       assert.equal(bad.statusCode, 400, 'an AUTS of the wrong length for Milenage');
       assert.equal(bad.json().invalidParams[0].param, 'body.resynchronizationInfo.auts');

@@ -1,137 +1,20 @@
 // The whole key update in one process over real sockets: HSS (SQLite), Provisioning Server, UE agent, card.
-import { after, before, describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { children, decodeTlv, tlv, toHex } from '../../src/bytes/index.js';
 import { SeededRandom, generateKeyPair, keyCheckValue } from '../../src/crypto/index.js';
 import { GetResponseChannel, decodeResponseScript, encodeResponseScript } from '../../src/iso7816/index.js';
-import { FixedClock, type Logger } from '../../src/ports/index.js';
-import { decodeCertificate, issueGpCertificate, trustAnchor } from '../../src/pki/index.js';
-import { MemoryCardStore, VirtualCard, subscribersFile } from '../../src/card/index.js';
-import { listenHss, openHssRuntime, parsePersonalisationFile, type HssRuntime } from '../../src/hss/index.js';
-import { HssClient } from '../../src/hss/client/index.js';
+import { FixedClock } from '../../src/ports/index.js';
+import { decodeCertificate, issueGpCertificate } from '../../src/pki/index.js';
+import { MemoryCardStore, VirtualCard } from '../../src/card/index.js';
 import { runRamSession } from '../../src/ue/ram-agent.js';
-import {
-  DEFAULT_POLICY,
-  SqliteJobStore,
-  listenServer,
-  parseInventoryFile,
-  PostgresJobStore,
-  openJobStore,
-  type JobStore,
-  type SessionEnd,
-  type RunningServer,
-  type SessionConfig,
-} from '../../src/server/index.js';
-import { NOW, setup, type Setup } from '../card/support/fixture.js';
-
-const KEK_HEX = '00'.repeat(32);
-
-interface World {
-  s: Setup;
-  hss: HssClient;
-  server: RunningServer;
-  ends: SessionEnd[];
-  /** Everything the server logged, as JSON lines (trace level included). */
-  logs: string[];
-  /** Stops the server and starts a new one on a new store from `reopen` (a crash and restart). */
-  restart(reopen: () => JobStore): Promise<void>;
-  close(): Promise<void>;
-}
-
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-interface WorldOptions {
-  session?: Partial<SessionConfig>;
-  store?: JobStore;
-  hssFetch?: typeof fetch;
-  coreUrl?: string;
-}
-
-async function world(seed: string, o: WorldOptions = {}): Promise<World> {
-  const session = o.session ?? {};
-  let store = o.store ?? new SqliteJobStore(':memory:');
-  let starts = 0;
-  const ends: SessionEnd[] = [];
-  const logs: string[] = [];
-  const capture = (obj: object | string, msg?: string) => void logs.push(JSON.stringify([obj, msg]));
-  const logger: Logger = {
-    trace: capture,
-    debug: capture,
-    info: capture,
-    warn: capture,
-    error: capture,
-    child: () => logger,
-  };
-  const hssFetch = o.hssFetch ?? fetch;
-  const s = setup(seed);
-  const dir = mkdtempSync(join(tmpdir(), 'ltku-server-'));
-  dirs.push(dir);
-  const runtime: HssRuntime = await openHssRuntime({ dataDir: dir, kekHex: KEK_HEX });
-  const file = JSON.stringify(subscribersFile(s.image));
-  for (const sub of parsePersonalisationFile(file).subscribers) await runtime.hss.create(sub, 'test');
-  const hssHttp = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger: runtime.logger });
-  const hss = new HssClient(hssHttp.url, { fetch: hssFetch });
-  const start = (jobStore: JobStore) =>
-    listenServer({
-      store: jobStore,
-      hss,
-      kek: new Uint8Array(32).fill(7),
-      inventory: parseInventoryFile(file),
-      ...(o.coreUrl === undefined ? {} : { coreUrl: o.coreUrl }),
-      onSessionEnd: (e) => ends.push(e),
-      logger,
-      session: {
-        oce: [{ keyPair: s.pki.oce, certificates: [s.pki.oceCertificate] }],
-        cardIssuers: [trustAnchor(s.pki.klcc.curve, s.pki.klcc.publicKey)],
-        policy: DEFAULT_POLICY,
-        clock: new FixedClock(NOW),
-        rng: new SeededRandom(`server-${seed}-${starts++}`),
-        ...session,
-      },
-    });
-  const w: World = {
-    s,
-    hss,
-    ends,
-    logs,
-    server: await start(store),
-    async restart(reopen) {
-      await w.server.close();
-      await store.close();
-      store = reopen();
-      w.server = await start(store);
-    },
-    async close() {
-      await w.server.close();
-      await store.close();
-      await hssHttp.close();
-      await runtime.close();
-    },
-  };
-  return w;
-}
-
-/** The card and the HSS both still hold version 1 of the profile's keys, with no candidate left staged. */
-async function assertKeysUntouched(w: World, cardKeyVersion: number, imsi: string): Promise<void> {
-  assert.equal(cardKeyVersion, 1, 'the card kept its keys');
-  const sub = await w.hss.getSubscriber(imsi);
-  assert.equal(sub.activeVersion, 1, 'the HSS kept the old keys active');
-  assert.equal(sub.candidate, undefined, 'no candidate was left staged');
-}
-
-async function createJob(w: World, body: object) {
-  return fetch(`${w.server.url}/admin/v1/jobs`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+import { SqliteJobStore, PostgresJobStore, openJobStore } from '../../src/server/index.js';
+import { NOW, setup } from '../card/support/fixture.js';
+import { assertKeysUntouched, createJob, tempDir, world, type World } from './support/world.js';
+import { PG_BASE, pgSkip } from './support/pg.js';
 
 describe('Provisioning Server: whole key update over RAM over HTTP', () => {
   let w: World;
@@ -144,9 +27,10 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     const profile = w.s.image.profiles[0];
     const res = await createJob(w, { iccid: profile.iccid });
     assert.equal(res.status, 201);
-    const job = (await res.json()) as { id: string; keyVersion: number; state: string };
+    const job = (await res.json()) as { id: string; keyVersion: number; state: string; createdBy: string };
     assert.equal(job.state, 'pending');
     assert.equal(job.keyVersion, 2);
+    assert.equal(job.createdBy, 'operator', 'the principal, not a header');
     const staged = await w.hss.getSubscriber(profile.imsi);
     assert.equal(staged.candidate, undefined, 'nothing staged before the card session');
 
@@ -157,7 +41,7 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     assert.equal(end.scripts, 3);
     assert.deepEqual(end.outcome, { kind: 'applied', keyVersion: 2, viaStatus: false });
     assert.deepEqual([end.suite?.curve.name, end.suite?.aesKeyLength], ['P-256', 32]);
-    const done = (await (await fetch(`${w.server.url}/admin/v1/jobs/${job.id}`)).json()) as {
+    const done = (await (await w.admin('GET', `/admin/v1/jobs/${job.id}`)).json()) as {
       state: string;
       history: { state: string }[];
     };
@@ -171,7 +55,7 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     assert.notDeepEqual(keyCheckValue(card.keys.k), keyCheckValue(profile.keys.k));
     const view = await w.hss.getSubscriber(profile.imsi);
     assert.equal(view.activeVersion, 2);
-    assert.equal(view.previousVersion, 1);
+    assert.equal(view.candidate, undefined, 'committed: no candidate left');
     // The other profile is untouched.
     assert.equal(w.s.card.image.profiles[1].keyVersion, 1);
     assert.equal((await w.hss.getSubscriber(w.s.image.profiles[1].imsi)).activeVersion, 1);
@@ -199,10 +83,10 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     const job = (await (await createJob(w, { iccid: profile.iccid })).json()) as { id: string };
     const again = await createJob(w, { iccid: profile.iccid });
     assert.equal(again.status, 409, 'one unfinished job per profile');
-    const cancel = await fetch(`${w.server.url}/admin/v1/jobs/${job.id}/cancel`, { method: 'POST' });
+    const cancel = await w.admin('POST', `/admin/v1/jobs/${job.id}/cancel`);
     assert.equal(cancel.status, 200);
     assert.equal(((await cancel.json()) as { state: string }).state, 'cancelled');
-    const twice = await fetch(`${w.server.url}/admin/v1/jobs/${job.id}/cancel`, { method: 'POST' });
+    const twice = await w.admin('POST', `/admin/v1/jobs/${job.id}/cancel`);
     assert.equal(twice.status, 409);
     const idle = await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
     assert.equal(idle.posts, 1, 'a cancelled job never reaches the card');
@@ -210,10 +94,8 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
   });
 
   it('creates jobs for a list of profiles, listing those it refuses', async () => {
-    const r = await fetch(`${w.server.url}/admin/v1/jobs/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ imsis: [w.s.image.profiles[1].imsi, '001010000000000'] }),
+    const r = await w.admin('POST', '/admin/v1/jobs/batch', {
+      imsis: [w.s.image.profiles[1].imsi, '001010000000000'],
     });
     assert.equal(r.status, 201);
     const body = (await r.json()) as {
@@ -231,8 +113,8 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     const report = await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
     assert.ok(report.posts <= 4);
     assert.equal(w.s.card.image.profiles[1].keyVersion, 2);
-    const openapi = (await (await fetch(`${w.server.url}/openapi.json`)).json()) as { paths: object };
-    assert.ok('/ram/v1' in openapi.paths);
+    const openapi = (await (await w.admin('GET', '/openapi.json')).json()) as { paths: object };
+    assert.ok('/admin/v1/jobs' in openapi.paths);
   });
 
   it('answers malformed RAM requests with a status naming the problem', async () => {
@@ -243,7 +125,7 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     const job = (await (await createJob(w, { iccid: w.s.image.profiles[0].iccid })).json()) as { id: string };
     const first = await fetch(w.server.ramUrl, { method: 'POST', headers });
     assert.equal(first.status, 200);
-    const next = new URL(first.headers.get('x-admin-next-uri') ?? '', w.server.url).toString();
+    const next = new URL(first.headers.get('x-admin-next-uri') ?? '', w.server.ramUrl).toString();
     const typed = {
       ...headers,
       'content-type': 'application/vnd.globalplatform.card-content-mgt-response;version=1.0',
@@ -273,23 +155,37 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
     assert.equal((await w.server.jobs.get(job.id)).state, 'completed');
   });
 
-  it('uses keys the operator supplies, after checking them against the card policy', async () => {
+  it('takes operator keys only through the audited import, after checking them against the card policy', async () => {
     const profile = w.s.image.profiles[1];
     const k = new SeededRandom('operator-k').randomBytes(16);
     const opc = new SeededRandom('operator-opc').randomBytes(16);
-    const uniform = await createJob(w, { iccid: profile.iccid, k: '11'.repeat(16), opc: toHex(opc) });
+    // DESIGN.md 7: a plain job draws its keys from the CSPRNG; caller keys are unknown fields there.
+    const chosen = await createJob(w, { iccid: profile.iccid, k: toHex(k), opc: toHex(opc) });
+    assert.equal(chosen.status, 400);
+    assert.match(await chosen.text(), /unknown field/);
+    await assert.rejects(
+      w.server.jobs.create({ iccid: profile.iccid, keys: { k, opc } } as { iccid: string }, 'operator'),
+      /CSPRNG/,
+    );
+    const importKeys = (body: object) => w.admin('POST', '/admin/v1/jobs/import', body);
+    const uniform = await importKeys({ iccid: profile.iccid, k: '11'.repeat(16), opc: toHex(opc) });
     assert.equal(uniform.status, 400);
-    const wrongKind = await createJob(w, {
-      iccid: profile.iccid,
-      k: toHex(k),
-      topc: toHex(opc) + toHex(opc),
-    });
+    const wrongKind = await importKeys({ iccid: profile.iccid, k: toHex(k), topc: toHex(opc) + toHex(opc) });
     assert.equal(wrongKind.status, 400);
-    const half = await createJob(w, { iccid: profile.iccid, k: toHex(k) });
+    const half = await importKeys({ iccid: profile.iccid, k: toHex(k) });
     assert.equal(half.status, 400);
-    const r = await createJob(w, { iccid: profile.iccid, k: toHex(k), opc: toHex(opc) });
+    const r = await importKeys({ iccid: profile.iccid, k: toHex(k), opc: toHex(opc) });
     assert.equal(r.status, 201);
-    assert.doesNotMatch(await r.text(), new RegExp(toHex(k)), 'keys never echoed');
+    const text = await r.text();
+    assert.doesNotMatch(text, new RegExp(toHex(k)), 'keys never echoed');
+    const job = JSON.parse(text) as { id: string; createdBy: string; history: { detail?: string }[] };
+    // The import is recorded with the principal that made it, in the job and in the log (never the keys).
+    assert.equal(job.createdBy, 'operator');
+    assert.match(job.history[0].detail ?? '', /keys imported by operator/);
+    const imported = w.logs.filter((l) => l.includes('"keys-imported"'));
+    assert.equal(imported.length, 1);
+    assert.match(imported[0], /"actor":"operator"/);
+    assert.ok(!w.logs.some((l) => l.includes(toHex(k)) || l.includes(toHex(opc))), 'a key in the logs');
     await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
     const card = w.s.card.image.profiles[1];
     assert.deepEqual(card.keys.k, k);
@@ -304,7 +200,7 @@ describe('Provisioning Server: whole key update over RAM over HTTP', () => {
 });
 
 describe('Provisioning Server: negative paths', () => {
-  it('a revoked card certificate fails the job and leaves the subscriber untouched', async () => {
+  it('a revoked card certificate counts an attempt; the job stays pending, the subscriber untouched', async () => {
     const s0 = setup('flow-2');
     const serials = s0.image.keySets.map((k) => decodeCertificate(k.certificates[0]).serial);
     const w = await world('flow-2', { session: { revokedCardSerials: serials } });
@@ -312,16 +208,18 @@ describe('Provisioning Server: negative paths', () => {
       const profile = w.s.image.profiles[0];
       const job = (await (await createJob(w, { imsi: profile.imsi })).json()) as { id: string };
       await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
+      // DESIGN.md 7: nothing before the card authenticated decides the job.
       const view = await w.server.jobs.get(job.id);
-      assert.equal(view.state, 'failed');
-      assert.match(view.error ?? '', /certificate/);
+      assert.equal(view.state, 'pending');
+      assert.equal(view.attempts, 1);
+      assert.match(view.lastAttemptError ?? '', /certificate/);
       await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
   });
 
-  it('a server certificate from a CA the card does not trust fails the job; the keys stay', async () => {
+  it('a server certificate from a CA the card does not trust counts an attempt; the keys stay', async () => {
     const rng = new SeededRandom('rogue-ca-kloc');
     const curve = setup('flow-7').pki.oce.curve;
     const rogueCa = generateKeyPair(curve, rng);
@@ -343,16 +241,17 @@ describe('Provisioning Server: negative paths', () => {
         () => undefined,
       );
       const view = await w.server.jobs.get(job.id);
-      assert.equal(view.state, 'failed');
+      assert.equal(view.state, 'pending');
+      assert.equal(view.attempts, 1);
       // The server sees from FF33 that no CA-KLOC on the card issued its chain, and sends nothing more.
-      assert.match(view.error ?? '', /CA-KLOC/, view.error);
+      assert.match(view.lastAttemptError ?? '', /CA-KLOC/, view.lastAttemptError);
       await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
   });
 
-  it('a server certificate the card has revoked: the card refuses PSO, the job fails, the keys stay', async () => {
+  it('a server certificate the card has revoked: the card refuses PSO, an attempt counts, the keys stay', async () => {
     const w = await world('flow-8');
     try {
       const serial = decodeCertificate(w.s.pki.oceCertificate).serial;
@@ -368,15 +267,16 @@ describe('Provisioning Server: negative paths', () => {
         channel: new GetResponseChannel(card),
       }).catch(() => undefined);
       const view = await w.server.jobs.get(job.id);
-      assert.equal(view.state, 'failed');
-      assert.match(view.error ?? '', /6982/, view.error);
+      assert.equal(view.state, 'pending');
+      assert.equal(view.attempts, 1);
+      assert.match(view.lastAttemptError ?? '', /6982/, view.lastAttemptError);
       await assertKeysUntouched(w, card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
   });
 
-  it('an EID that is not the card certificate fails the job', async () => {
+  it('an EID that is not the card certificate counts an attempt; the job stays pending', async () => {
     const w = await world('flow-3');
     try {
       const profile = w.s.image.profiles[0];
@@ -396,9 +296,10 @@ describe('Provisioning Server: negative paths', () => {
         channel: w.s.channel,
       });
       const view = await w.server.jobs.get(job.id);
-      assert.equal(view.state, 'failed');
-      assert.match(view.error ?? '', /EID/);
-      assert.equal((await w.hss.getSubscriber(profile.imsi)).activeVersion, 1);
+      assert.equal(view.state, 'pending');
+      assert.equal(view.attempts, 1);
+      assert.match(view.lastAttemptError ?? '', /EID/);
+      await assertKeysUntouched(w, w.s.card.image.profiles[0].keyVersion, profile.imsi);
     } finally {
       await w.close();
     }
@@ -439,8 +340,7 @@ describe('Provisioning Server: negative paths', () => {
 
 describe('Provisioning Server: killed mid-job', () => {
   it('a restarted server resumes the job from its database with BF72', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ltku-server-db-'));
-    dirs.push(dir);
+    const dir = tempDir('ltku-server-db-');
     const db = join(dir, 'server.sqlite');
     const w = await world('flow-8', { store: new SqliteJobStore(db) });
     try {
@@ -547,16 +447,6 @@ describe('Provisioning Server: security alarm', () => {
     }
   });
 });
-
-const PG_BASE = process.env.LTKU_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgSkip = await openJobStore(`${PG_BASE}?schema=server_probe_${process.pid}`).then(
-  async (s) => {
-    await (s as PostgresJobStore).dropSchema();
-    await s.close();
-    return false as const;
-  },
-  (e: Error) => `PostgreSQL at ${PG_BASE} unreachable (${e.message})`,
-);
 
 describe('Provisioning Server on PostgreSQL', { skip: pgSkip }, () => {
   it('completes a job whose first session dropped after BF70', async () => {

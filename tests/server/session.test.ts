@@ -4,7 +4,7 @@ import { SeededRandom, keyCheckValue } from '../../src/crypto/index.js';
 import { FixedClock } from '../../src/ports/index.js';
 import { trustAnchor } from '../../src/pki/index.js';
 import { isScriptSuccess, type CardChannel, type CommandApdu } from '../../src/iso7816/index.js';
-import { OUTCOME_VERSION_NOT_NEWER } from '../../src/gp/index.js';
+import { INS_STORE_DATA, OUTCOME_VERSION_NOT_NEWER } from '../../src/gp/index.js';
 import {
   DEFAULT_POLICY,
   KeyUpdateSession,
@@ -153,5 +153,72 @@ describe('key-update session (scripts against a virtual card)', () => {
     );
     assert.equal(r.outcome.kind, 'failed');
     assert.equal(r.outcome.kind === 'failed' && r.outcome.error.failure, 'certificate');
+  });
+});
+
+describe('key-update session: card authentication (DESIGN.md 7)', () => {
+  it('reports the authentication after the receipt verified, before the request; failures say before or after', async () => {
+    const s = setup('session-7');
+    const calls: string[] = [];
+    const session = new KeyUpdateSession(s.image.eid, orderOf(s), configOf(s), {
+      authenticated: async ({ certificate }) => {
+        calls.push(`authenticated ${certificate.eid}`);
+      },
+      beforeRequest: async ({ afterStatus }) => {
+        calls.push(`beforeRequest ${afterStatus}`);
+      },
+    });
+    const { outcome } = await drive(session, s.channel);
+    assert.equal(outcome.kind, 'applied');
+    assert.deepEqual(calls, [`authenticated ${s.image.eid}`, 'beforeRequest false']);
+    assert.equal(session.authenticated, true);
+
+    // EID mismatch: the card never authenticated for this EID; the hook is not called.
+    const other = setup('session-8');
+    let told = 0;
+    const r = await drive(
+      new KeyUpdateSession('89049032123451234512345678901234', orderOf(other), configOf(other), {
+        authenticated: async () => {
+          told++;
+        },
+        beforeRequest: async () => {},
+      }),
+      other.channel,
+    );
+    assert.equal(told, 0);
+    assert.equal(r.outcome.kind === 'failed' && r.outcome.authenticated, false);
+  });
+
+  it('an error SW to STORE DATA (no R-MAC) is a failure after authentication that decides nothing', async () => {
+    const s = setup('session-9');
+    // The relay answers the secured STORE DATA with 6A80 itself (error SWs carry no R-MAC, DESIGN.md 4.3).
+    const relay: CardChannel = {
+      transmit: async (c) =>
+        c.ins === INS_STORE_DATA ? { data: new Uint8Array(0), sw: 0x6a80 } : s.channel.transmit(c),
+    };
+    const r = await drive(
+      new KeyUpdateSession(s.image.eid, orderOf(s), configOf(s), { beforeRequest: async () => {} }),
+      relay,
+    );
+    assert.equal(r.outcome.kind, 'failed');
+    assert.ok(r.outcome.kind === 'failed' && r.outcome.authenticated && r.outcome.requestSent);
+    assert.equal(s.card.image.profiles[0].keyVersion, 1);
+  });
+
+  it('asks BF72 first when beforeRequest says another session sent BF70 already', async () => {
+    const s = setup('session-10');
+    const decisions: boolean[] = [];
+    const r = await drive(
+      new KeyUpdateSession(s.image.eid, orderOf(s), configOf(s), {
+        beforeRequest: async ({ afterStatus }) => {
+          decisions.push(afterStatus);
+          return afterStatus ? 'update' : 'status';
+        },
+      }),
+      s.channel,
+    );
+    assert.deepEqual(decisions, [false, true]);
+    assert.deepEqual(r.outcome, { kind: 'applied', keyVersion: 2, viaStatus: false });
+    assert.equal(r.scripts, 4);
   });
 });

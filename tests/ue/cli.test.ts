@@ -1,8 +1,10 @@
 // `ltku core serve` and `ltku ue attach|detach` through the CLI: a card image file (and the same card served over
-// TCP with the vpcd framing) attaching through a core started by the CLI in front of an in-process HSS.
+// TCP with the vpcd framing) attaching through a core started by the CLI in front of an in-process HSS. The core
+// creates its credentials on the first run and calls the HSS with the core token of --token-file; the UE keeps
+// each attach token in <data-dir> (0600) for the detach of a later process (DESIGN.md 7).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -47,7 +49,22 @@ describe('ltku core serve, ltku ue attach|detach', () => {
   before(async () => {
     net = await startNetwork({ seed: 'cli' });
     dir = mkdtempSync(join(tmpdir(), 'ltku-ue-cli-'));
-    core = await serve(['core', 'serve', '--hss', net.hssUrl, '--listen', '127.0.0.1:0', '--json']);
+    const hssToken = join(dir, 'core-at-hss.token');
+    writeFileSync(hssToken, `${net.auth.token('core')}\n`, { mode: 0o600 });
+    core = await serve([
+      'core',
+      'serve',
+      '--hss',
+      net.hssUrl,
+      '--listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dir,
+      '--token-file',
+      hssToken,
+      '--json',
+    ]);
+    assert.ok(existsSync(join(dir, 'credentials', 'principals.json')), 'created on the first run');
   });
   after(async () => {
     await net.close();
@@ -60,21 +77,50 @@ describe('ltku core serve, ltku ue attach|detach', () => {
     const file = join(dir, 'card.json');
     writeFileSync(file, encodeCardImage(image), { mode: 0o600 });
     const p = image.profiles[1];
-    const common = ['--card', file, '--iccid', p.iccid, '--core', core.url, '--json'];
+    const common = ['--card', file, '--iccid', p.iccid, '--core', core.url, '--data-dir', dir, '--json'];
     const attached = await runCli(['ue', 'attach', ...common]);
     assert.equal(attached.code, 0, attached.stderr);
     const result = JSON.parse(attached.stdout);
     assert.deepEqual([result.imsi, result.state, result.rounds], [p.imsi, 'attached', ['success']]);
+    assert.equal('attachToken' in result, false, 'the attach token is kept, not printed');
+    const kept = join(dir, 'ue-attach-tokens.json');
+    assert.equal(statSync(kept).mode & 0o777, 0o600);
+    const tokenOf = () =>
+      Object.values(
+        (JSON.parse(readFileSync(kept, 'utf8')) as { attaches: Record<string, { attachToken: string }> })
+          .attaches,
+      )[0]?.attachToken;
+    assert.match(tokenOf() ?? '', /^[0-9a-f]{32}$/);
     const saved = loadCardImage(file).profiles[1];
     assert.equal(UsimSqnArray.fromJSON(saved.sqn).sqnMs(), (await net.hssClient.getSubscriber(p.imsi)).sqn);
     const table = await runCli(['ue', 'attach', ...common.slice(0, -1)]);
     assert.match(table.stdout, /state\s+attached/);
+    const token = tokenOf() as string;
     for (const out of [attached.stdout, table.stdout]) {
       assert.equal(out.includes(Buffer.from(p.keys.k).toString('hex')), false);
+      assert.equal(out.includes(token), false);
     }
+    // Another process without the attach's token cannot detach it (and the UE stays attached).
+    const elsewhere = await runCli([
+      'ue',
+      'detach',
+      ...common.slice(0, -3),
+      '--data-dir',
+      join(dir, 'other'),
+    ]);
+    assert.equal(elsewhere.code, 1);
+    assert.match(elsewhere.stderr, /no attach of IMSI .* recorded/);
+    const stranger = await fetch(`${core.url}/core/v1/detach`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ imsi: p.imsi }),
+    });
+    assert.equal(stranger.status, 403);
     const detached = await runCli(['ue', 'detach', ...common]);
     assert.equal(detached.code, 0, detached.stderr);
     assert.deepEqual(JSON.parse(detached.stdout), { iccid: p.iccid, imsi: p.imsi, state: 'detached' });
+    assert.equal(tokenOf(), undefined, 'the token is forgotten with its attach');
+    assert.equal(detached.stdout.includes(token), false);
   });
 
   it('attaches a card served over TCP; a clone exits 1 with the reject', async () => {
@@ -92,6 +138,8 @@ describe('ltku core serve, ltku ue attach|detach', () => {
         p.iccid,
         '--core',
         core.url,
+        '--data-dir',
+        dir,
         '--json',
       ]);
       assert.equal(r.code, 0, r.stderr);
@@ -115,6 +163,8 @@ describe('ltku core serve, ltku ue attach|detach', () => {
         p.iccid,
         '--core',
         core.url,
+        '--data-dir',
+        dir,
       ]);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /state\s+rejected/);
@@ -147,5 +197,8 @@ describe('ltku core serve, ltku ue attach|detach', () => {
   it('core serve stops on the stop signal', async () => {
     assert.equal(await core.stop(), 0);
     await assert.rejects(fetch(`${core.url}/core/v1/ues/001010000000001`));
+    // The principals it created hold hashes only; the token files are 0600.
+    for (const f of ['principals.json', 'operator.token', 'provisioner.token', 'core.token'])
+      assert.equal(statSync(join(dir, 'credentials', f)).mode & 0o777, 0o600, f);
   });
 });

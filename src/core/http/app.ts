@@ -2,6 +2,17 @@
 // challenge, detach, UE state, and the push channel (server-sent events). Errors are ProblemDetails.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z, ZodError } from 'zod';
+import {
+  authorizationOf,
+  bearerToken,
+  BEARER_REALM,
+  CAUSE_UNAUTHENTICATED,
+  requireRoles,
+  ROLE_OPERATOR,
+  ROLE_PROVISIONER,
+  WWW_AUTHENTICATE_HEADER,
+  type Authenticator,
+} from '../../auth/index.js';
 import { fromHex, toHex } from '../../bytes/index.js';
 import type { RandomSource } from '../../crypto/index.js';
 import type { Clock, Logger } from '../../ports/index.js';
@@ -11,7 +22,7 @@ import {
   type AuthDataSource,
   type UeResponse,
 } from '../attach-service.js';
-import { badRequest, CoreProblem, notFound, type ProblemDetails } from '../errors.js';
+import { badRequest, CoreProblem, forbidden, notFound, type ProblemDetails } from '../errors.js';
 import { PushHub } from '../push.js';
 import { buildCoreOpenApi } from './openapi.js';
 import {
@@ -29,6 +40,8 @@ export interface CoreDeps {
   readonly clock: Clock;
   readonly rng: RandomSource;
   readonly logger: Logger;
+  /** DESIGN.md 7: push needs a provisioner, UE state an operator; attach and its answer stay open (UE-facing). */
+  readonly authenticator: Authenticator;
   /** Used when the UE names none (default 5G:mnc001.mcc001.3gppnetwork.org). */
   readonly servingNetworkName?: string;
   readonly challengeTtlMs?: number;
@@ -74,7 +87,7 @@ function outcomeJson(o: AttachOutcome) {
     case 'challenge':
       return { state: o.state, attachId: o.attachId, rand: toHex(o.rand), autn: toHex(o.autn) };
     case 'attached':
-      return { state: o.state, kseafDigest: toHex(o.kseafDigest) };
+      return { state: o.state, kseafDigest: toHex(o.kseafDigest), attachToken: o.attachToken };
     case 'rejected':
       return { state: o.state, reason: o.reason };
   }
@@ -106,6 +119,8 @@ export function buildCoreApp(deps: CoreDeps): FastifyInstance {
   const service = deps.service ?? new AttachService(deps);
   const push = deps.push ?? new PushHub();
   const app = Fastify({ logger: false, keepAliveTimeout: 65_000 });
+  const asOperator = { onRequest: requireRoles(deps.authenticator, [ROLE_OPERATOR]) };
+  const asProvisioner = { onRequest: requireRoles(deps.authenticator, [ROLE_PROVISIONER]) };
 
   app.setErrorHandler((error: unknown, req, reply) => {
     if (error instanceof CoreProblem) {
@@ -164,14 +179,15 @@ export function buildCoreApp(deps: CoreDeps): FastifyInstance {
     return sendOutcome(reply, await service.respond(attachId, response));
   });
 
+  // DESIGN.md 7: a detach is authorised by the attach it ends (its token), never by the IMSI alone
   app.post('/core/v1/detach', async (req) => {
-    const { imsi } = parse(detachRequestSchema, 'body', req.body ?? {});
-    service.detach(imsi);
+    const { imsi, attachToken } = parse(detachRequestSchema, 'body', req.body ?? {});
+    service.detach(imsi, attachToken ?? '');
     push.close(imsi);
     return { state: 'detached' };
   });
 
-  app.get('/core/v1/ues/:imsi', async (req) => {
+  app.get('/core/v1/ues/:imsi', asOperator, async (req) => {
     const ue = service.ue(parse(imsiSchema, 'imsi', param(req, 'imsi')));
     return {
       imsi: ue.imsi,
@@ -180,7 +196,7 @@ export function buildCoreApp(deps: CoreDeps): FastifyInstance {
     };
   });
 
-  app.post('/core/v1/ues/:imsi/push', async (req, reply) => {
+  app.post('/core/v1/ues/:imsi/push', asProvisioner, async (req, reply) => {
     const imsi = parse(imsiSchema, 'imsi', param(req, 'imsi'));
     const event = parse(pushRequestSchema, 'body', req.body ?? {});
     if (!service.isAttached(imsi)) throw notFound(`UE ${imsi} is not attached`);
@@ -188,10 +204,22 @@ export function buildCoreApp(deps: CoreDeps): FastifyInstance {
     return reply.code(202).send({ delivered: streams > 0, streams });
   });
 
-  // WHATWG HTML 9.2 server-sent events: one stream per UE connection, while attached
+  // WHATWG HTML 9.2 server-sent events: one stream per UE connection, while attached; DESIGN.md 7: the UE shows
+  // its attach token as a bearer token (RFC 6750)
   app.get('/core/v1/ues/:imsi/events', async (req, reply) => {
     const imsi = parse(imsiSchema, 'imsi', param(req, 'imsi'));
-    if (!service.isAttached(imsi)) throw notFound(`UE ${imsi} is not attached`);
+    const attachToken = bearerToken(authorizationOf(req));
+    if (attachToken === undefined) {
+      reply.header(WWW_AUTHENTICATE_HEADER, `Bearer realm="${BEARER_REALM}"`);
+      return sendProblem(reply, {
+        status: 401,
+        title: 'Unauthorized',
+        detail: 'the attach token is required (Authorization: Bearer)',
+        cause: CAUSE_UNAUTHENTICATED,
+      });
+    }
+    if (!service.holdsAttach(imsi, attachToken))
+      throw forbidden('the attach token does not match the current attach of this UE');
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

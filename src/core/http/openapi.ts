@@ -17,7 +17,11 @@ const challengeSchema = z.object({
   rand: HEX16,
   autn: HEX16,
 });
-const attachedSchema = z.object({ state: z.literal('attached'), kseafDigest: z.string().optional() });
+const attachedSchema = z.object({
+  state: z.literal('attached'),
+  kseafDigest: z.string().optional(),
+  attachToken: z.string().regex(/^[0-9a-f]{32}$/),
+});
 const rejectedSchema = z.object({ state: z.literal('rejected'), reason: z.string() });
 const ueSchema = z.object({
   imsi: z.string(),
@@ -38,6 +42,8 @@ interface Operation {
   path: string;
   summary: string;
   body?: z.ZodType;
+  /** DESIGN.md 7: bearer token of a principal with this role, or the UE's attach token. */
+  security?: 'operator' | 'provisioner' | 'attachToken';
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -75,35 +81,53 @@ const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/core/v1/detach',
-    summary: 'TS 24.501 5.5.2.2: UE-originating deregistration; ends its event streams',
+    summary:
+      'TS 24.501 5.5.2.2: UE-originating deregistration, authorised by the attachToken of the attach it ends',
     body: detachRequestSchema,
     responses: {
       200: { description: 'detached', schema: z.object({ state: z.literal('detached') }) },
       400: PROBLEM,
+      403: PROBLEM,
     },
   },
   {
     method: 'get',
     path: '/core/v1/ues/{imsi}',
-    summary: 'The attach state of a UE',
-    responses: { 200: { description: 'UE state', schema: ueSchema }, 400: PROBLEM },
+    summary: 'The attach state of a UE (role operator)',
+    security: 'operator',
+    responses: {
+      200: { description: 'UE state', schema: ueSchema },
+      400: PROBLEM,
+      401: PROBLEM,
+      403: PROBLEM,
+    },
   },
   {
     method: 'get',
     path: '/core/v1/ues/{imsi}/events',
-    summary: 'Server-sent events to an attached UE (WHATWG HTML 9.2)',
+    summary: 'Server-sent events to an attached UE (WHATWG HTML 9.2); Authorization: Bearer <attachToken>',
+    security: 'attachToken',
     responses: {
       200: { description: 'event stream', contentType: 'text/event-stream' },
       400: PROBLEM,
-      404: PROBLEM,
+      401: PROBLEM,
+      403: PROBLEM,
     },
   },
   {
     method: 'post',
     path: '/core/v1/ues/{imsi}/push',
-    summary: 'Delivers an event on the UE event stream (kept until a stream opens); 404 when not attached',
+    summary:
+      'Delivers an event on the UE event stream (kept until a stream opens); 404 when not attached (role provisioner)',
+    security: 'provisioner',
     body: pushRequestSchema,
-    responses: { 202: { description: 'accepted', schema: pushAcceptedSchema }, 400: PROBLEM, 404: PROBLEM },
+    responses: {
+      202: { description: 'accepted', schema: pushAcceptedSchema },
+      400: PROBLEM,
+      401: PROBLEM,
+      403: PROBLEM,
+      404: PROBLEM,
+    },
   },
 ];
 
@@ -145,6 +169,11 @@ export function buildCoreOpenApi(): unknown {
     (paths[op.path] ??= {})[op.method] = {
       summary: op.summary,
       parameters: pathParameters(op.path),
+      ...(op.security === undefined
+        ? {}
+        : op.security === 'attachToken'
+          ? { security: [{ attachToken: [] }] }
+          : { security: [{ bearer: [] }], 'x-ltku-role': op.security }),
       ...(op.body
         ? {
             requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body) } } },
@@ -161,6 +190,12 @@ export function buildCoreOpenApi(): unknown {
       description: '5G AKA attach and detach against the HSS, and a push channel to attached UEs',
     },
     paths,
-    components: { schemas: { ProblemDetails: jsonSchema(problemDetailsSchema) } },
+    components: {
+      schemas: { ProblemDetails: jsonSchema(problemDetailsSchema) },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'ltku principal token (ltku auth issue)' },
+        attachToken: { type: 'http', scheme: 'bearer', description: 'the attachToken the attach returned' },
+      },
+    },
   };
 }

@@ -31,7 +31,11 @@ export const attachResponseSchema = z.strictObject({
   auts: hexBytes(14, 22, 38).optional(),
 });
 
-export const detachRequestSchema = z.strictObject({ imsi: imsiSchema });
+/** DESIGN.md 7: the attach token of the attach being ended; a missing or wrong one is a 403, not a 400. */
+export const detachRequestSchema = z.strictObject({
+  imsi: imsiSchema,
+  attachToken: z.string().max(256).optional(),
+});
 
 export const pushRequestSchema = z.strictObject({
   type: z.enum(['key-update-pending']),

@@ -22,6 +22,7 @@ import {
   SW1_WARNING_UNCHANGED,
   SW_OK,
   isExtended,
+  swHex,
   type CommandApdu,
   type ResponseApdu,
 } from '../../iso7816/index.js';
@@ -150,8 +151,9 @@ export class SecureMessaging {
     };
   }
 
-  // GPC Amd D 6.2.5 R-MAC over MCV || data || SW, then 6.2.7 R-ENCRYPTION. A 9000 (or warning) without any data
-  // is accepted without R-MAC (DESIGN.md 4.3); an error SW carries neither MAC nor data.
+  // GPC Amd D 6.2.5 R-MAC over MCV || data || SW, then 6.2.7 R-ENCRYPTION. Every 9000 and warning carries an
+  // R-MAC, with or without data, and one without is refused (DESIGN.md 4.3: a relay could fake success);
+  // an error SW carries neither MAC nor data.
   unwrapResponse(response: ResponseApdu): ResponseApdu {
     this.#checkOpen();
     const counter = this.#responseCounter;
@@ -159,7 +161,8 @@ export class SecureMessaging {
       throw new SecureChannelError('closed', 'no command is waiting for this response');
     this.#responseCounter = undefined;
     const { data, sw } = response;
-    if (!isProtectedSw(sw) || data.length === 0) return { data: EMPTY, sw };
+    if (!isProtectedSw(sw)) return { data: EMPTY, sw };
+    if (data.length === 0) this.#fail('r-mac', `status word ${swHex(sw)} came without its R-MAC`);
     if (data.length < this.#macLength)
       this.#fail('r-mac', `response of ${data.length} bytes is shorter than its R-MAC`);
     const body = data.subarray(0, data.length - this.#macLength);

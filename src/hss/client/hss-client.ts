@@ -3,7 +3,6 @@
 import { BytesError, fromHex, toHex } from '../../bytes/index.js';
 import { HssClientError } from './errors.js';
 import {
-  ACTOR_HEADER,
   ADMIN_PREFIX,
   NUDM_UEAU_PREFIX,
   type AkaAlgorithmName,
@@ -20,8 +19,8 @@ export interface HssClientOptions {
   /** Per request (default 10 s). */
   timeoutMs?: number;
   fetch?: typeof fetch;
-  /** Recorded in the HSS audit trail for admin operations (default: the HSS's own label). */
-  actor?: string;
+  /** DESIGN.md 7: the caller's bearer token (the HSS records its principal as the audit actor). */
+  token?: string;
 }
 
 export interface ResynchronizationInfo {
@@ -100,7 +99,6 @@ export interface SubscriberView {
   algorithm: AkaAlgorithmName | null;
   activeVersion: number | null;
   candidate?: { version: number; transactionId: Uint8Array; stagedAt: Date };
-  previousVersion?: number;
   tuak?: TuakParamsJson;
   amf: Uint8Array;
   sqn: bigint;
@@ -119,6 +117,8 @@ export interface AuditEntry {
 export type TransactionId = Uint8Array | string;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** RFC 6750 2.1: `Authorization: Bearer <token>`. */
+const AUTHORIZATION_HEADER = 'authorization';
 
 function txHex(id: TransactionId): string {
   if (typeof id === 'string') {
@@ -165,7 +165,6 @@ function viewFromJson(v: SubscriberViewJson): SubscriberView {
             stagedAt: new Date(v.candidate.stagedAt),
           },
         }),
-    ...(v.previousVersion === undefined ? {} : { previousVersion: v.previousVersion }),
     ...(v.tuak === undefined ? {} : { tuak: v.tuak }),
     amf: bytes(v.amf, 'amf'),
     sqn: BigInt(v.sqn),
@@ -181,19 +180,19 @@ export class HssClient {
   readonly #base: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
-  readonly #actor: string | undefined;
+  readonly #token: string | undefined;
 
   constructor(baseUrl: string, options: HssClientOptions = {}) {
     this.#base = baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#fetch = options.fetch ?? fetch;
-    this.#actor = options.actor;
+    this.#token = options.token;
   }
 
   async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.#actor !== undefined) headers[ACTOR_HEADER] = this.#actor;
+    if (this.#token !== undefined) headers[AUTHORIZATION_HEADER] = `Bearer ${this.#token}`;
     let response: Response;
     try {
       response = await this.#fetch(`${this.#base}${path}`, {
@@ -314,10 +313,14 @@ export class HssClient {
     return viewFromJson(await this.#request<SubscriberViewJson>('GET', this.#subscriber(imsi)));
   }
 
-  async listSubscribers(page: { limit?: number; offset?: number } = {}): Promise<SubscriberView[]> {
+  /** A page of subscribers; `candidate: true` lists only those with a staged candidate (DESIGN.md 6 step 4). */
+  async listSubscribers(
+    page: { limit?: number; offset?: number; candidate?: boolean } = {},
+  ): Promise<SubscriberView[]> {
     const q = new URLSearchParams();
     if (page.limit !== undefined) q.set('limit', String(page.limit));
     if (page.offset !== undefined) q.set('offset', String(page.offset));
+    if (page.candidate !== undefined) q.set('candidate', String(page.candidate));
     const query = q.size > 0 ? `?${q}` : '';
     const r = await this.#request<SubscriberListJson>('GET', `${ADMIN_PREFIX}/subscribers${query}`);
     return r.subscribers.map(viewFromJson);

@@ -88,7 +88,6 @@ export interface SubscriberViewJson {
   algorithm: AkaAlgorithmName | null;
   activeVersion: number | null;
   candidate?: { version: number; transactionId: Hex; stagedAt: string };
-  previousVersion?: number;
   tuak?: TuakParamsJson;
   amf: Hex;
   /** SQN_HE (TS 33.102 Annex C), a 48-bit integer. */
@@ -122,6 +121,5 @@ export interface ProblemDetailsJson {
   invalidParams?: { param: string; reason?: string }[];
 }
 
-export const ACTOR_HEADER = 'x-ltku-actor';
 export const NUDM_UEAU_PREFIX = '/nudm-ueau/v1';
 export const ADMIN_PREFIX = '/admin/v1';

@@ -2,11 +2,18 @@
 // (TS 29.503), the admin API, and /openapi.json. Bodies are checked with zod; errors are ProblemDetails.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import {
+  principalOf,
+  requireRoles,
+  ROLE_CORE,
+  ROLE_OPERATOR,
+  ROLE_PROVISIONER,
+  type Authenticator,
+} from '../../auth/index.js';
 import { fromHex, toHex } from '../../bytes/index.js';
 import type { Logger } from '../../ports/index.js';
 import type { Auc } from '../auc.js';
 import {
-  ACTOR_HEADER,
   ADMIN_PREFIX,
   NUDM_UEAU_PREFIX,
   type ProblemDetailsJson,
@@ -33,9 +40,9 @@ export interface HssAppDeps {
   readonly hss: Hss;
   readonly auc: Auc;
   readonly logger: Logger;
+  /** DESIGN.md 7: every route but /openapi.json and /healthz needs a principal of the route's role. */
+  readonly authenticator: Authenticator;
 }
-
-const ACTOR_PATTERN = /^[A-Za-z0-9_.@:/-]{1,64}$/;
 
 function parse<S extends z.ZodType>(schema: S, where: string, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
@@ -51,12 +58,9 @@ function imsiParam(req: FastifyRequest): string {
   return parse(imsiSchema, 'imsi', (req.params as { imsi: string }).imsi);
 }
 
-function actorOf(req: FastifyRequest, fallback: string): string {
-  const h = req.headers[ACTOR_HEADER];
-  if (h === undefined) return fallback;
-  if (typeof h !== 'string' || !ACTOR_PATTERN.test(h))
-    throw badRequest(`header ${ACTOR_HEADER}`, 'expected 1..64 of A-Z a-z 0-9 _ . @ : / -');
-  return h;
+/** DESIGN.md 7: the audit trail's actor is the authenticated principal, never a request header. */
+function actorOf(req: FastifyRequest): string {
+  return principalOf(req).name;
 }
 
 function keysOf(b: z.infer<typeof newSubscriberSchema> | z.infer<typeof candidateSchema>): KeyMaterial {
@@ -89,7 +93,6 @@ export function viewJson(v: SubscriberView): SubscriberViewJson {
             stagedAt: v.candidate.stagedAt.toISOString(),
           },
         }),
-    ...(v.previousVersion === undefined ? {} : { previousVersion: v.previousVersion }),
     ...(v.tuak === undefined ? {} : { tuak: v.tuak }),
     amf: toHex(v.amf),
     sqn: Number(v.sqn),
@@ -103,6 +106,11 @@ function sendProblem(reply: FastifyReply, body: ProblemDetailsJson): FastifyRepl
 
 export function buildHssApp(deps: HssAppDeps): FastifyInstance {
   const { hss, auc, logger } = deps;
+  // DESIGN.md 7 roles of the HSS API (contracts.md "Auth")
+  const asCore = { onRequest: requireRoles(deps.authenticator, [ROLE_CORE]) };
+  const asOperator = { onRequest: requireRoles(deps.authenticator, [ROLE_OPERATOR]) };
+  const asReader = { onRequest: requireRoles(deps.authenticator, [ROLE_OPERATOR, ROLE_PROVISIONER]) };
+  const asProvisioner = { onRequest: requireRoles(deps.authenticator, [ROLE_PROVISIONER]) };
   const app = Fastify({ logger: false, keepAliveTimeout: 65_000 });
   const openapi = buildOpenApi();
 
@@ -152,9 +160,10 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
   });
 
   app.get('/openapi.json', async () => openapi);
+  app.get('/healthz', async () => ({ status: 'ok' }));
 
   // TS 29.503 5.4.2.2 Nudm_UEAU_Get: 5G HE AKA vector.
-  app.post(`${NUDM_UEAU_PREFIX}/:supi/security-information/generate-auth-data`, async (req) => {
+  app.post(`${NUDM_UEAU_PREFIX}/:supi/security-information/generate-auth-data`, asCore, async (req) => {
     const imsi = imsiOfSupi(req);
     const body = parse(authenticationInfoRequestSchema, 'body', req.body);
     const v = await auc.generateHeAka(imsi, body.servingNetworkName, resyncOf(body.resynchronizationInfo));
@@ -171,7 +180,7 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
     };
   });
 
-  app.post(`${NUDM_UEAU_PREFIX}/:supi/security-information/generate-eps-auth-data`, async (req) => {
+  app.post(`${NUDM_UEAU_PREFIX}/:supi/security-information/generate-eps-auth-data`, asCore, async (req) => {
     const imsi = imsiOfSupi(req);
     const body = parse(epsAuthenticationInfoRequestSchema, 'body', req.body);
     const { mcc, mnc } = body.servingNetworkId;
@@ -190,7 +199,7 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
   });
 
   // TS 29.503 5.4.2.3 Nudm_UEAU_ResultConfirmation, extended with the MAC failure (DESIGN.md 6 self-healing).
-  app.post(`${NUDM_UEAU_PREFIX}/:supi/auth-events`, async (req, reply) => {
+  app.post(`${NUDM_UEAU_PREFIX}/:supi/auth-events`, asCore, async (req, reply) => {
     const imsi = imsiOfSupi(req);
     const body = parse(authEventSchema, 'body', req.body);
     if (body.success && body.failure !== undefined)
@@ -200,13 +209,13 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
       rand: fromHex(body.rand),
       ...(body.failure ? { failure: body.failure } : {}),
     };
-    await hss.reportAuthOutcome(imsi, outcome, actorOf(req, 'ausf'));
+    await hss.reportAuthOutcome(imsi, outcome, actorOf(req));
     return reply.code(201).send({});
   });
 
   const subscriber = `${ADMIN_PREFIX}/subscribers/:imsi`;
 
-  app.post(`${ADMIN_PREFIX}/subscribers`, async (req, reply) => {
+  app.post(`${ADMIN_PREFIX}/subscribers`, asOperator, async (req, reply) => {
     const body = parse(newSubscriberSchema, 'body', req.body);
     const v = await hss.create(
       {
@@ -216,34 +225,35 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
         ...(body.keyVersion ? { keyVersion: body.keyVersion } : {}),
         keys: keysOf(body),
       },
-      actorOf(req, 'admin-api'),
+      actorOf(req),
     );
     return reply.code(201).send(viewJson(v));
   });
 
-  app.get(`${ADMIN_PREFIX}/subscribers`, async (req) => {
+  app.get(`${ADMIN_PREFIX}/subscribers`, asReader, async (req) => {
     const q = parse(listQuerySchema, 'query', req.query);
-    return { subscribers: (await hss.list(q.limit ?? 100, q.offset ?? 0)).map(viewJson) };
+    const filter = { withCandidate: q.candidate === 'true' };
+    return { subscribers: (await hss.list(q.limit ?? 100, q.offset ?? 0, filter)).map(viewJson) };
   });
 
-  app.get(subscriber, async (req) => viewJson(await hss.get(imsiParam(req))));
+  app.get(subscriber, asReader, async (req) => viewJson(await hss.get(imsiParam(req))));
 
-  app.patch(subscriber, async (req) => {
+  app.patch(subscriber, asOperator, async (req) => {
     const imsi = imsiParam(req);
     const body = parse(subscriberPatchSchema, 'body', req.body ?? {});
     const patch = {
       ...(body.iccid ? { iccid: body.iccid } : {}),
       ...(body.amf ? { amf: fromHex(body.amf) } : {}),
     };
-    return viewJson(await hss.update(imsi, patch, actorOf(req, 'admin-api')));
+    return viewJson(await hss.update(imsi, patch, actorOf(req)));
   });
 
-  app.delete(subscriber, async (req, reply) => {
-    await hss.delete(imsiParam(req), actorOf(req, 'admin-api'));
+  app.delete(subscriber, asOperator, async (req, reply) => {
+    await hss.delete(imsiParam(req), actorOf(req));
     return reply.code(204).send();
   });
 
-  app.put(`${subscriber}/candidate`, async (req) => {
+  app.put(`${subscriber}/candidate`, asProvisioner, async (req) => {
     const imsi = imsiParam(req);
     const body = parse(candidateSchema, 'body', req.body);
     const input = {
@@ -251,26 +261,22 @@ export function buildHssApp(deps: HssAppDeps): FastifyInstance {
       transactionId: body.transactionId.toLowerCase(),
       keys: keysOf(body),
     };
-    return viewJson(await hss.stageCandidate(imsi, input, actorOf(req, 'admin-api')));
+    return viewJson(await hss.stageCandidate(imsi, input, actorOf(req)));
   });
 
-  app.post(`${subscriber}/candidate/commit`, async (req) => {
+  app.post(`${subscriber}/candidate/commit`, asProvisioner, async (req) => {
     const imsi = imsiParam(req);
     const body = parse(transactionSchema, 'body', req.body);
-    return viewJson(
-      await hss.commitCandidate(imsi, body.transactionId.toLowerCase(), actorOf(req, 'admin-api')),
-    );
+    return viewJson(await hss.commitCandidate(imsi, body.transactionId.toLowerCase(), actorOf(req)));
   });
 
-  app.post(`${subscriber}/candidate/abort`, async (req) => {
+  app.post(`${subscriber}/candidate/abort`, asProvisioner, async (req) => {
     const imsi = imsiParam(req);
     const body = parse(transactionSchema, 'body', req.body);
-    return viewJson(
-      await hss.abortCandidate(imsi, body.transactionId.toLowerCase(), actorOf(req, 'admin-api')),
-    );
+    return viewJson(await hss.abortCandidate(imsi, body.transactionId.toLowerCase(), actorOf(req)));
   });
 
-  app.get(`${subscriber}/audit`, async (req) => {
+  app.get(`${subscriber}/audit`, asOperator, async (req) => {
     const events = await hss.audit(imsiParam(req));
     return {
       events: events.map((e) => ({

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description served at /openapi.json, generated from the same zod schemas that validate requests.
 import { z } from 'zod';
+import { ROLE_CORE, ROLE_OPERATOR, ROLE_PROVISIONER, type Role } from '../../auth/index.js';
 import { ADMIN_PREFIX, NUDM_UEAU_PREFIX } from '../client/wire.js';
 import {
   auditSchema,
@@ -20,6 +21,8 @@ import {
 interface Operation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
+  /** DESIGN.md 7: the roles whose bearer token may call it (app.ts enforces the same). */
+  roles: readonly Role[];
   summary: string;
   body?: z.ZodType;
   ok: { status: number; schema?: z.ZodType };
@@ -38,94 +41,106 @@ const OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: `${NUDM_UEAU_PREFIX}/{supi}/security-information/generate-auth-data`,
+    roles: [ROLE_CORE],
     summary: 'TS 29.503 Nudm_UEAU_Get: a 5G HE AKA vector (SQN stored before it is returned)',
     body: authenticationInfoRequestSchema,
     ok: { status: 200, schema: authenticationInfoResultSchema },
-    errors: [400, 403, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'post',
     path: `${NUDM_UEAU_PREFIX}/{supi}/security-information/generate-eps-auth-data`,
+    roles: [ROLE_CORE],
     summary: 'An EPS AKA vector (TS 33.401 6.1.1): RAND, AUTN, XRES, KASME',
     body: epsAuthenticationInfoRequestSchema,
     ok: { status: 200, schema: epsAuthenticationInfoResultSchema },
-    errors: [400, 403, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'post',
     path: `${NUDM_UEAU_PREFIX}/{supi}/auth-events`,
+    roles: [ROLE_CORE],
     summary: 'TS 29.503 result confirmation; MAC_FAILURE arms the self-healing fallback (DESIGN.md 6)',
     body: authEventSchema,
     ok: { status: 201 },
-    errors: [400, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'post',
     path: `${ADMIN_PREFIX}/subscribers`,
+    roles: [ROLE_OPERATOR],
     summary: 'Create a subscriber (keys are never echoed)',
     body: newSubscriberSchema,
     ok: { status: 201, schema: subscriberViewSchema },
-    errors: [400, 409, 500],
+    errors: [400, 401, 403, 409, 500],
   },
   {
     method: 'get',
     path: `${ADMIN_PREFIX}/subscribers`,
-    summary: 'List subscribers (query: limit, offset)',
+    roles: [ROLE_OPERATOR, ROLE_PROVISIONER],
+    summary: 'List subscribers (query: limit, offset; candidate=true: only those with a staged candidate)',
     ok: { status: 200, schema: subscriberListSchema },
-    errors: [400, 500],
+    errors: [400, 401, 403, 500],
   },
   {
     method: 'get',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}`,
+    roles: [ROLE_OPERATOR, ROLE_PROVISIONER],
     summary: 'Read a subscriber',
     ok: { status: 200, schema: subscriberViewSchema },
-    errors: [400, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'patch',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}`,
+    roles: [ROLE_OPERATOR],
     summary: 'Update ICCID or AMF',
     body: subscriberPatchSchema,
     ok: { status: 200, schema: subscriberViewSchema },
-    errors: [400, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'delete',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}`,
+    roles: [ROLE_OPERATOR],
     summary: 'Delete a subscriber (its audit trail stays)',
     ok: { status: 204 },
-    errors: [400, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
   {
     method: 'put',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}/candidate`,
+    roles: [ROLE_PROVISIONER],
     summary: 'Stage candidate keys (DESIGN.md 6 step 1); idempotent for the same transactionId',
     body: candidateSchema,
     ok: { status: 200, schema: subscriberViewSchema },
-    errors: [400, 404, 409, 500],
+    errors: [400, 401, 403, 404, 409, 500],
   },
   {
     method: 'post',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}/candidate/commit`,
+    roles: [ROLE_PROVISIONER],
     summary: 'Commit the candidate (DESIGN.md 6 step 2); idempotent',
     body: transactionSchema,
     ok: { status: 200, schema: subscriberViewSchema },
-    errors: [400, 404, 409, 500],
+    errors: [400, 401, 403, 404, 409, 500],
   },
   {
     method: 'post',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}/candidate/abort`,
+    roles: [ROLE_PROVISIONER],
     summary: 'Abort the candidate',
     body: transactionSchema,
     ok: { status: 200, schema: subscriberViewSchema },
-    errors: [400, 404, 409, 500],
+    errors: [400, 401, 403, 404, 409, 500],
   },
   {
     method: 'get',
     path: `${ADMIN_PREFIX}/subscribers/{imsi}/audit`,
+    roles: [ROLE_OPERATOR],
     summary: 'The audit trail: when, event, key version, transaction id, actor (never keys)',
     ok: { status: 200, schema: auditSchema },
-    errors: [400, 404, 500],
+    errors: [400, 401, 403, 404, 500],
   },
 ];
 
@@ -160,6 +175,8 @@ export function buildOpenApi(): unknown {
           }
         : {}),
       responses,
+      security: [{ bearer: [] }],
+      'x-ltku-roles': op.roles,
     };
   }
   return {
@@ -171,6 +188,11 @@ export function buildOpenApi(): unknown {
         'Nudm_UEAU-shaped vector generation (TS 29.503) and subscriber administration with key transition (DESIGN.md 6)',
     },
     paths,
-    components: { schemas: { ProblemDetails: jsonSchema(problemDetailsSchema) } },
+    components: {
+      schemas: { ProblemDetails: jsonSchema(problemDetailsSchema) },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'DESIGN.md 7: a principal token' },
+      },
+    },
   };
 }

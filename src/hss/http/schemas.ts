@@ -81,6 +81,8 @@ export const transactionSchema = z.strictObject({ transactionId });
 export const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   offset: z.coerce.number().int().min(0).optional(),
+  /** Only subscribers with a staged candidate (DESIGN.md 6 step 4: the server's reconciler). */
+  candidate: z.enum(['true', 'false']).optional(),
 });
 
 // Answers (for the OpenAPI description).
@@ -116,7 +118,6 @@ export const subscriberViewSchema = z.object({
   algorithm: z.enum(['milenage', 'tuak']).nullable(),
   activeVersion: keyVersion.nullable(),
   candidate: z.object({ version: keyVersion, transactionId: hex, stagedAt: z.string() }).optional(),
-  previousVersion: keyVersion.optional(),
   tuak: tuakParamsSchema.optional(),
   amf: hex,
   sqn: z.number().int().describe('SQN_HE, TS 33.102 Annex C (48 bits)'),

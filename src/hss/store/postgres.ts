@@ -15,8 +15,14 @@ import {
   type RowReader,
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from './migrations/index.js';
-import { insertSubscriberSql, issueSqnSql, updateSubscriberSql } from './sql.js';
-import type { Mutation, SubscriberStore } from './store.js';
+import {
+  insertSubscriberSql,
+  issueSqnSql,
+  recordVectorSql,
+  takeVectorSql,
+  updateSubscriberSql,
+} from './sql.js';
+import type { Change, IssuedVector, ListFilter, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -36,7 +42,11 @@ function toPg(v: Neutral): unknown {
 }
 
 const dollar = (i: number) => `$${i}`;
-const ISSUE_SQN = issueSqnSql('$2::bigint', '$3::bytea', '$1');
+// One round trip: the SQN update and the vector's entry in one statement (DESIGN.md 6 step 3).
+const ISSUE_SQN = `WITH s AS (${issueSqnSql('$2::bigint', '$1')}),
+v AS (${recordVectorSql('s', '$3::bytea', '$4::timestamptz')})
+SELECT * FROM s`;
+const TAKE_VECTOR = takeVectorSql('$1', '$2');
 const INSERT = insertSubscriberSql(dollar);
 const UPDATE = updateSubscriberSql(dollar);
 const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
@@ -152,26 +162,24 @@ export class PostgresSubscriberStore implements SubscriberStore {
     });
   }
 
-  async list(limit: number, offset: number): Promise<SubscriberRecord[]> {
+  async list(limit: number, offset: number, filter: ListFilter = {}): Promise<SubscriberRecord[]> {
+    const where = filter.withCandidate ? 'WHERE candidate_keys IS NOT NULL' : '';
     return this.#run('list', async () => {
-      const r = await this.#pool.query('SELECT * FROM hss_subscribers ORDER BY imsi LIMIT $1 OFFSET $2', [
-        limit,
-        offset,
-      ]);
+      const r = await this.#pool.query(
+        `SELECT * FROM hss_subscribers ${where} ORDER BY imsi LIMIT $1 OFFSET $2`,
+        [limit, offset],
+      );
       return r.rows.map((row) => rowToRecord(row, reader));
     });
   }
 
-  async mutate(
-    imsi: string,
-    change: (current: SubscriberRecord) => Mutation | undefined,
-  ): Promise<SubscriberRecord> {
+  async mutate(imsi: string, change: Change, vector?: VectorRef): Promise<SubscriberRecord> {
     return this.#run('update', () =>
       this.#transaction(async (c) => {
         const r = await c.query('SELECT * FROM hss_subscribers WHERE imsi = $1 FOR UPDATE', [imsi]);
         if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
         const current = rowToRecord(r.rows[0], reader);
-        const m = change(current);
+        const m = change(current, vector === undefined ? null : await this.#takeVector(c, imsi, vector));
         if (m === undefined) return current;
         await c.query({ name: 'hss_update', text: UPDATE, values: recordValues(m.record).map(toPg) });
         await this.#insertAudit(c, m.audit);
@@ -180,10 +188,26 @@ export class PostgresSubscriberStore implements SubscriberStore {
     );
   }
 
+  async #takeVector(c: pg.ClientBase, imsi: string, vector: VectorRef): Promise<number | null> {
+    const r = await c.query({
+      name: 'hss_take_vector',
+      text: TAKE_VECTOR,
+      values: [imsi, toPg(vector.rand)],
+    });
+    const row = r.rows[0];
+    if (row === undefined) return null;
+    return reader.date(row.issued_at) < vector.notBefore ? null : Number(row.key_version);
+  }
+
+  async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {
+    return this.#run('vector read', () => this.#transaction((c) => this.#takeVector(c, imsi, vector)));
+  }
+
   async delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean> {
     return this.#run('delete', () =>
       this.#transaction(async (c) => {
         const r = await c.query('DELETE FROM hss_subscribers WHERE imsi = $1', [imsi]);
+        await c.query('DELETE FROM hss_vectors WHERE imsi = $1', [imsi]);
         const gone = r.rowCount === 1;
         if (gone) await this.#insertAudit(c, audit);
         return gone;
@@ -191,14 +215,21 @@ export class PostgresSubscriberStore implements SubscriberStore {
     );
   }
 
-  async issueSqn(imsi: string, rand: Uint8Array, resetTo?: bigint): Promise<SubscriberRecord | undefined> {
+  async issueSqn(
+    imsi: string,
+    rand: Uint8Array,
+    issuedAt: Date,
+    resetTo?: bigint,
+  ): Promise<IssuedVector | undefined> {
     return this.#run('SQN update', async () => {
       const r = await this.#pool.query({
         name: 'hss_issue_sqn',
         text: ISSUE_SQN,
-        values: [imsi, resetTo === undefined ? null : resetTo.toString(), toPg(rand)],
+        values: [imsi, resetTo === undefined ? null : resetTo.toString(), toPg(rand), issuedAt.toISOString()],
       });
-      return r.rows.length === 0 ? undefined : rowToRecord(r.rows[0], reader);
+      const row = r.rows[0];
+      if (row === undefined) return undefined;
+      return { record: rowToRecord(row, reader), keyVersion: Number(row.vector_key_version) };
     });
   }
 

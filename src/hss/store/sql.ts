@@ -1,4 +1,5 @@
 // SQL fragments both drivers use, with the driver's placeholder syntax passed in.
+import { VECTOR_SLOTS } from '../vectors.js';
 import { SUBSCRIBER_COLUMNS } from './columns.js';
 
 /**
@@ -10,18 +11,40 @@ export function nextSqnSql(base: string): string {
   return `(((((${base}) >> ind_bits) + 1) << ind_bits) | ((((${base}) & ${mask}) + 1) & ${mask}))`;
 }
 
-/** DESIGN.md 6 self-healing: the armed fallback key set if it still exists, else the active one. */
-export const VECTOR_KEY_VERSION_SQL = `CASE WHEN fallback_version IS NOT NULL
-  AND (fallback_version = candidate_version OR fallback_version = previous_version)
-  THEN fallback_version ELSE active_version END`;
+/**
+ * DESIGN.md 6 step 3, the one place that chooses the key set of the next vector: the candidate after a MAC
+ * failure on an active vector (fallback_version armed and still the candidate's), else the active keys.
+ */
+export const VECTOR_KEY_VERSION_SQL = `CASE WHEN fallback_version IS NOT NULL AND fallback_version = candidate_version
+  THEN candidate_version ELSE active_version END`;
 
-export function issueSqnSql(reset: string, rand: string, imsi: string): string {
-  return `UPDATE hss_subscribers SET
-  sqn = ${nextSqnSql(`COALESCE(${reset}, sqn)`)},
-  last_rand = ${rand},
-  last_key_version = ${VECTOR_KEY_VERSION_SQL}
+/** TS 33.102 Annex C: SQN_HE := next(reset ?? SQN_HE), returning the record and the version that answers. */
+export function issueSqnSql(reset: string, imsi: string): string {
+  return `UPDATE hss_subscribers SET sqn = ${nextSqnSql(`COALESCE(${reset}, sqn)`)}
 WHERE imsi = ${imsi} AND active_keys IS NOT NULL
-RETURNING *`;
+RETURNING *, ${VECTOR_KEY_VERSION_SQL} AS vector_key_version`;
+}
+
+/**
+ * Records the vector just issued in its ring slot (hss/vectors.ts: SEQ mod VECTOR_SLOTS), replacing the oldest.
+ * `source` is a row set with imsi, sqn, ind_bits and vector_key_version (the UPDATE's RETURNING, or a SELECT).
+ */
+export function recordVectorSql(source: string, rand: string, issuedAt: string): string {
+  return `INSERT INTO hss_vectors (imsi, slot, rand, key_version, issued_at)
+SELECT imsi, ((sqn >> ind_bits) % ${VECTOR_SLOTS}), ${rand}, vector_key_version, ${issuedAt} FROM ${source} WHERE true
+ON CONFLICT (imsi, slot) DO UPDATE SET
+  rand = excluded.rand, key_version = excluded.key_version, issued_at = excluded.issued_at`;
+}
+
+/** The row set recordVectorSql reads on SQLite (which has no DML in WITH): the subscriber as just updated. */
+export function currentVectorSourceSql(imsi: string): string {
+  return `(SELECT imsi, sqn, ind_bits, ${VECTOR_KEY_VERSION_SQL} AS vector_key_version
+  FROM hss_subscribers WHERE imsi = ${imsi}) AS s`;
+}
+
+/** One outcome per vector: the entry goes as it is read (an answer to an unknown RAND changes nothing). */
+export function takeVectorSql(imsi: string, rand: string): string {
+  return `DELETE FROM hss_vectors WHERE imsi = ${imsi} AND rand = ${rand} RETURNING key_version, issued_at`;
 }
 
 export function insertSubscriberSql(placeholder: (i: number) => string): string {

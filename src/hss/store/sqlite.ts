@@ -1,7 +1,8 @@
 // SQLite driver (better-sqlite3): the embedded default. WAL journal, synchronous=NORMAL (durable across process
 // crashes; a power cut may lose the last transactions but never corrupts), statements prepared once. Every call
 // is one synchronous statement or transaction, so SQN updates are atomic; BEGIN IMMEDIATE serialises writers
-// across processes sharing the file.
+// across processes sharing the file. secure_delete zeroes what a write frees, and a write that destroys keys
+// checkpoints the WAL, so overwritten keys do not linger in free pages or old WAL frames (DESIGN.md 6 step 2).
 import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
@@ -16,8 +17,15 @@ import {
   type RowReader,
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SQLITE } from './migrations/index.js';
-import { insertSubscriberSql, issueSqnSql, updateSubscriberSql } from './sql.js';
-import type { Mutation, SubscriberStore } from './store.js';
+import {
+  currentVectorSourceSql,
+  insertSubscriberSql,
+  issueSqnSql,
+  recordVectorSql,
+  takeVectorSql,
+  updateSubscriberSql,
+} from './sql.js';
+import type { Change, IssuedVector, ListFilter, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
@@ -55,6 +63,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
       this.#db.pragma('busy_timeout = 5000');
+      this.#db.pragma('secure_delete = ON');
     } catch (e) {
       throw new StoreFailureError(`cannot open SQLite database ${path}: ${(e as Error).message}`);
     }
@@ -125,54 +134,83 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return row === undefined ? undefined : rowToRecord(row, reader);
   }
 
-  async list(limit: number, offset: number): Promise<SubscriberRecord[]> {
+  async list(limit: number, offset: number, filter: ListFilter = {}): Promise<SubscriberRecord[]> {
+    const where = filter.withCandidate ? 'WHERE candidate_keys IS NOT NULL' : '';
     return this.#run('list', () =>
-      this.#prepare('SELECT * FROM hss_subscribers ORDER BY imsi LIMIT ? OFFSET ?')
+      this.#prepare(`SELECT * FROM hss_subscribers ${where} ORDER BY imsi LIMIT ? OFFSET ?`)
         .all(limit, offset)
         .map((row) => rowToRecord(row, reader)),
     );
   }
 
-  async mutate(
-    imsi: string,
-    change: (current: SubscriberRecord) => Mutation | undefined,
-  ): Promise<SubscriberRecord> {
-    return this.#run('update', () =>
+  async mutate(imsi: string, change: Change, vector?: VectorRef): Promise<SubscriberRecord> {
+    let destroysKeys = false;
+    const stored = this.#run('update', () =>
       this.#db
         .transaction(() => {
           const current = this.#get(imsi);
           if (current === undefined) throw new UnknownSubscriberError(imsi);
-          const m = change(current);
+          const m = change(current, vector === undefined ? null : this.#takeVector(imsi, vector));
           if (m === undefined) return current;
           this.#prepare(updateSubscriberSql(at)).run(named(recordValues(m.record)));
           this.#insertAudit(m.audit);
+          destroysKeys = m.destroysKeys === true;
           return m.record;
         })
         .immediate(),
     );
+    // Best effort: a reader still using old frames keeps them until the next checkpoint.
+    if (destroysKeys) this.#run('checkpoint', () => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+    return stored;
+  }
+
+  #takeVector(imsi: string, vector: VectorRef): number | null {
+    const row = this.#prepare(takeVectorSql('@imsi', '@rand')).get({ imsi, rand: toSqlite(vector.rand) });
+    if (row === undefined) return null;
+    return reader.date(row.issued_at) < vector.notBefore ? null : Number(row.key_version);
+  }
+
+  async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {
+    return this.#run('vector read', () =>
+      this.#db.transaction(() => this.#takeVector(imsi, vector)).immediate(),
+    );
   }
 
   async delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean> {
-    return this.#run('delete', () =>
+    const gone = this.#run('delete', () =>
       this.#db
         .transaction(() => {
           const gone = this.#prepare('DELETE FROM hss_subscribers WHERE imsi = ?').run(imsi).changes === 1;
+          this.#prepare('DELETE FROM hss_vectors WHERE imsi = ?').run(imsi);
           if (gone) this.#insertAudit(audit);
           return gone;
         })
         .immediate(),
     );
+    if (gone) this.#run('checkpoint', () => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+    return gone;
   }
 
-  async issueSqn(imsi: string, rand: Uint8Array, resetTo?: bigint): Promise<SubscriberRecord | undefined> {
-    return this.#run('SQN update', () => {
-      const row = this.#prepare(issueSqnSql('@reset', '@rand', '@imsi')).get({
-        imsi,
-        rand: toSqlite(rand),
-        reset: resetTo ?? null,
-      });
-      return row === undefined ? undefined : rowToRecord(row, reader);
-    });
+  async issueSqn(
+    imsi: string,
+    rand: Uint8Array,
+    issuedAt: Date,
+    resetTo?: bigint,
+  ): Promise<IssuedVector | undefined> {
+    return this.#run('SQN update', () =>
+      this.#db
+        .transaction(() => {
+          const row = this.#prepare(issueSqnSql('@reset', '@imsi')).get({ imsi, reset: resetTo ?? null });
+          if (row === undefined) return undefined;
+          this.#prepare(recordVectorSql(currentVectorSourceSql('@imsi'), '@rand', '@at')).run({
+            imsi,
+            rand: toSqlite(rand),
+            at: toSqlite(issuedAt),
+          });
+          return { record: rowToRecord(row, reader), keyVersion: Number(row.vector_key_version) };
+        })
+        .immediate(),
+    );
   }
 
   async appendAudit(audit: readonly AuditEvent[]): Promise<void> {

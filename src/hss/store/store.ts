@@ -6,6 +6,29 @@ import type { AuditEvent, SubscriberRecord } from '../subscriber.js';
 export interface Mutation {
   readonly record: SubscriberRecord;
   readonly audit: readonly AuditEvent[];
+  /** Keys are overwritten (commit, promotion, abort): the driver also purges old copies it can reach. */
+  readonly destroysKeys?: boolean;
+}
+
+/** A vector just issued: the record as stored after the SQN update, and the key version that computes it. */
+export interface IssuedVector {
+  readonly record: SubscriberRecord;
+  readonly keyVersion: number;
+}
+
+/** The vector an authentication outcome refers to (DESIGN.md 6 step 3). */
+export interface VectorRef {
+  readonly rand: Uint8Array;
+  /** Entries issued before this are expired (hss/vectors.ts). */
+  readonly notBefore: Date;
+}
+
+/** A change of one subscriber; `vectorVersion` is the key version of the referenced vector, if any and known. */
+export type Change = (current: SubscriberRecord, vectorVersion: number | null) => Mutation | undefined;
+
+export interface ListFilter {
+  /** Only subscribers with a staged candidate (the server's reconciler, DESIGN.md 6 step 4). */
+  readonly withCandidate?: boolean;
 }
 
 export interface SubscriberStore {
@@ -15,24 +38,29 @@ export interface SubscriberStore {
   /** ConflictError when the IMSI exists. */
   insert(record: SubscriberRecord, audit: readonly AuditEvent[]): Promise<void>;
   get(imsi: string): Promise<SubscriberRecord | undefined>;
-  list(limit: number, offset: number): Promise<SubscriberRecord[]>;
+  list(limit: number, offset: number, filter?: ListFilter): Promise<SubscriberRecord[]>;
   /**
    * Reads the subscriber, applies `change` (synchronous, may throw to abort) and writes its result atomically
    * with respect to every other operation on the subscriber. `change` returning undefined writes nothing.
-   * Returns the record now stored. UnknownSubscriberError when absent.
+   * With `vector`, the entry of that RAND is taken (deleted) in the same transaction and its key version passed
+   * to `change` (null when unknown or expired). Returns the record now stored. UnknownSubscriberError when absent.
    */
-  mutate(
-    imsi: string,
-    change: (current: SubscriberRecord) => Mutation | undefined,
-  ): Promise<SubscriberRecord>;
+  mutate(imsi: string, change: Change, vector?: VectorRef): Promise<SubscriberRecord>;
   /** Returns false when absent. */
   delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean>;
   /**
    * TS 33.102 Annex C: atomically SQN_HE := next(resetTo ?? SQN_HE) and records `rand` with the key version that
-   * will compute the vector (the self-healing fallback if armed and present, else active). Returns the record as
-   * stored after the update, or undefined when no subscriber with active keys has this IMSI.
+   * will compute the vector (store/sql.ts VECTOR_KEY_VERSION_SQL), issued at `issuedAt`. Undefined when no
+   * subscriber with active keys has this IMSI.
    */
-  issueSqn(imsi: string, rand: Uint8Array, resetTo?: bigint): Promise<SubscriberRecord | undefined>;
+  issueSqn(
+    imsi: string,
+    rand: Uint8Array,
+    issuedAt: Date,
+    resetTo?: bigint,
+  ): Promise<IssuedVector | undefined>;
+  /** Takes (deletes) the entry of the vector with this RAND; its key version, or null when unknown or expired. */
+  takeVector(imsi: string, vector: VectorRef): Promise<number | null>;
   appendAudit(audit: readonly AuditEvent[]): Promise<void>;
   audit(imsi: string, limit?: number): Promise<AuditEvent[]>;
   close(): Promise<void>;

@@ -1,6 +1,8 @@
 // A whole network in-process for attach tests: the HSS (its runtime on a SQLite file in a temporary directory,
 // or on a PostgreSQL URL) on an ephemeral port, the core on another in front of it (through HssClient), and
 // personalised virtual cards whose subscribers are imported into the HSS from their personalisation file.
+// Credentials (DESIGN.md 7) are issued in memory: the core calls the HSS as `core`; `hssClient` calls each
+// operation with the role it needs; `auth` gives tests the tokens of operator, provisioner and core.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { GetResponseChannel, type CardChannel } from '../../../src/iso7816/index
 import { MemoryCardStore, VirtualCard, subscribersFile, type CardImage } from '../../../src/card/index.js';
 import { FixedClock, silentLogger } from '../../../src/ports/index.js';
 import { NOW, setup } from '../../card/support/fixture.js';
+import { AllRolesHssClient, testAuth, type TestAuth } from '../../helpers/auth.js';
 
 export const SNN = '5G:mnc001.mcc001.3gppnetwork.org';
 const KEK_HEX = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -26,6 +29,8 @@ export interface Network {
   readonly coreUrl: string;
   readonly runtime: HssRuntime;
   readonly hssClient: HssClient;
+  /** The credentials both the HSS and the core accept. */
+  readonly auth: TestAuth;
   /** Imports the card's subscribers (its personalisation output file) into the HSS. */
   provision(image: CardImage): Promise<void>;
   close(): Promise<void>;
@@ -39,10 +44,13 @@ export async function startNetwork(options: { db?: string; seed?: string } = {})
     kekHex: KEK_HEX,
     rng: new SeededRandom(`hss-${options.seed ?? 'net'}`),
   });
-  const hss = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger: silentLogger });
-  const hssClient = new HssClient(hss.url);
+  const auth = testAuth(`auth-${options.seed ?? 'net'}`);
+  const { authenticator } = auth;
+  const hss = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger: silentLogger, authenticator });
+  const hssClient = new AllRolesHssClient(hss.url, auth);
   const core = await listenCore({
-    hss: hssClient,
+    hss: new HssClient(hss.url, { token: auth.token('core') }),
+    authenticator,
     clock: { now: () => new Date() },
     rng: new SeededRandom(`core-${options.seed ?? 'net'}`),
     logger: silentLogger,
@@ -53,6 +61,7 @@ export async function startNetwork(options: { db?: string; seed?: string } = {})
     coreUrl: core.url,
     runtime,
     hssClient,
+    auth,
     async provision(image) {
       const parsed = parsePersonalisationFile(JSON.stringify(subscribersFile(image)));
       for (const s of parsed.subscribers) await runtime.hss.create(s, 'test-import');

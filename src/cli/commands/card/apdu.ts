@@ -22,11 +22,15 @@ export const command: Command = {
       }
     });
     const card = openCardFile(path);
-    for (const c of commands) {
-      const r = card.processApdu(c);
-      const sw = (r[r.length - 2] << 8) | r[r.length - 1];
-      ctx.stdout.write(`> ${toHex(c).toUpperCase()}\n< ${toHex(r).toUpperCase()}  ${describeSw(sw)}\n`);
+    try {
+      for (const c of commands) {
+        const r = card.processApdu(c);
+        const sw = (r[r.length - 2] << 8) | r[r.length - 1];
+        ctx.stdout.write(`> ${toHex(c).toUpperCase()}\n< ${toHex(r).toUpperCase()}  ${describeSw(sw)}\n`);
+      }
+      return 0;
+    } finally {
+      card.close();
     }
-    return 0;
   },
 };

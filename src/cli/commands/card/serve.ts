@@ -38,18 +38,23 @@ export const command: Command = {
       { level: (ctx.values['log-level'] as string | undefined) ?? 'info' },
       pino.destination(2),
     );
+    // The image stays locked while it is served (DESIGN.md 7): a second `card serve` of it fails.
     const card = openCardFile(ctx.positionals[0], logger);
-    let transport: RunningTransport;
-    if (mode === 'tcp') {
-      transport = await serveTcp(card, target.host, target.port, logger);
-      ctx.stdout.write(`card ${card.image.eid} listening on tcp ${transport.address}\n`);
-    } else {
-      transport = connectVpcd(card, target.host, target.port, logger);
-      ctx.stdout.write(`card ${card.image.eid} connecting to vpcd at ${transport.address}\n`);
+    try {
+      let transport: RunningTransport;
+      if (mode === 'tcp') {
+        transport = await serveTcp(card, target.host, target.port, logger);
+        ctx.stdout.write(`card ${card.image.eid} listening on tcp ${transport.address}\n`);
+      } else {
+        transport = connectVpcd(card, target.host, target.port, logger);
+        ctx.stdout.write(`card ${card.image.eid} connecting to vpcd at ${transport.address}\n`);
+      }
+      const signal = await ctx.stopSignal;
+      await transport.close();
+      ctx.stdout.write(`stopped (${signal})\n`);
+      return 0;
+    } finally {
+      card.close();
     }
-    const signal = await ctx.stopSignal;
-    await transport.close();
-    ctx.stdout.write(`stopped (${signal})\n`);
-    return 0;
   },
 };

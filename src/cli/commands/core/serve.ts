@@ -1,9 +1,11 @@
 // `ltku core serve`: the core network's attach/detach API (contracts.md) in front of an HSS, until SIGINT/SIGTERM.
 import pino from 'pino';
+import { ROLE_CORE } from '../../../auth/index.js';
 import { cryptoRandom } from '../../../crypto/index.js';
 import { listenCore } from '../../../core/index.js';
 import { HssClient } from '../../../hss/client/index.js';
 import type { Command } from '../../command.js';
+import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
@@ -31,10 +33,16 @@ function parseUrl(text: string, option: string): string {
 export const command: Command = {
   summary: 'serve the core network attach/detach API (AMF/AUSF role) in front of an HSS',
   usage:
-    `ltku core serve --hss URL [--listen HOST:PORT] [--snn NAME] [--json]\n` +
+    `ltku core serve --hss URL [--listen HOST:PORT] [--snn NAME] [--data-dir DIR] [--credentials DIR]\n` +
+    `                [--token-file FILE] [--json]\n` +
     `  default --listen ${DEFAULT_LISTEN} (port 0: any free port); --snn: serving network name used when the\n` +
-    `  UE names none (default 5G:mnc001.mcc001.3gppnetwork.org)`,
+    `  UE names none (default 5G:mnc001.mcc001.3gppnetwork.org)\n` +
+    `  --credentials: principals allowed to push (provisioner) and read UE state (operator); default\n` +
+    `  <data-dir>/credentials (--data-dir .ltku), created if missing; --token-file: the core's token at the HSS\n` +
+    `  (default <credentials>/core.token)`,
   options: {
+    ...SERVICE_OPTIONS,
+    'data-dir': { type: 'string' },
     hss: { type: 'string' },
     listen: { type: 'string' },
     snn: { type: 'string' },
@@ -50,9 +58,12 @@ export const command: Command = {
       { name: 'core', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
       ctx.stderr as pino.DestinationStream,
     );
+    const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
+    const hssToken = readTokenFile(tokenFileOf(ctx.values, ROLE_CORE));
     const running = await listenCore(
       {
-        hss: new HssClient(hssUrl),
+        hss: new HssClient(hssUrl, { token: hssToken }),
+        authenticator,
         clock: { now: () => new Date() },
         rng: cryptoRandom,
         logger,

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FileCardStore, VirtualCard, loadCardImage } from '../../../card/index.js';
+import { VirtualCard, openCardImageFile } from '../../../card/index.js';
 import { cryptoRandom, curveByName, CURVES } from '../../../crypto/index.js';
 import { attach, detach } from '../../../ue/index.js';
 import type { Command } from '../../command.js';
@@ -13,19 +13,17 @@ import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { ltku } from './support/cli-steps.js';
-import { runKeyUpdate, startServer } from './support/key-update.js';
+import { runKeyUpdate, startServer, type DemoServer } from './support/key-update.js';
 import { Narrator, StepFailed } from './support/narrator.js';
-import { startHssAndCore } from './support/services.js';
+import { demoCredentials, startHssAndCore } from './support/services.js';
 
 const systemClock = { now: () => new Date() };
 const CURVE_NAMES = CURVES.map((c) => c.name);
 
+// The image is locked while open (DESIGN.md 7); the caller closes the card.
 function openCard(path: string): VirtualCard {
-  return new VirtualCard(loadCardImage(path), {
-    store: new FileCardStore(path),
-    clock: systemClock,
-    rng: cryptoRandom,
-  });
+  const { image, store } = openCardImageFile(path);
+  return new VirtualCard(image, { store, clock: systemClock, rng: cryptoRandom });
 }
 
 export const command: Command = {
@@ -122,21 +120,47 @@ export const command: Command = {
         ],
       );
       const [target, other] = setup.profiles;
+      // Kept out of the step's details: it holds the operator's token, and details are printed (--json).
+      let server!: DemoServer;
       const services = await n.step(
         'start',
-        'HSS, core and Provisioning Server on loopback',
+        'HSS, core and Provisioning Server on loopback, with credentials per role',
         async () => {
-          const hc = await startHssAndCore(dir, db);
+          // DESIGN.md 7: one principal per role, tokens in memory; the services keep only their hashes
+          const credentials = demoCredentials();
+          const hc = await startHssAndCore(dir, db, credentials);
           stops.push(hc.stopAll);
-          const server = await startServer({ dir, pki, db, hssUrl: hc.hssUrl, subscribersFile: subscribers });
+          server = await startServer({
+            dir,
+            pki,
+            db,
+            hssUrl: hc.hssUrl,
+            coreUrl: hc.coreUrl,
+            subscribersFile: subscribers,
+            credentials,
+          });
           stops.push(server.close);
-          return { hssUrl: hc.hssUrl, coreUrl: hc.coreUrl, serverUrl: server.url, server };
+          return {
+            hssUrl: hc.hssUrl,
+            coreUrl: hc.coreUrl,
+            ramUrl: server.ramUrl,
+            adminUrl: server.adminUrl,
+          };
         },
-        (d) => [`HSS ${d.hssUrl}`, `core ${d.coreUrl}`, `Provisioning Server ${d.serverUrl}`],
+        (d) => [
+          `HSS ${d.hssUrl}`,
+          `core ${d.coreUrl}`,
+          `Provisioning Server: RAM endpoint ${d.ramUrl} (UEs), admin API ${d.adminUrl} (operator)`,
+          'principals operator, provisioner (the server) and core, each with a bearer token; services keep SHA-256 hashes',
+        ],
       );
       const card = openCard(cardFile);
+      stops.push(async () => card.close());
+      /** DESIGN.md 7: the token of each attach of the real card, kept for its detach (never narrated). */
+      const attachTokens = new Map<string, string>();
       const attachOnce = async (c: VirtualCard, iccid: string) => {
         const r = await attach(c, { iccid, coreUrl: services.coreUrl });
+        if (r.attachToken !== undefined && c === card) attachTokens.set(iccid, r.attachToken);
         return {
           imsi: r.imsi,
           state: r.state,
@@ -162,13 +186,15 @@ export const command: Command = {
         card,
         eid: setup.eid,
         iccid: target.iccid,
-        server: services.server,
+        server,
       });
       await n.step(
         'step-7',
         'UE detaches and attaches again, now with the new keys',
         async () => {
-          await detach(card, { iccid: target.iccid, coreUrl: services.coreUrl });
+          const attachToken = attachTokens.get(target.iccid);
+          if (attachToken === undefined) throw new Error('no attach token kept from the first attach');
+          await detach(card, { iccid: target.iccid, coreUrl: services.coreUrl, attachToken });
           const r = await attachOnce(card, target.iccid);
           mustAttach(r);
           return r;
@@ -179,7 +205,9 @@ export const command: Command = {
         'clone',
         'a clone still holding the old keys tries to attach',
         async () => {
-          const r = await attachOnce(openCard(cloneFile), target.iccid);
+          const clone = openCard(cloneFile);
+          stops.push(async () => clone.close());
+          const r = await attachOnce(clone, target.iccid);
           if (r.state !== 'rejected') throw new Error(`the clone was ${r.state}: the old keys still work`);
           return r;
         },

@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { listenHss } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
+import { openServiceAuthenticator } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { optionalString } from '../../options.js';
 import { printJson } from '../../output.js';
@@ -18,18 +19,24 @@ function parseListen(text: string): { host: string; port: number } {
 
 export const command: Command = {
   summary: 'serve the HSS/AuC HTTP API (Nudm_UEAU vectors, admin, key transition)',
-  usage: `ltku hss serve [--listen HOST:PORT] ${STORE_USAGE}\n  default --listen ${DEFAULT_LISTEN} (port 0: any free port)`,
-  options: { ...STORE_OPTIONS, listen: { type: 'string' } },
+  usage: [
+    `ltku hss serve [--listen HOST:PORT] [--credentials DIR] ${STORE_USAGE}`,
+    `  default --listen ${DEFAULT_LISTEN} (port 0: any free port)`,
+    '  --credentials: principals.json of the callers (default <data-dir>/credentials, created with the',
+    '  principals operator, provisioner and core if missing; re-read when it changes)',
+  ].join('\n'),
+  options: { ...STORE_OPTIONS, listen: { type: 'string' }, credentials: { type: 'string' } },
   async run(ctx) {
     const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
     const logger = pino(
       { name: 'hss', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
       ctx.stderr as pino.DestinationStream,
     );
+    const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const runtime = await openFromOptions(ctx, logger);
     let running;
     try {
-      running = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger }, host, port);
+      running = await listenHss({ hss: runtime.hss, auc: runtime.auc, logger, authenticator }, host, port);
     } catch (e) {
       await runtime.close();
       throw e;

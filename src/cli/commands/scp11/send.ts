@@ -87,7 +87,9 @@ export const command: Command = {
     let transport: CardChannel;
     let close = () => {};
     if (where === 'card') {
-      transport = openCardFile(v.card as string);
+      const card = openCardFile(v.card as string);
+      transport = card;
+      close = () => card.close();
     } else {
       let target;
       try {

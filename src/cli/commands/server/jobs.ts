@@ -1,8 +1,8 @@
 // `ltku server jobs`: lists the key-update jobs of a running server with their states.
 import type { Command } from '../../command.js';
-import { requireString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { adminRequest } from './support/admin-client.js';
+import { ADMIN_OPTIONS, ADMIN_USAGE, adminTargetOf } from './support/admin-options.js';
 
 interface JobJson {
   id: string;
@@ -15,11 +15,11 @@ interface JobJson {
 
 export const command: Command = {
   summary: 'list the key-update jobs of a server',
-  usage: 'ltku server jobs --server URL [--json]',
-  options: { server: { type: 'string' }, json: { type: 'boolean' } },
+  usage: `ltku server jobs ${ADMIN_USAGE} [--json]`,
+  options: { ...ADMIN_OPTIONS, json: { type: 'boolean' } },
   async run(ctx) {
-    const server = requireString(ctx.values, 'server');
-    const { jobs } = (await adminRequest(server, 'GET', '/admin/v1/jobs')) as { jobs: JobJson[] };
+    const target = adminTargetOf(ctx.values);
+    const { jobs } = (await adminRequest(target, 'GET', '/admin/v1/jobs')) as { jobs: JobJson[] };
     if (ctx.values.json) {
       printJson(ctx.stdout, { jobs });
       return 0;

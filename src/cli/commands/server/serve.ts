@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
+import { ROLE_PROVISIONER } from '../../../auth/index.js';
 import { cryptoRandom } from '../../../crypto/index.js';
 import { HssClient } from '../../../hss/client/index.js';
 import { loadKek } from '../../../hss/index.js';
@@ -15,18 +16,21 @@ import {
   type InventoryEntry,
 } from '../../../server/index.js';
 import type { Command } from '../../command.js';
+import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8085';
+const DEFAULT_ADMIN_LISTEN = '127.0.0.1:8086';
 const DEFAULT_DATA_DIR = '.ltku';
 
-function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string, option = 'listen'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  if (!m || port > 65535)
+    throw new UsageError(`--${option}: expected HOST:PORT, got ${JSON.stringify(text)}`);
   return { host: m[1] ?? m[2], port };
 }
 
@@ -48,12 +52,16 @@ function readInventory(paths: readonly string[]): InventoryEntry[] {
 }
 
 export const command: Command = {
-  summary: 'serve the Provisioning Server (RAM over HTTP for UEs, key-update jobs admin API)',
+  summary: 'serve the Provisioning Server (RAM over HTTP for UEs; the key-update jobs admin API apart)',
   usage: [
     'ltku server serve --pki DIR --hss URL [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
-    '                  [--inventory FILE]... [--kek-file FILE] [--core URL] [--json]',
+    '                  [--admin-listen HOST:PORT] [--inventory FILE]... [--kek-file FILE] [--core URL]',
+    '                  [--credentials DIR] [--token-file FILE] [--json]',
+    '  --listen: the UE-facing RAM endpoint only; --admin-listen: the admin API (role operator)',
     '  --core: push new jobs to attached UEs through the core network',
-    `  default --listen ${DEFAULT_LISTEN}, --db <data-dir>/server.sqlite, --kek-file <data-dir>/server-kek.hex`,
+    `  default --listen ${DEFAULT_LISTEN}, --admin-listen ${DEFAULT_ADMIN_LISTEN}, --db <data-dir>/server.sqlite,`,
+    '  --kek-file <data-dir>/server-kek.hex, --credentials <data-dir>/credentials (created if missing),',
+    '  --token-file <credentials>/provisioner.token (the server at the HSS and for core push)',
     '  --inventory: personalisation output files (ltku-subscribers/1), EID -> ICCID/IMSI',
   ].join('\n'),
   options: {
@@ -62,6 +70,8 @@ export const command: Command = {
     db: { type: 'string' },
     'data-dir': { type: 'string' },
     listen: { type: 'string' },
+    'admin-listen': { type: 'string' },
+    ...SERVICE_OPTIONS,
     inventory: { type: 'string', multiple: true },
     'kek-file': { type: 'string' },
     core: { type: 'string' },
@@ -71,6 +81,10 @@ export const command: Command = {
     const pkiDir = requireString(ctx.values, 'pki');
     const hssUrl = requireString(ctx.values, 'hss');
     const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const adminListen = parseListen(
+      optionalString(ctx.values, 'admin-listen') ?? DEFAULT_ADMIN_LISTEN,
+      'admin-listen',
+    );
     const dataDir = resolve(optionalString(ctx.values, 'data-dir') ?? DEFAULT_DATA_DIR);
     const inventoryFiles = (ctx.values.inventory ?? []) as string[];
     const logger = pino(
@@ -85,19 +99,21 @@ export const command: Command = {
       { kekFile: optionalString(ctx.values, 'kek-file') ?? join(dataDir, 'server-kek.hex') },
       cryptoRandom,
     );
+    const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
+    const token = readTokenFile(tokenFileOf(ctx.values, ROLE_PROVISIONER));
+    const coreUrl = optionalString(ctx.values, 'core');
     const store = await openJobStore(db);
     let running;
     try {
       running = await listenServer(
         {
           store,
-          hss: new HssClient(hssUrl, { actor: 'ltku-server' }),
+          hss: new HssClient(hssUrl, { token }),
+          authenticator,
           kek,
           inventory,
           logger,
-          ...(optionalString(ctx.values, 'core') === undefined
-            ? {}
-            : { coreUrl: optionalString(ctx.values, 'core') as string }),
+          ...(coreUrl === undefined ? {} : { coreUrl, coreToken: token }),
           session: {
             ...trust,
             policy: DEFAULT_POLICY,
@@ -107,14 +123,15 @@ export const command: Command = {
         },
         host,
         port,
+        adminListen,
       );
     } catch (e) {
       await store.close();
       throw e;
     }
     const summary = {
-      url: running.url,
       ramUrl: running.ramUrl,
+      adminUrl: running.adminUrl,
       database: db,
       kekCreated: created,
       profiles: running.inventory.size,
@@ -123,7 +140,7 @@ export const command: Command = {
     if (ctx.values.json) printJson(ctx.stdout, summary);
     else
       ctx.stdout.write(
-        `server listening on ${running.url} (RAM ${running.ramUrl}, database ${db}, ${summary.profiles} profiles)\n`,
+        `server listening: RAM ${running.ramUrl}, admin ${running.adminUrl} (database ${db}, ${summary.profiles} profiles)\n`,
       );
     const signal = await ctx.stopSignal;
     logger.info({ signal }, 'stopping');

@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { exactlyOne, optionalString, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
 import { adminRequest } from './support/admin-client.js';
+import { ADMIN_OPTIONS, ADMIN_USAGE, adminTargetOf } from './support/admin-options.js';
 
 /** {k, opc} or {k, topc} as hex; the message never repeats a value. */
 function readKeysFile(path: string): Record<string, string> {
@@ -29,24 +30,31 @@ function readKeysFile(path: string): Record<string, string> {
 export const command: Command = {
   summary: 'create a key-update job for one profile (by ICCID or IMSI)',
   usage: [
-    'ltku server update --server URL (--iccid ID | --imsi ID) [--keys-file FILE] [--json]',
-    '  new keys come from the server CSPRNG; --keys-file supplies them: JSON {"k": hex, "opc"|"topc": hex}',
+    'ltku server update (--iccid ID | --imsi ID) [--keys-file FILE] [--json]',
+    `                   ${ADMIN_USAGE}`,
+    "  new keys come from the server CSPRNG; --keys-file imports a vendor's keys instead (an audited operator",
+    '  action, POST /admin/v1/jobs/import): JSON {"k": hex, "opc"|"topc": hex}',
   ].join('\n'),
   options: {
-    server: { type: 'string' },
+    ...ADMIN_OPTIONS,
     iccid: { type: 'string' },
     imsi: { type: 'string' },
     'keys-file': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
-    const server = requireString(ctx.values, 'server');
+    const target = adminTargetOf(ctx.values);
     const which = exactlyOne(ctx.values, ['iccid', 'imsi']);
     const keysFile = optionalString(ctx.values, 'keys-file');
-    const job = (await adminRequest(server, 'POST', '/admin/v1/jobs', {
-      [which]: requireString(ctx.values, which),
-      ...(keysFile === undefined ? {} : readKeysFile(keysFile)),
-    })) as Record<string, unknown>;
+    const job = (await adminRequest(
+      target,
+      'POST',
+      keysFile === undefined ? '/admin/v1/jobs' : '/admin/v1/jobs/import',
+      {
+        [which]: requireString(ctx.values, which),
+        ...(keysFile === undefined ? {} : readKeysFile(keysFile)),
+      },
+    )) as Record<string, unknown>;
     if (ctx.values.json) printJson(ctx.stdout, job);
     else
       printTable(ctx.stdout, [

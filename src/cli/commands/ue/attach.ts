@@ -4,13 +4,18 @@ import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
+import { ATTACH_TOKEN_OPTIONS, ATTACH_TOKEN_USAGE, AttachTokens } from './support/attach-tokens.js';
 import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
 
 export const command: Command = {
   summary: 'attach a profile of a card to the core network (USIM AUTHENTICATE, 5G AKA)',
-  usage: `ltku ue attach ${CARD_USAGE} --iccid ID --core URL [--snn NAME] [--json]`,
+  usage: [
+    `ltku ue attach ${CARD_USAGE} --iccid ID --core URL [--snn NAME] ${ATTACH_TOKEN_USAGE} [--json]`,
+    '  the attach token (what authorises the later detach) is kept in <data-dir>/ue-attach-tokens.json (0600)',
+  ].join('\n'),
   options: {
     ...CARD_OPTIONS,
+    ...ATTACH_TOKEN_OPTIONS,
     iccid: { type: 'string' },
     core: { type: 'string' },
     snn: { type: 'string' },
@@ -23,11 +28,12 @@ export const command: Command = {
     const snn = optionalString(ctx.values, 'snn');
     const card = await openCardChannel(ctx.values);
     try {
-      const result = await attach(card.channel, {
+      const { attachToken, ...result } = await attach(card.channel, {
         iccid,
         coreUrl,
         ...(snn === undefined ? {} : { servingNetworkName: snn }),
       });
+      if (attachToken !== undefined) new AttachTokens(ctx.values).set(coreUrl, result.imsi, attachToken);
       if (ctx.values.json) printJson(ctx.stdout, result);
       else
         printTable(ctx.stdout, [

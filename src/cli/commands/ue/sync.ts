@@ -16,12 +16,13 @@ import {
   type CardChannel,
 } from '../../../iso7816/index.js';
 import { decodeCertificate } from '../../../pki/index.js';
-import { attach, detach } from '../../../ue/index.js';
+import { attach, CoreProtocolError, detach, selectUsim } from '../../../ue/index.js';
 import { runRamSession } from '../../../ue/ram-agent.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
+import { ATTACH_TOKEN_OPTIONS, ATTACH_TOKEN_USAGE, AttachTokens } from './support/attach-tokens.js';
 import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
 
 const RAM_PATH = '/ram/v1';
@@ -46,12 +47,14 @@ async function readEid(channel: CardChannel): Promise<string> {
 export const command: Command = {
   summary: 'run the pending remote administration (key update) of a card with the server',
   usage: [
-    `ltku ue sync ${CARD_USAGE} --server URL [--eid EID] [--core URL --iccid ID...] [--json]`,
-    `  --server: the server base URL (the RAM path ${RAM_PATH} is added) or its full admin URL`,
-    '  --core with --iccid: after the session, detach and attach each profile again (step 7, new keys)',
+    `ltku ue sync ${CARD_USAGE} --server URL [--eid EID] [--core URL --iccid ID...] ${ATTACH_TOKEN_USAGE} [--json]`,
+    `  --server: the server's RAM listener (the RAM path ${RAM_PATH} is added) or its full admin URL`,
+    '  --core with --iccid: after the session, detach (with the attach token kept by ltku ue attach, if any)',
+    '  and attach each profile again (step 7, new keys)',
   ].join('\n'),
   options: {
     ...CARD_OPTIONS,
+    ...ATTACH_TOKEN_OPTIONS,
     server: { type: 'string' },
     eid: { type: 'string' },
     core: { type: 'string' },
@@ -79,9 +82,19 @@ export const command: Command = {
       const report = await runRamSession({ url: url.toString(), eid, channel: card.channel });
       // Step 7 (DESIGN.md section 1): detach, then attach again so the network authenticates the new keys.
       const reattached: { iccid: string; state: string }[] = [];
+      const tokens = new AttachTokens(ctx.values);
       for (const iccid of iccids) {
-        await detach(card.channel, { iccid, coreUrl: coreUrl! });
+        const { imsi } = await selectUsim(card.channel, iccid);
+        const attachToken = tokens.get(coreUrl!, imsi);
+        if (attachToken !== undefined) {
+          // A 403: the core no longer holds that attach (restarted, or attached since elsewhere); attach anew.
+          await detach(card.channel, { iccid, coreUrl: coreUrl!, attachToken }).catch((e: unknown) => {
+            if (!(e instanceof CoreProtocolError && e.status === 403)) throw e;
+          });
+          tokens.delete(coreUrl!, imsi);
+        }
         const r = await attach(card.channel, { iccid, coreUrl: coreUrl! });
+        if (r.attachToken !== undefined) tokens.set(coreUrl!, r.imsi, r.attachToken);
         reattached.push({ iccid, state: r.state });
       }
       if (ctx.values.json)

@@ -1,6 +1,8 @@
-// Opens a card image file as a live VirtualCard that persists every change back into the file.
+// Opens a card image file as a live VirtualCard that persists every change back into the file. The image is
+// locked while open (DESIGN.md 7): a second process gets a CardImageError naming the pid holding it. Close the
+// card (card.close()) to release the lock; process exit releases it too.
 import { cryptoRandom } from '../../../../crypto/index.js';
-import { FileCardStore, VirtualCard, loadCardImage } from '../../../../card/index.js';
+import { VirtualCard, openCardImageFile } from '../../../../card/index.js';
 import type { Logger } from '../../../../ports/index.js';
 import { UsageError } from '../../../errors.js';
 
@@ -8,10 +10,18 @@ const systemClock = { now: () => new Date() };
 
 export function openCardFile(path: string | undefined, logger?: Logger): VirtualCard {
   if (path === undefined || path === '') throw new UsageError('the CARD image file is required');
-  return new VirtualCard(loadCardImage(path), {
-    store: new FileCardStore(path),
-    clock: systemClock,
-    rng: cryptoRandom,
-    ...(logger === undefined ? {} : { logger }),
-  });
+  const onStale = (message: string) =>
+    logger !== undefined ? logger.warn(message) : process.stderr.write(`ltku: warning: ${message}\n`);
+  const { image, store } = openCardImageFile(path, { onStale });
+  try {
+    return new VirtualCard(image, {
+      store,
+      clock: systemClock,
+      rng: cryptoRandom,
+      ...(logger === undefined ? {} : { logger }),
+    });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
 }

@@ -3,6 +3,7 @@
 // server commits the new keys at the HSS. Each POST is narrated with what crossed the wire.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROLE_OPERATOR, ROLE_PROVISIONER } from '../../../../auth/index.js';
 import { cryptoRandom } from '../../../../crypto/index.js';
 import { HssClient } from '../../../../hss/client/index.js';
 import { GetResponseChannel, type CardChannel } from '../../../../iso7816/index.js';
@@ -16,14 +17,17 @@ import {
   type SessionEnd,
 } from '../../../../server/index.js';
 import { runRamSession, type RamExchange } from '../../../../ue/ram-agent.js';
-import { adminRequest } from '../../server/support/admin-client.js';
+import { adminRequest, type AdminTarget } from '../../server/support/admin-client.js';
 import { loadServerPki } from '../../server/support/server-pki.js';
 import type { Narrator } from './narrator.js';
+import type { DemoCredentials } from './services.js';
 
 export interface DemoServer {
-  readonly url: string;
+  readonly adminUrl: string;
   readonly ramUrl: string;
   readonly hssUrl: string;
+  /** The operator at the admin API (and reading the HSS). */
+  readonly operator: AdminTarget;
   /** The last session's end, as the server reported it (outcome, negotiated suite). */
   readonly lastSession: () => SessionEnd | undefined;
   close(): Promise<void>;
@@ -43,7 +47,9 @@ export async function startServer(o: {
   /** postgres:// URL, or undefined for a SQLite file in the demo directory. */
   db: string | undefined;
   hssUrl: string;
+  coreUrl: string;
   subscribersFile: string;
+  credentials: DemoCredentials;
 }): Promise<DemoServer> {
   const store = await openJobStore(o.db ?? join(o.dir, 'server.sqlite'));
   let lastSession: SessionEnd | undefined;
@@ -51,7 +57,10 @@ export async function startServer(o: {
   try {
     running = await listenServer({
       store,
-      hss: new HssClient(o.hssUrl, { actor: 'ltku-server' }),
+      hss: new HssClient(o.hssUrl, { token: o.credentials.tokenOf(ROLE_PROVISIONER) }),
+      authenticator: o.credentials.authenticator,
+      coreUrl: o.coreUrl,
+      coreToken: o.credentials.tokenOf(ROLE_PROVISIONER),
       kek: cryptoRandom.randomBytes(32),
       inventory: parseInventoryFile(readFileSync(o.subscribersFile, 'utf8'), o.subscribersFile),
       session: {
@@ -67,9 +76,10 @@ export async function startServer(o: {
     throw e;
   }
   return {
-    url: running.url,
+    adminUrl: running.adminUrl,
     ramUrl: running.ramUrl,
     hssUrl: o.hssUrl,
+    operator: { server: running.adminUrl, token: o.credentials.tokenOf(ROLE_OPERATOR) },
     lastSession: () => lastSession,
     close: async () => {
       await running.close();
@@ -86,7 +96,7 @@ export async function runKeyUpdate(
     'order',
     `operator orders a key update of profile ${o.iccid} (admin API)`,
     async () => {
-      const created = (await adminRequest(o.server.url, 'POST', '/admin/v1/jobs', {
+      const created = (await adminRequest(o.server.operator, 'POST', '/admin/v1/jobs', {
         iccid: o.iccid,
       })) as JobView;
       return { id: created.id, keyVersion: created.keyVersion, state: created.state };
@@ -137,11 +147,13 @@ export async function runKeyUpdate(
     'step-6',
     'server has committed the new keys at the HSS',
     async () => {
-      const view = (await adminRequest(o.server.url, 'GET', `/admin/v1/jobs/${job.id}`)) as JobView;
+      const view = (await adminRequest(o.server.operator, 'GET', `/admin/v1/jobs/${job.id}`)) as JobView;
       if (view.state !== 'completed') {
         throw new Error(`job ${view.id} is ${view.state}${view.error ? `: ${view.error}` : ''}`);
       }
-      const subscriber = await new HssClient(o.server.hssUrl).getSubscriber(view.imsi);
+      const subscriber = await new HssClient(o.server.hssUrl, {
+        token: o.server.operator.token,
+      }).getSubscriber(view.imsi);
       if (subscriber.activeVersion !== view.keyVersion) {
         throw new Error(`HSS active key version ${subscriber.activeVersion}, expected ${view.keyVersion}`);
       }

@@ -1,5 +1,14 @@
 // The demo's loopback deployment: HSS, core and Provisioning Server in this process, each on its own port and
-// talking to the others over HTTP exactly as separate processes would.
+// talking to the others over HTTP exactly as separate processes would, with credentials issued in memory
+// (DESIGN.md 7: one principal per role; the services keep only the hashes).
+import {
+  DEFAULT_PRINCIPALS,
+  issueCredentials,
+  PrincipalTable,
+  ROLE_CORE,
+  type Authenticator,
+  type Role,
+} from '../../../../auth/index.js';
 import { cryptoRandom } from '../../../../crypto/index.js';
 import { HssClient } from '../../../../hss/client/index.js';
 import { listenHss, openHssRuntime, type HssRuntime } from '../../../../hss/index.js';
@@ -13,6 +22,20 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** What the demo's services check, and each role's token (the default principal is named after its role). */
+export interface DemoCredentials {
+  readonly authenticator: Authenticator;
+  tokenOf(role: Role): string;
+}
+
+export function demoCredentials(): DemoCredentials {
+  const issued = issueCredentials(DEFAULT_PRINCIPALS, cryptoRandom, new Date().toISOString());
+  return {
+    authenticator: new PrincipalTable(issued.records),
+    tokenOf: (role) => issued.tokens.get(role) as string,
+  };
+}
+
 export interface Services {
   readonly hssRuntime: HssRuntime;
   readonly hssUrl: string;
@@ -21,15 +44,25 @@ export interface Services {
 }
 
 /** Starts the HSS (on the demo's database) and the core; returns their URLs and one stop for all. */
-export async function startHssAndCore(dataDir: string, db: string | undefined): Promise<Services> {
+export async function startHssAndCore(
+  dataDir: string,
+  db: string | undefined,
+  credentials: DemoCredentials,
+): Promise<Services> {
   const stack: Running[] = [];
   const hssRuntime = await openHssRuntime({ dataDir, ...(db ? { db } : {}) });
   stack.push({ url: '', close: () => hssRuntime.close() });
   try {
-    const hss = await listenHss({ hss: hssRuntime.hss, auc: hssRuntime.auc, logger: silentLogger });
+    const hss = await listenHss({
+      hss: hssRuntime.hss,
+      auc: hssRuntime.auc,
+      logger: silentLogger,
+      authenticator: credentials.authenticator,
+    });
     stack.push(hss);
     const core = await listenCore({
-      hss: new HssClient(hss.url, { actor: 'core' }),
+      hss: new HssClient(hss.url, { token: credentials.tokenOf(ROLE_CORE) }),
+      authenticator: credentials.authenticator,
       clock: systemClock,
       rng: cryptoRandom,
       logger: silentLogger,

@@ -15,7 +15,6 @@ export function printView(out: NodeJS.WritableStream, v: SubscriberView): void {
       'candidate',
       j.candidate ? `version ${j.candidate.version}, transaction ${j.candidate.transactionId}` : '-',
     ],
-    ['previous version', String(j.previousVersion ?? '-')],
     ['amf', j.amf],
     ['sqn', String(j.sqn)],
     ['updated', j.updatedAt],

@@ -1,25 +1,37 @@
-// The admin API as the CLI calls it; a problem-details answer becomes an error naming the server's reason.
+// The admin API as the CLI calls it, with the operator's bearer token (DESIGN.md 7); a problem-details answer
+// becomes an error naming the server's reason (never the token).
 export class AdminRequestError extends Error {
   override name = 'AdminRequestError';
 }
 
+/** RFC 6750 2.1. */
+const AUTHORIZATION_HEADER = 'authorization';
+
+export interface AdminTarget {
+  /** Base URL of the server's admin listener. */
+  readonly server: string;
+  readonly token: string;
+}
+
 export async function adminRequest(
-  server: string,
+  target: AdminTarget,
   method: string,
   path: string,
   body?: unknown,
 ): Promise<unknown> {
   let response: Response;
   try {
-    response = await fetch(new URL(path, server), {
+    response = await fetch(new URL(path, target.server), {
       method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      headers: {
+        [AUTHORIZATION_HEADER]: `Bearer ${target.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(30_000),
     });
   } catch (e) {
-    throw new AdminRequestError(`server ${server} unreachable: ${(e as Error).message}`);
+    throw new AdminRequestError(`server ${target.server} unreachable: ${(e as Error).message}`);
   }
   const text = await response.text();
   let json: unknown;
@@ -30,7 +42,13 @@ export async function adminRequest(
   }
   if (!response.ok) {
     const detail = (json as { detail?: string }).detail ?? text;
-    throw new AdminRequestError(`server refused (${response.status}): ${detail}`);
+    const hint =
+      response.status === 401
+        ? ' (check --token-file)'
+        : response.status === 403
+          ? ' (the token is not an operator token)'
+          : '';
+    throw new AdminRequestError(`server refused (${response.status}): ${detail}${hint}`);
   }
   return json;
 }

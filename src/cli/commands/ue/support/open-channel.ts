@@ -25,7 +25,7 @@ export async function openCardChannel(values: OptionValues): Promise<OpenedCard>
   switch (which) {
     case 'card': {
       const card = openCardFile(where);
-      return { channel: new GetResponseChannel(card), close: async () => {} };
+      return { channel: new GetResponseChannel(card), close: async () => card.close() };
     }
     case 'tcp': {
       let target: { host: string; port: number };

@@ -1,0 +1,190 @@
+// DESIGN.md 5, 7: the job stores of both backends: one open job per ICCID (unique partial index, also added to an
+// older table whose duplicate open jobs are failed first, the oldest kept), compare-and-set writes, and a
+// SQLite file nobody else can read (issue 9 finding 10).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import {
+  DUPLICATE_OPEN_JOB,
+  PostgresJobStore,
+  SqliteJobStore,
+  openJobStore,
+  type JobRecord,
+  type JobState,
+  type JobStore,
+} from '../../src/server/index.js';
+import { tempDir } from './support/world.js';
+import { PG_BASE, pgSkip } from './support/pg.js';
+
+const ICCID_A = '8949000000000000001';
+const ICCID_B = '8949000000000000002';
+
+function record(id: string, iccid: string, createdAt: string, fields: Partial<JobRecord> = {}): JobRecord {
+  return {
+    id,
+    iccid,
+    imsi: '001010000000001',
+    eid: '89049032123451234512345678901235',
+    algorithm: 'milenage',
+    keyVersion: 2,
+    transactionId: id.padEnd(32, '0'),
+    sealedKeys: new Uint8Array(48),
+    kLength: 16,
+    state: 'pending',
+    history: [{ state: 'pending', at: createdAt }],
+    securityAlarm: false,
+    sessions: 0,
+    createdBy: 'operator',
+    attempts: 0,
+    consecutiveFailures: 0,
+    revision: 0,
+    createdAt,
+    updatedAt: createdAt,
+    ...fields,
+  };
+}
+
+async function contract(store: JobStore): Promise<void> {
+  const first = record('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z');
+  assert.equal(await store.insert(first), true);
+  assert.equal(await store.insert(record('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z')), false);
+  assert.equal(await store.insert(record('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z')), true);
+  // Compare-and-set on the revision: a stale writer loses.
+  const sent = { ...first, state: 'sent' as const, revision: 1 };
+  assert.equal(await store.update(sent, 0), true);
+  assert.equal(await store.update({ ...first, state: 'cancelled', revision: 1 }, 0), false);
+  assert.equal((await store.get(first.id))?.state, 'sent');
+  assert.equal((await store.get(first.id))?.revision, 1);
+  // An ended job no longer holds the ICCID.
+  assert.equal(await store.update({ ...sent, state: 'completed', revision: 2 }, 1), true);
+  assert.equal(await store.insert(record('a000000000000003', ICCID_A, '2025-01-01T00:00:03.000Z')), true);
+  assert.deepEqual(
+    (await store.byImsis(['001010000000001'], ['pending'])).map((j) => j.id),
+    ['b000000000000001', 'a000000000000003'],
+  );
+}
+
+/** Rows as the previous version stored them: no revision column, no unique index, no createdBy. */
+const OLD_SCHEMA = `CREATE TABLE key_update_jobs (id TEXT PRIMARY KEY, iccid TEXT NOT NULL, imsi TEXT NOT NULL,
+  eid TEXT NOT NULL, state TEXT NOT NULL, sealed_keys BLOB NOT NULL, doc TEXT NOT NULL, created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL)`;
+
+function oldRows(): unknown[][] {
+  const rows: [string, string, JobState, string][] = [
+    ['c000000000000002', ICCID_A, 'staged', '2025-01-01T00:00:02.000Z'],
+    ['c000000000000001', ICCID_A, 'pending', '2025-01-01T00:00:01.000Z'],
+    ['c000000000000003', ICCID_A, 'pending', '2025-01-01T00:00:03.000Z'],
+    ['c000000000000004', ICCID_B, 'pending', '2025-01-01T00:00:04.000Z'],
+  ];
+  return rows.map(([id, iccid, state, at]) => {
+    const { sealedKeys: _s, revision: _r, createdBy: _c, ...doc } = record(id, iccid, at, { state });
+    return [id, iccid, doc.imsi, doc.eid, state, Buffer.alloc(48), JSON.stringify(doc), at, at];
+  });
+}
+
+async function checkMigrated(store: JobStore): Promise<void> {
+  const states = new Map((await store.list()).map((j) => [j.id, j]));
+  assert.equal(states.get('c000000000000001')?.state, 'pending', 'the oldest open job stays');
+  for (const id of ['c000000000000002', 'c000000000000003']) {
+    const j = states.get(id);
+    assert.equal(j?.state, 'failed');
+    assert.match(j?.error ?? '', new RegExp(DUPLICATE_OPEN_JOB));
+  }
+  assert.equal(states.get('c000000000000004')?.state, 'pending');
+  assert.equal(states.get('c000000000000004')?.createdBy, 'unknown');
+  assert.equal(await store.insert(record('c000000000000005', ICCID_A, '2025-01-02T00:00:00.000Z')), false);
+}
+
+describe('job store (SQLite)', () => {
+  it('keeps one open job per ICCID and writes compare-and-set', async () => {
+    const store = new SqliteJobStore(':memory:');
+    try {
+      await contract(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('migrates an older table: duplicates of an open job fail with a named reason, the oldest stays', async () => {
+    const path = join(tempDir('ltku-jobs-'), 'server.sqlite');
+    const old = new Database(path);
+    old.exec(OLD_SCHEMA);
+    const insert = old.prepare('INSERT INTO key_update_jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const row of oldRows()) insert.run(...row);
+    old.close();
+    const store = new SqliteJobStore(path);
+    try {
+      await checkMigrated(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('creates the database file and its -wal/-shm 0600, and tightens an older 0644 file', async () => {
+    const dir = tempDir('ltku-jobs-');
+    const path = join(dir, 'server.sqlite');
+    const store = new SqliteJobStore(path);
+    try {
+      await store.insert(record('d000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z'));
+      for (const p of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal(statSync(p).mode & 0o777, 0o600, p);
+      }
+    } finally {
+      await store.close();
+    }
+    const older = join(dir, 'older.sqlite');
+    writeFileSync(older, '');
+    chmodSync(older, 0o644);
+    await new SqliteJobStore(older).close();
+    assert.equal(statSync(older).mode & 0o777, 0o600);
+  });
+});
+
+describe('job store (PostgreSQL)', { skip: pgSkip }, () => {
+  it('keeps one open job per ICCID and writes compare-and-set', async () => {
+    const url = `${PG_BASE}?schema=server_store_${process.pid}`;
+    const store = await openJobStore(url);
+    try {
+      await contract(store);
+    } finally {
+      await (store as PostgresJobStore).dropSchema();
+      await store.close();
+    }
+  });
+
+  it('migrates an older table: duplicates of an open job fail with a named reason, the oldest stays', async () => {
+    const schema = `server_migrate_${process.pid}`;
+    const client = new pg.Client({ connectionString: PG_BASE });
+    await client.connect();
+    try {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(
+        OLD_SCHEMA.replace('key_update_jobs', `${schema}.key_update_jobs`).replace('BLOB', 'BYTEA'),
+      );
+      for (const row of oldRows()) {
+        await client.query(
+          `INSERT INTO ${schema}.key_update_jobs VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          row,
+        );
+      }
+    } finally {
+      await client.end();
+    }
+    // Two instances starting together: the advisory lock makes one migrate, the other find it done.
+    const [store, twin] = await Promise.all([
+      openJobStore(`${PG_BASE}?schema=${schema}`),
+      openJobStore(`${PG_BASE}?schema=${schema}`),
+    ]);
+    try {
+      await checkMigrated(store);
+    } finally {
+      await twin.close();
+      await (store as PostgresJobStore).dropSchema();
+      await store.close();
+    }
+  });
+});
