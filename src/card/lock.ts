@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   linkSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   writeSync,
@@ -61,7 +63,8 @@ export class CardImageLock {
 
   /** Takes the lock of `imagePath` or throws a CardImageError naming the image and the process holding it. */
   static acquire(imagePath: string, options: CardImageLockOptions = {}): CardImageLock {
-    const key = resolve(imagePath);
+    // One lock per file, however it is named (a symlink or another relative path must find the same lock).
+    const key = existsSync(imagePath) ? realpathSync(imagePath) : resolve(imagePath);
     const lockPath = lockPathOf(key); // absolute: a later chdir must not lose it
     if (held.has(key))
       throw new CardImageError(

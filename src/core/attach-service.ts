@@ -170,7 +170,10 @@ export class AttachService {
       await this.#report(attempt, { success: false });
       return this.#reject(attempt.imsi, 'RES* does not match');
     }
-    await this.#report(attempt, { success: true });
+    // DESIGN.md 6 (a): a challenge issued before a commit must not authenticate with the keys the commit destroyed,
+    // so the attach stands only once the HSS confirms the vector's keys are still the subscriber's (fail closed).
+    if (!(await this.#report(attempt, { success: true })))
+      return this.#reject(attempt.imsi, 'the HSS did not confirm the authentication');
     const kseafKey = kseaf(attempt.kausf, attempt.snn);
     const digest = kseafDigest(kseafKey);
     kseafKey.fill(0);
@@ -229,8 +232,9 @@ export class AttachService {
     return { state: 'challenge', attachId, rand: av.rand, autn: av.autn };
   }
 
-  // TS 29.503 5.2.2.2.3 (Nudm_UEAU_ResultConfirmation); a lost report does not change the UE's outcome
-  async #report(attempt: Attempt, ev: { success: boolean; failure?: 'MAC_FAILURE' }): Promise<void> {
+  // TS 29.503 5.2.2.2.3 (Nudm_UEAU_ResultConfirmation): true when the HSS accepted the report. A lost failure
+  // report changes nothing for the UE; a success the HSS did not confirm rejects the attach (#checkResStar).
+  async #report(attempt: Attempt, ev: { success: boolean; failure?: 'MAC_FAILURE' }): Promise<boolean> {
     try {
       await this.#deps.hss.reportAuthEvent(supiOf(attempt.imsi), {
         ...ev,
@@ -238,11 +242,13 @@ export class AttachService {
         authType: '5G_AKA',
         servingNetworkName: attempt.snn,
       });
+      return true;
     } catch (e) {
       this.#deps.logger.warn(
         { imsi: attempt.imsi, err: (e as Error).message },
-        'auth event not reported to the HSS',
+        'auth event not reported to (or refused by) the HSS',
       );
+      return false;
     }
   }
 

@@ -3,7 +3,7 @@
 // set: the old keys are presumed leaked, so a commit or a promotion destroys them in the same transaction. Each
 // function returns the mutation to store, undefined when nothing changes (idempotent repeats), or throws
 // ConflictError.
-import { ConflictError } from './errors.js';
+import { ConflictError, NoCredentialsError } from './errors.js';
 import type { Mutation } from './store/store.js';
 import type {
   AuditEvent,
@@ -105,7 +105,8 @@ export function abort(r: SubscriberRecord, transactionId: string, who: Actor): M
 }
 
 /**
- * DESIGN.md 6 step 3, self-healing towards a staged candidate only. `version` is the key version that computed the
+ * DESIGN.md 6 step 3, self-healing towards a staged candidate only. A success is confirmed only for a known vector
+ * of the active or candidate keys (NoCredentialsError otherwise: the core then rejects the attach). `version` is the key version that computed the
  * vector with this RAND (null when the HSS has no record of it: expired, evicted, or already answered), so
  * concurrent attaches cannot be confused:
  * - success with the candidate's keys promotes it exactly as a commit does (old keys destroyed);
@@ -122,7 +123,11 @@ export function authOutcome(
   const c = r.candidate;
   if (outcome.success) {
     if (c !== null && version === c.version) return promote(r, c, who, 'candidate-promoted');
-    return undefined;
+    if (version !== null && version === r.active?.version) return undefined;
+    // DESIGN.md 6 (a): the keys behind an unknown vector may be the ones a commit destroyed since the challenge.
+    throw new NoCredentialsError(
+      `imsi-${r.imsi}: no vector with this RAND is outstanding from keys the subscriber holds; not confirmed`,
+    );
   }
   if (outcome.failure !== 'MAC_FAILURE')
     return { record: r, audit: [event(r, who, 'auth-failure', version)] };

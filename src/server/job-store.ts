@@ -35,19 +35,23 @@ export function checkRevision(job: JobRecord, expected: number): void {
   }
 }
 
+/** How far a job got towards the card: the one to keep of duplicates (a sent or applied one may be on the card). */
+const PROGRESS: Record<string, number> = { applied: 3, sent: 2, staged: 1, pending: 0 };
+
 /**
- * Migration to the unique index: of the open jobs (oldest first), each one whose ICCID an older open job holds
- * is failed with DUPLICATE_OPEN_JOB. Returns the records to write (revision bumped).
+ * Migration to the unique index: of the open jobs of one ICCID, the most advanced (then the oldest) stays and each
+ * other is failed with DUPLICATE_OPEN_JOB. Returns the records to write (revision bumped).
  */
 export function failDuplicates(open: readonly JobRecord[], at: string): JobRecord[] {
-  const seen = new Set<string>();
+  const keep = new Map<string, JobRecord>();
+  for (const j of open) {
+    const k = keep.get(j.iccid);
+    if (k === undefined || (PROGRESS[j.state] ?? 0) > (PROGRESS[k.state] ?? 0)) keep.set(j.iccid, j);
+  }
   const failed: JobRecord[] = [];
   for (const j of open) {
-    if (!seen.has(j.iccid)) {
-      seen.add(j.iccid);
-      continue;
-    }
-    const detail = `${DUPLICATE_OPEN_JOB}: an older open job holds ICCID ${j.iccid}`;
+    if (keep.get(j.iccid) === j) continue;
+    const detail = `${DUPLICATE_OPEN_JOB}: job ${keep.get(j.iccid)?.id} holds ICCID ${j.iccid}`;
     failed.push({
       ...j,
       state: 'failed',

@@ -7,7 +7,8 @@ import { SeededRandom } from '../../src/crypto/index.js';
 import { buildCoreApp } from '../../src/core/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
-import { attach } from '../../src/ue/index.js';
+import { resStar } from '../../src/aka/index.js';
+import { attach, authenticate, CoreClient, selectUsim } from '../../src/ue/index.js';
 import { cardOf, newCard, startNetwork, SNN, type Network } from './support/network.js';
 
 describe('core and the HSS key transition', () => {
@@ -42,6 +43,32 @@ describe('core and the HSS key transition', () => {
     assert.equal((await net.hssClient.getSubscriber(p.imsi)).activeVersion, 2);
     const real = await attach(applied.channel, { iccid: p.iccid, coreUrl: net.coreUrl });
     assert.deepEqual([real.state, real.rounds], ['attached', ['success']], 'the real card is not locked out');
+  });
+
+  it('a challenge issued before the commit and answered after it with the old keys is rejected (DESIGN.md 6 a)', async () => {
+    const ue = newCard('late-answer');
+    await net.provision(ue.image);
+    const p = ue.image.profiles[0];
+    const channel = ue.channel;
+    const usim = await selectUsim(channel, p.iccid);
+    const core = new CoreClient(net.coreUrl);
+    // The clone (holding the keys about to be replaced) asks for a challenge while they are still active...
+    const early = await core.attach(usim.imsi, SNN);
+    assert.equal(early.state, 'challenge');
+    // ...the rotation completes...
+    const fresh = new SeededRandom('late-new-keys');
+    const tx = fresh.randomBytes(16);
+    const keys = { algorithm: 'milenage' as const, k: fresh.randomBytes(16), opc: fresh.randomBytes(16) };
+    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, ...keys });
+    await net.hssClient.commitCandidate(p.imsi, tx);
+    // ...and only then does it answer, correctly for the old keys.
+    if (early.state !== 'challenge') return;
+    const r = await authenticate(channel, early.rand, early.autn);
+    assert.equal(r.kind, 'success', 'the old keys verify the early challenge');
+    if (r.kind !== 'success') return;
+    const answer = await core.respond(early.attachId, { res: resStar(r.ck, r.ik, SNN, early.rand, r.res) });
+    assert.equal(answer.state, 'rejected');
+    assert.equal((await net.hssClient.getSubscriber(p.imsi)).activeVersion, 2);
   });
 
   it('attaches a TUAK card', async () => {

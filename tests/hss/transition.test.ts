@@ -4,7 +4,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex } from '../../src/bytes/index.js';
-import { ConflictError, VECTOR_LIFETIME_MS, VECTOR_SLOTS, type KeyMaterial } from '../../src/hss/index.js';
+import {
+  ConflictError,
+  NoCredentialsError,
+  VECTOR_LIFETIME_MS,
+  VECTOR_SLOTS,
+  type KeyMaterial,
+} from '../../src/hss/index.js';
 import { openStore, type SubscriberStore } from '../../src/hss/store/index.js';
 import { backends, queryDatabase } from './backends.js';
 import { imsiOf, makeHss, milenageKeys, SNN, tuakKeys, usim5g } from './fixture.js';
@@ -184,8 +190,11 @@ for (const backend of backends()) {
           { success: false, rand: clone.rand, failure: 'MAC_FAILURE' },
           'ausf',
         );
-        // A forged success on the clone's vector changes nothing either.
-        await t.hss.reportAuthOutcome(imsi, { success: true, rand: clone.rand }, 'ausf');
+        // A forged success on the clone's vector (already answered) is not confirmed, and changes nothing.
+        await assert.rejects(
+          t.hss.reportAuthOutcome(imsi, { success: true, rand: clone.rand }, 'ausf'),
+          NoCredentialsError,
+        );
         const real = await answeringKeys(imsi, [newKeys]);
         assert.equal(real.index, 0, `round ${round}: the real card's keys must answer`);
         if (round % 3 === 0) await t.hss.reportAuthOutcome(imsi, { success: true, rand: real.rand }, 'ausf');
@@ -212,13 +221,17 @@ for (const backend of backends()) {
       await t.hss.reportAuthOutcome(imsi, { success: true, rand: b.rand }, 'ausf');
       assert.equal((await t.hss.get(imsi)).activeVersion, 2);
       assert.equal((await answeringKeys(imsi, [oldKeys, newKeys])).index, 1);
-      // Outcomes on RANDs the HSS never issued change nothing either.
+      // Outcomes on RANDs the HSS never issued change nothing either; a success on one is not confirmed.
       await t.hss.reportAuthOutcome(
         imsi,
         { success: false, rand: new Uint8Array(16), failure: 'MAC_FAILURE' },
         'x',
       );
-      await t.hss.reportAuthOutcome(imsi, { success: true, rand: new Uint8Array(16) }, 'x');
+      await assert.rejects(
+        t.hss.reportAuthOutcome(imsi, { success: true, rand: new Uint8Array(16) }, 'x'),
+        NoCredentialsError,
+        'a success on a RAND never issued is not confirmed',
+      );
       assert.equal((await answeringKeys(imsi, [oldKeys, newKeys])).index, 1);
     });
 
@@ -256,7 +269,10 @@ for (const backend of backends()) {
       assert.equal((await answeringKeys(imsi, [oldKeys, newKeys])).index, 1);
       // An outcome on a vector older than its lifetime is unknown: a success on `healed` changes nothing then.
       t.clock.advance(VECTOR_LIFETIME_MS + 1);
-      await t.hss.reportAuthOutcome(imsi, { success: true, rand: healed.rand }, 'ausf');
+      await assert.rejects(
+        t.hss.reportAuthOutcome(imsi, { success: true, rand: healed.rand }, 'ausf'),
+        NoCredentialsError,
+      );
       assert.equal((await t.hss.get(imsi)).candidate?.version, 2, 'expired vector: nothing promoted');
       // The table stays bounded whatever the flood.
       for (let i = 0; i < VECTOR_SLOTS + 10; i++) await t.auc.generateHeAka(imsi, SNN);

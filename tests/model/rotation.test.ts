@@ -59,7 +59,8 @@ type Op =
   | { op: 'serverCrash' }
   | { op: 'hssCrash' }
   | { op: 'attach'; clone: number | null; loseReports: boolean }
-  | { op: 'flood'; who: (number | null)[]; order: number[]; loseReports: boolean };
+  | { op: 'flood'; who: (number | null)[]; order: number[]; loseReports: boolean }
+  | { op: 'late'; clone: number | null };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ op: 'create' } as Op) },
@@ -86,6 +87,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       clone: fc.option(fc.nat(4), { nil: null }),
       loseReports: fc.boolean(),
     }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('late' as const), clone: fc.option(fc.nat(4), { nil: null }) }),
   },
   {
     weight: 1,
@@ -132,7 +137,7 @@ class HssPort implements AuthDataSource {
     };
   }
   async reportAuthEvent(supi: string, ev: { success: boolean; rand: Uint8Array; failure?: 'MAC_FAILURE' }) {
-    if (this.loseReports) return;
+    if (this.loseReports) throw new Error('report lost on the way to the HSS');
     await this.world.hss.hss.reportAuthOutcome(
       supi.slice(5),
       { success: ev.success, rand: ev.rand, ...(ev.failure ? { failure: ev.failure } : {}) },
@@ -264,8 +269,14 @@ for (const backend of backends()) {
           return answer.state;
         };
 
-        const ueOf = (clone: number | null): Ue =>
-          clone === null ? { card: real.card, version: cardVersionNow() } : clones[clone % clones.length];
+        const ueOf = (clone: number | null): Ue => (clone === null ? realUe : clones[clone % clones.length]);
+        // The real card's version is whatever it holds when it answers (it may apply an update meanwhile).
+        const realUe: Ue = {
+          card: real.card,
+          get version() {
+            return cardVersionNow();
+          },
+        };
 
         /** A real SCP11a session with the card: BF70 (or BF72), and the card's answer (none if its write failed). */
         const session = async (what: 'update' | 'status', j: Job, cardCrash = false) => {
@@ -309,6 +320,39 @@ for (const backend of backends()) {
           } catch (e) {
             if (e instanceof ConflictError) return undefined;
             throw e;
+          }
+        };
+
+        /** The server, without faults, drives its open job to the end (stage, send, resume, commit). */
+        const finishJob = async () => {
+          for (
+            let guard = 0;
+            guard < 8 && job !== undefined && job.state !== 'completed' && job.state !== 'cancelled';
+            guard++
+          ) {
+            if (job.state === 'pending') {
+              const input = { keyVersion: job.version, transactionId: job.txHex, keys: job.keys };
+              await world.hss.hss.stageCandidate(imsi, input, 'server');
+              job.state = 'staged';
+            } else if (job.state === 'staged') {
+              job.state = 'sent';
+              const { result } = await session('update', job);
+              if (result?.outcome === OUTCOME_APPLIED && result.keyVersion === job.version)
+                job.state = 'applied';
+              else if (result !== undefined) {
+                // Refused (the card already holds a newer version than this job: impossible with one job at a time).
+                assert.fail(`card refused the recovery BF70 with outcome ${result.outcome}`);
+              }
+            } else if (job.state === 'sent') {
+              const { status } = await session('status', job);
+              const applied =
+                status?.lastTransactionId !== undefined && equalBytes(status.lastTransactionId, job.tx);
+              job.state = applied ? 'applied' : 'staged';
+            } else if (job.state === 'applied') {
+              await world.hss.hss.commitCandidate(imsi, job.txHex, 'server');
+              job.state = 'completed';
+            }
+            await check('recovery');
           }
         };
 
@@ -390,6 +434,15 @@ for (const backend of backends()) {
               await attachFrom(ueOf(op.clone));
               port.loseReports = false;
               break;
+            case 'late': {
+              // A challenge taken before the server finishes its job and answered after it (a commit in between).
+              const ue = ueOf(op.clone);
+              const challenge = await core.attach(imsi, SNN);
+              await finishJob();
+              await check('late');
+              await attachFrom(ue, challenge);
+              break;
+            }
             case 'flood': {
               port.loseReports = op.loseReports;
               const ues = op.who.map(ueOf);
@@ -407,35 +460,7 @@ for (const backend of backends()) {
         }
 
         // Recovery: no more faults; the server finishes its job the way it would (resume, send, commit, reconcile).
-        for (
-          let guard = 0;
-          guard < 8 && job !== undefined && job.state !== 'completed' && job.state !== 'cancelled';
-          guard++
-        ) {
-          if (job.state === 'pending') {
-            const input = { keyVersion: job.version, transactionId: job.txHex, keys: job.keys };
-            await world.hss.hss.stageCandidate(imsi, input, 'server');
-            job.state = 'staged';
-          } else if (job.state === 'staged') {
-            job.state = 'sent';
-            const { result } = await session('update', job);
-            if (result?.outcome === OUTCOME_APPLIED && result.keyVersion === job.version)
-              job.state = 'applied';
-            else if (result !== undefined) {
-              // Refused (the card already holds a newer version than this job: impossible with one job at a time).
-              assert.fail(`card refused the recovery BF70 with outcome ${result.outcome}`);
-            }
-          } else if (job.state === 'sent') {
-            const { status } = await session('status', job);
-            const applied =
-              status?.lastTransactionId !== undefined && equalBytes(status.lastTransactionId, job.tx);
-            job.state = applied ? 'applied' : 'staged';
-          } else if (job.state === 'applied') {
-            await world.hss.hss.commitCandidate(imsi, job.txHex, 'server');
-            job.state = 'completed';
-          }
-          await check('recovery');
-        }
+        await finishJob();
         const c = (await hssView()).candidate;
         if (c !== undefined) await world.hss.hss.abortCandidate(imsi, c.transactionId, 'reconciler');
 

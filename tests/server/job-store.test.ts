@@ -1,5 +1,5 @@
 // DESIGN.md 5, 7: the job stores of both backends: one open job per ICCID (unique partial index, also added to an
-// older table whose duplicate open jobs are failed first, the oldest kept), compare-and-set writes, and a
+// older table whose duplicate open jobs are failed first, the most advanced kept), compare-and-set writes, and a
 // SQLite file nobody else can read (issue 9 finding 10).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,7 +74,7 @@ const OLD_SCHEMA = `CREATE TABLE key_update_jobs (id TEXT PRIMARY KEY, iccid TEX
 
 function oldRows(): unknown[][] {
   const rows: [string, string, JobState, string][] = [
-    ['c000000000000002', ICCID_A, 'staged', '2025-01-01T00:00:02.000Z'],
+    ['c000000000000002', ICCID_A, 'sent', '2025-01-01T00:00:02.000Z'],
     ['c000000000000001', ICCID_A, 'pending', '2025-01-01T00:00:01.000Z'],
     ['c000000000000003', ICCID_A, 'pending', '2025-01-01T00:00:03.000Z'],
     ['c000000000000004', ICCID_B, 'pending', '2025-01-01T00:00:04.000Z'],
@@ -87,8 +87,9 @@ function oldRows(): unknown[][] {
 
 async function checkMigrated(store: JobStore): Promise<void> {
   const states = new Map((await store.list()).map((j) => [j.id, j]));
-  assert.equal(states.get('c000000000000001')?.state, 'pending', 'the oldest open job stays');
-  for (const id of ['c000000000000002', 'c000000000000003']) {
+  // The job that may be on the card (sent) stays, not merely the oldest: failing it could lock the card out.
+  assert.equal(states.get('c000000000000002')?.state, 'sent', 'the most advanced open job stays');
+  for (const id of ['c000000000000001', 'c000000000000003']) {
     const j = states.get(id);
     assert.equal(j?.state, 'failed');
     assert.match(j?.error ?? '', new RegExp(DUPLICATE_OPEN_JOB));
@@ -108,7 +109,7 @@ describe('job store (SQLite)', () => {
     }
   });
 
-  it('migrates an older table: duplicates of an open job fail with a named reason, the oldest stays', async () => {
+  it('migrates an older table: duplicates of an open job fail with a named reason, the most advanced stays', async () => {
     const path = join(tempDir('ltku-jobs-'), 'server.sqlite');
     const old = new Database(path);
     old.exec(OLD_SCHEMA);
@@ -155,7 +156,7 @@ describe('job store (PostgreSQL)', { skip: pgSkip }, () => {
     }
   });
 
-  it('migrates an older table: duplicates of an open job fail with a named reason, the oldest stays', async () => {
+  it('migrates an older table: duplicates of an open job fail with a named reason, the most advanced stays', async () => {
     const schema = `server_migrate_${process.pid}`;
     const client = new pg.Client({ connectionString: PG_BASE });
     await client.connect();

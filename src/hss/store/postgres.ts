@@ -18,6 +18,7 @@ import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from './migrations/index.js';
 import {
   insertSubscriberSql,
   issueSqnSql,
+  purgeVectorsSql,
   recordVectorSql,
   takeVectorSql,
   updateSubscriberSql,
@@ -47,6 +48,7 @@ const ISSUE_SQN = `WITH s AS (${issueSqnSql('$2::bigint', '$1')}),
 v AS (${recordVectorSql('s', '$3::bytea', '$4::timestamptz')})
 SELECT * FROM s`;
 const TAKE_VECTOR = takeVectorSql('$1', '$2');
+const PURGE_VECTORS = purgeVectorsSql('$1');
 const INSERT = insertSubscriberSql(dollar);
 const UPDATE = updateSubscriberSql(dollar);
 const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
@@ -183,6 +185,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
         if (m === undefined) return current;
         await c.query({ name: 'hss_update', text: UPDATE, values: recordValues(m.record).map(toPg) });
         await this.#insertAudit(c, m.audit);
+        if (m.destroysKeys) await c.query({ name: 'hss_purge_vectors', text: PURGE_VECTORS, values: [imsi] });
         return m.record;
       }),
     );

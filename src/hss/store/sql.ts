@@ -42,6 +42,13 @@ export function currentVectorSourceSql(imsi: string): string {
   FROM hss_subscribers WHERE imsi = ${imsi}) AS s`;
 }
 
+/** DESIGN.md 6 step 2: vectors of key sets the subscriber no longer holds are forgotten with those keys. */
+export function purgeVectorsSql(imsi: string): string {
+  return `DELETE FROM hss_vectors WHERE imsi = ${imsi} AND NOT EXISTS (SELECT 1 FROM hss_subscribers s
+  WHERE s.imsi = hss_vectors.imsi AND (s.active_version = hss_vectors.key_version
+    OR s.candidate_version = hss_vectors.key_version))`;
+}
+
 /** One outcome per vector: the entry goes as it is read (an answer to an unknown RAND changes nothing). */
 export function takeVectorSql(imsi: string, rand: string): string {
   return `DELETE FROM hss_vectors WHERE imsi = ${imsi} AND rand = ${rand} RETURNING key_version, issued_at`;

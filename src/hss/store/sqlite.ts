@@ -21,6 +21,7 @@ import {
   currentVectorSourceSql,
   insertSubscriberSql,
   issueSqnSql,
+  purgeVectorsSql,
   recordVectorSql,
   takeVectorSql,
   updateSubscriberSql,
@@ -155,6 +156,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
           this.#prepare(updateSubscriberSql(at)).run(named(recordValues(m.record)));
           this.#insertAudit(m.audit);
           destroysKeys = m.destroysKeys === true;
+          if (destroysKeys) this.#prepare(purgeVectorsSql('@imsi')).run({ imsi });
           return m.record;
         })
         .immediate(),
