@@ -128,3 +128,9 @@ export function rowToAudit(row: Row, read: RowReader): AuditEvent {
     actor: String(row.actor),
   };
 }
+
+/** The key version of a vector entry as takeVectorSql returned it; null when absent or issued before `notBefore`. */
+export function vectorVersionOf(row: Row | undefined, notBefore: Date, read: RowReader): number | null {
+  if (row === undefined) return null;
+  return read.date(row.issued_at) < notBefore ? null : Number(row.key_version);
+}

@@ -11,6 +11,7 @@ import {
   recordValues,
   rowToAudit,
   rowToRecord,
+  vectorVersionOf,
   type Neutral,
   type RowReader,
 } from './columns.js';
@@ -45,7 +46,7 @@ function toPg(v: Neutral): unknown {
 const dollar = (i: number) => `$${i}`;
 // One round trip: the SQN update and the vector's entry in one statement (DESIGN.md 6 step 3).
 const ISSUE_SQN = `WITH s AS (${issueSqnSql('$2::bigint', '$1')}),
-v AS (${recordVectorSql('s', '$3::bytea', '$4::timestamptz')})
+v AS (${recordVectorSql({ source: 's' }, '$3::bytea', '$4::timestamptz')})
 SELECT * FROM s`;
 const TAKE_VECTOR = takeVectorSql('$1', '$2');
 const PURGE_VECTORS = purgeVectorsSql('$1');
@@ -197,9 +198,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
       text: TAKE_VECTOR,
       values: [imsi, toPg(vector.rand)],
     });
-    const row = r.rows[0];
-    if (row === undefined) return null;
-    return reader.date(row.issued_at) < vector.notBefore ? null : Number(row.key_version);
+    return vectorVersionOf(r.rows[0], vector.notBefore, reader);
   }
 
   async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {

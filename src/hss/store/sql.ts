@@ -18,28 +18,38 @@ export function nextSqnSql(base: string): string {
 export const VECTOR_KEY_VERSION_SQL = `CASE WHEN fallback_version IS NOT NULL AND fallback_version = candidate_version
   THEN candidate_version ELSE active_version END`;
 
-/** TS 33.102 Annex C: SQN_HE := next(reset ?? SQN_HE), returning the record and the version that answers. */
+/** The ring slot of the vector just issued (hss/vectors.ts): SEQ mod VECTOR_SLOTS. */
+const VECTOR_SLOT_SQL = `((sqn >> ind_bits) % ${VECTOR_SLOTS})`;
+
+/**
+ * TS 33.102 Annex C: SQN_HE := next(reset ?? SQN_HE), returning the record, the key version that computes the
+ * vector and the ring slot its entry goes to.
+ */
 export function issueSqnSql(reset: string, imsi: string): string {
   return `UPDATE hss_subscribers SET sqn = ${nextSqnSql(`COALESCE(${reset}, sqn)`)}
 WHERE imsi = ${imsi} AND active_keys IS NOT NULL
-RETURNING *, ${VECTOR_KEY_VERSION_SQL} AS vector_key_version`;
+RETURNING *, ${VECTOR_KEY_VERSION_SQL} AS vector_key_version, ${VECTOR_SLOT_SQL} AS vector_slot`;
 }
 
 /**
- * Records the vector just issued in its ring slot (hss/vectors.ts: SEQ mod VECTOR_SLOTS), replacing the oldest.
- * `source` is a row set with imsi, sqn, ind_bits and vector_key_version (the UPDATE's RETURNING, or a SELECT).
+ * Records the vector just issued in its ring slot, replacing the oldest entry. `source` is a row set with imsi,
+ * vector_slot and vector_key_version (PostgreSQL: the UPDATE's RETURNING in a WITH), or, with `values`, the
+ * placeholders of those three (SQLite, which has no DML in WITH, passes what the UPDATE returned).
  */
-export function recordVectorSql(source: string, rand: string, issuedAt: string): string {
-  return `INSERT INTO hss_vectors (imsi, slot, rand, key_version, issued_at)
-SELECT imsi, ((sqn >> ind_bits) % ${VECTOR_SLOTS}), ${rand}, vector_key_version, ${issuedAt} FROM ${source} WHERE true
-ON CONFLICT (imsi, slot) DO UPDATE SET
+export function recordVectorSql(
+  from: { source: string } | { imsi: string; slot: string; keyVersion: string },
+  rand: string,
+  issuedAt: string,
+): string {
+  const upsert = `ON CONFLICT (imsi, slot) DO UPDATE SET
   rand = excluded.rand, key_version = excluded.key_version, issued_at = excluded.issued_at`;
-}
-
-/** The row set recordVectorSql reads on SQLite (which has no DML in WITH): the subscriber as just updated. */
-export function currentVectorSourceSql(imsi: string): string {
-  return `(SELECT imsi, sqn, ind_bits, ${VECTOR_KEY_VERSION_SQL} AS vector_key_version
-  FROM hss_subscribers WHERE imsi = ${imsi}) AS s`;
+  const columns = 'INSERT INTO hss_vectors (imsi, slot, rand, key_version, issued_at)';
+  if ('source' in from)
+    return `${columns}
+SELECT imsi, vector_slot, ${rand}, vector_key_version, ${issuedAt} FROM ${from.source} WHERE true
+${upsert}`;
+  return `${columns} VALUES (${from.imsi}, ${from.slot}, ${rand}, ${from.keyVersion}, ${issuedAt})
+${upsert}`;
 }
 
 /** DESIGN.md 6 step 2: vectors of key sets the subscriber no longer holds are forgotten with those keys. */

@@ -13,12 +13,12 @@ import {
   recordValues,
   rowToAudit,
   rowToRecord,
+  vectorVersionOf,
   type Neutral,
   type RowReader,
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SQLITE } from './migrations/index.js';
 import {
-  currentVectorSourceSql,
   insertSubscriberSql,
   issueSqnSql,
   purgeVectorsSql,
@@ -168,8 +168,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
 
   #takeVector(imsi: string, vector: VectorRef): number | null {
     const row = this.#prepare(takeVectorSql('@imsi', '@rand')).get({ imsi, rand: toSqlite(vector.rand) });
-    if (row === undefined) return null;
-    return reader.date(row.issued_at) < vector.notBefore ? null : Number(row.key_version);
+    return vectorVersionOf(row, vector.notBefore, reader);
   }
 
   async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {
@@ -199,20 +198,34 @@ export class SqliteSubscriberStore implements SubscriberStore {
     issuedAt: Date,
     resetTo?: bigint,
   ): Promise<IssuedVector | undefined> {
-    return this.#run('SQN update', () =>
-      this.#db
-        .transaction(() => {
-          const row = this.#prepare(issueSqnSql('@reset', '@imsi')).get({ imsi, reset: resetTo ?? null });
-          if (row === undefined) return undefined;
-          this.#prepare(recordVectorSql(currentVectorSourceSql('@imsi'), '@rand', '@at')).run({
-            imsi,
-            rand: toSqlite(rand),
-            at: toSqlite(issuedAt),
-          });
-          return { record: rowToRecord(row, reader), keyVersion: Number(row.vector_key_version) };
-        })
-        .immediate(),
+    return this.#run('SQN update', () => this.#issueSqn.immediate(imsi, rand, issuedAt, resetTo));
+  }
+
+  // One transaction: the SQN update, then the vector's entry from what it returned (DESIGN.md 6 step 3). Built
+  // once: better-sqlite3 wraps a function per transaction() call.
+  #issueSqnTransaction?: Database.Transaction<
+    (imsi: string, rand: Uint8Array, issuedAt: Date, resetTo?: bigint) => IssuedVector | undefined
+  >;
+
+  get #issueSqn() {
+    this.#issueSqnTransaction ??= this.#db.transaction(
+      (imsi: string, rand: Uint8Array, issuedAt: Date, resetTo?: bigint) => {
+        const row = this.#prepare(issueSqnSql('@reset', '@imsi')).get({ imsi, reset: resetTo ?? null });
+        if (row === undefined) return undefined;
+        const keyVersion = Number(row.vector_key_version);
+        this.#prepare(
+          recordVectorSql({ imsi: '@imsi', slot: '@slot', keyVersion: '@version' }, '@rand', '@at'),
+        ).run({
+          imsi,
+          slot: row.vector_slot,
+          version: keyVersion,
+          rand: toSqlite(rand),
+          at: toSqlite(issuedAt),
+        });
+        return { record: rowToRecord(row, reader), keyVersion };
+      },
     );
+    return this.#issueSqnTransaction;
   }
 
   async appendAudit(audit: readonly AuditEvent[]): Promise<void> {
