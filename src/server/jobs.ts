@@ -375,8 +375,8 @@ export class JobService implements OpenTransactions {
   }
 
   /**
-   * Before BF70: stage the candidate (pending -> staged), then take the request phase (-> sent, holder =
-   * this session), each a compare-and-set. A job another session already sent asks BF72 first; a job that
+   * Before BF70: stage the candidate (pending -> staged; staged again before a resend), then take the request
+   * phase (-> sent, holder = this session), each a compare-and-set. A job another session already sent asks BF72 first; a job that
    * ended meanwhile (cancelled) stops the session, aborting a candidate it just staged.
    */
   async #claimRequest(
@@ -392,8 +392,10 @@ export class JobService implements OpenTransactions {
       let job = await this.#record(id);
       if (!CARD_STATES.includes(job.state)) throw new SessionError('job', `the job is ${job.state}`);
       if (job.state === 'sent' && !afterStatus && job.requestHolder !== sessionId) return 'status';
+      // Staged before every BF70, not only the first (the same transaction is a no-op at the HSS): the card must
+      // never get keys the HSS could not commit, e.g. after the candidate was aborted at the HSS meanwhile.
+      await this.#stage(job, order);
       if (job.state === 'pending') {
-        await this.#stage(job, order);
         const staged = await this.#change(
           id,
           (j) => j.state === 'pending',

@@ -117,6 +117,45 @@ describe('reconciler', () => {
     }
   });
 
+  it('a BF70 sent again is staged again: a candidate aborted meanwhile cannot leave the card ahead of the HSS', async () => {
+    const w = await world('restage-1');
+    try {
+      const profile = w.s.image.profiles[0];
+      const job = await newJob(w, { iccid: profile.iccid });
+      let posts = 0;
+      // The server answers the third POST with BF70, but that answer never reaches the UE: the job is sent,
+      // the card never saw the request.
+      const lost: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (++posts === 3) {
+          await response.arrayBuffer();
+          throw new TypeError('connection reset');
+        }
+        return response;
+      };
+      await assert.rejects(
+        runRamSession({
+          url: w.server.ramUrl,
+          eid: w.s.image.eid,
+          channel: w.s.channel,
+          fetch: lost,
+          maxResumes: 0,
+        }),
+      );
+      assert.equal((await w.server.jobs.get(job.id)).state, 'sent');
+      assert.equal(w.s.card.image.profiles[0].keyVersion, 1);
+      // Someone aborts the candidate at the HSS while the job waits.
+      await w.hss.abortCandidate(profile.imsi, (await w.server.jobs.get(job.id)).transactionId);
+      // BF72: not applied; BF70 again, with the candidate staged again first; applied and committed.
+      await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
+      assert.equal((await w.server.jobs.get(job.id)).state, 'completed');
+      assert.equal(w.s.card.image.profiles[0].keyVersion, 2);
+      assert.equal((await w.hss.getSubscriber(profile.imsi)).activeVersion, 2);
+    } finally {
+      await w.close();
+    }
+  });
+
   it("staging into another transaction's leftover candidate reconciles the IMSI and retries once", async () => {
     let stages = 0;
     let listed: () => void = () => {};
