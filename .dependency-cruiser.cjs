@@ -2,17 +2,20 @@
 // Each layer lists the folders it may import (besides itself); anything else fails the build.
 const allowed = {
   ports: [],
+  // AKA key lengths and TUAK parameter ranges (DESIGN.md 4.5): a leaf every layer that checks keys may import.
+  'aka/params': [],
   bytes: ['ports'],
   crypto: ['ports', 'bytes'],
   iso7816: ['ports', 'bytes'],
   aka: ['ports', 'bytes', 'crypto'],
   pki: ['ports', 'bytes', 'crypto'],
   auth: ['ports', 'bytes', 'crypto'],
-  gp: ['ports', 'bytes', 'crypto', 'iso7816', 'pki'],
+  http: ['ports', 'auth'],
+  gp: ['ports', 'bytes', 'crypto', 'iso7816', 'pki', 'aka/params'],
   card: ['ports', 'bytes', 'crypto', 'iso7816', 'aka', 'pki', 'gp'],
-  hss: ['ports', 'bytes', 'crypto', 'aka', 'auth'],
-  server: ['ports', 'bytes', 'crypto', 'iso7816', 'gp', 'pki', 'auth', 'hss/client'],
-  core: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'hss/client'],
+  hss: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'http'],
+  server: ['ports', 'bytes', 'crypto', 'iso7816', 'gp', 'pki', 'auth', 'http', 'hss/client', 'aka/params'],
+  core: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'http', 'hss/client'],
   ue: ['ports', 'bytes', 'crypto', 'iso7816', 'aka'],
 };
 const layers = Object.keys(allowed);

@@ -1,6 +1,7 @@
 // Key updates per second in one process: a KeyUpdateSession (server side) driving a VirtualCard (card side)
-// through its scripts, no HTTP; next to it the crypto floor of the same work (both sides' ephemeral key
-// generation, the two ECDHs each, the certificate signature checks), printed as a ratio.
+// through its scripts, no HTTP; then whole key updates over HTTP (admin API job, UE agent over the RAM endpoint,
+// SQLite job store, HSS over HTTP on SQLite); next to them the crypto floor of the same work (both sides'
+// ephemeral key generation, the two ECDHs each, the certificate signature checks), each printed as a ratio.
 import { SeededRandom, cryptoRandom, ecdh, generateKeyPair } from '../src/crypto/index.js';
 import {
   GetResponseChannel,
@@ -14,8 +15,11 @@ import { MemoryCardStore, VirtualCard } from '../src/card/index.js';
 import { DEFAULT_POLICY, KeyUpdateSession, type SessionConfig } from '../src/server/index.js';
 import { NOW, setup } from '../tests/card/support/fixture.js';
 import { formatRate, measure, type BenchSuite } from './harness.js';
+import { httpWorld } from './http-world.js';
 
 const SECONDS = 2;
+/** Profiles of the card driven over HTTP: each takes at most 254 key updates (versions end at 255). */
+const HTTP_PROFILES = 32;
 
 async function runScript(channel: CardChannel, commands: CommandApdu[]) {
   const responses = [];
@@ -56,8 +60,7 @@ export const suite: BenchSuite = {
             algorithm: 'milenage',
             keyVersion: 2,
             transactionId: rng.randomBytes(16),
-            k: rng.randomBytes(16),
-            opc: rng.randomBytes(16),
+            openKeys: () => ({ k: rng.randomBytes(16), opc: rng.randomBytes(16) }),
             recover: false,
           },
           config,
@@ -99,5 +102,20 @@ export const suite: BenchSuite = {
     );
     print(formatRate(floor));
     print(`  key update / crypto floor = ${(update.opsPerSecond / floor.opsPerSecond).toFixed(2)}`);
+
+    const world = await httpWorld(HTTP_PROFILES);
+    try {
+      const overHttp = await measure(
+        'key update over HTTP (job, 4 POSTs, SQLite, HSS over HTTP)',
+        () => world.keyUpdate(),
+        SECONDS,
+      );
+      print(formatRate(overHttp));
+      print(
+        `  key update over HTTP / crypto floor = ${(overHttp.opsPerSecond / floor.opsPerSecond).toFixed(2)}`,
+      );
+    } finally {
+      await world.close();
+    }
   },
 };

@@ -1,6 +1,6 @@
 // The authentication functions f1, f1*, f2..f5, f5* of TS 33.102 6.3.2, as Milenage and TUAK provide them.
 
-export type AkaAlgorithm = 'milenage' | 'tuak';
+import type { AkaAlgorithm } from './params/index.js';
 
 export interface F2345 {
   /** RES (network side: XRES), f2 */

@@ -7,3 +7,4 @@ export * from './sqn.js';
 export { SQN_MAX, sqnToBytes, sqnFromBytes } from './sqn-bytes.js';
 export * from './gsm.js';
 export * from './keys.js';
+export * from './params/index.js';

@@ -11,6 +11,7 @@ import {
   type AkaFunctions,
   type F2345,
 } from './functions.js';
+import { MILENAGE_K_LENGTH, MILENAGE_OPC_LENGTH } from './params/index.js';
 
 /** Rotations r1..r5 in bits (0..127) and constants c1..c5 (16 bytes each) of TS 35.206 4.1. */
 export interface MilenageConstants {
@@ -35,7 +36,7 @@ export const MILENAGE_MAC_LENGTH = 8;
 
 /** TS 35.206 4.1: OPc = OP xor E_K(OP). */
 export function computeOpc(k: Uint8Array, op: Uint8Array): Uint8Array {
-  abytes(k, 'K', 16);
+  abytes(k, 'K', MILENAGE_K_LENGTH);
   abytes(op, 'OP', OP_LENGTH);
   const e = new Int32Array(4);
   encryptWords(expandKey128(k), readWord(op, 0), readWord(op, 4), readWord(op, 8), readWord(op, 12), e);
@@ -82,8 +83,8 @@ export function milenage(
   opc: Uint8Array,
   constants: MilenageConstants = MILENAGE_DEFAULT_CONSTANTS,
 ): AkaFunctions {
-  abytes(k, 'K', 16);
-  abytes(opc, 'OPc', 16);
+  abytes(k, 'K', MILENAGE_K_LENGTH);
+  abytes(opc, 'OPc', MILENAGE_OPC_LENGTH);
   const words = constants === MILENAGE_DEFAULT_CONSTANTS ? DEFAULT_WORDS : toWords(constants);
   return new Milenage(expandKey128(k), opc, words);
 }

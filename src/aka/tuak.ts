@@ -11,27 +11,22 @@ import {
   type F2345,
 } from './functions.js';
 import { keccakF1600Bytes } from './keccak.js';
+import {
+  TUAK_CK_LENGTHS,
+  TUAK_DEFAULT_PARAMS,
+  TUAK_IK_LENGTHS,
+  TUAK_K_LENGTHS,
+  TUAK_MAC_LENGTHS,
+  TUAK_MAX_KECCAK_ITERATIONS,
+  TUAK_MIN_KECCAK_ITERATIONS,
+  TUAK_RES_LENGTHS,
+  TUAK_TOPC_LENGTH,
+  isTuakKeccakIterations,
+  type TuakParams,
+} from './params/index.js';
 
-/** Lengths in bytes. */
-export interface TuakParams {
-  keccakIterations: number;
-  macLength: 8 | 16 | 32;
-  resLength: 4 | 8 | 16 | 32;
-  ckLength: 16 | 32;
-  ikLength: 16 | 32;
-}
-
-// DESIGN.md 4.5 defaults: 1 Keccak iteration, MAC 64, RES 64, CK 128, IK 128 bits.
-export const TUAK_DEFAULT_PARAMS: Readonly<TuakParams> = Object.freeze({
-  keccakIterations: 1,
-  macLength: 8,
-  resLength: 8,
-  ckLength: 16,
-  ikLength: 16,
-});
-
+/** TS 35.231: TOP, the operator's 256-bit constant. */
 export const TOP_LENGTH = 32;
-const MAX_KECCAK_ITERATIONS = 255;
 const ALGONAME = new TextEncoder().encode('TUAK1.0');
 const ZERO_RAND = new Uint8Array(RAND_LENGTH);
 const ZERO_AMF = new Uint8Array(AMF_LENGTH);
@@ -99,8 +94,10 @@ function tuakCore(
 }
 
 function checkIterations(n: number): number {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_KECCAK_ITERATIONS) {
-    throw new AkaError(`TUAK: Keccak iterations must be 1..${MAX_KECCAK_ITERATIONS}, got ${n}`);
+  if (!isTuakKeccakIterations(n)) {
+    throw new AkaError(
+      `TUAK: Keccak iterations must be ${TUAK_MIN_KECCAK_ITERATIONS}..${TUAK_MAX_KECCAK_ITERATIONS}, got ${n}`,
+    );
   }
   return n;
 }
@@ -113,24 +110,24 @@ function checkLength(name: string, value: number, allowed: readonly number[]): v
 
 /** TS 35.231: TOPc from TOP and K (INSTANCE 00/01, RAND, AMF and SQN zero). */
 export function computeTopc(k: Uint8Array, top: Uint8Array, keccakIterations = 1): Uint8Array {
-  abytes(k, 'K', 16, 32);
+  abytes(k, 'K', ...TUAK_K_LENGTHS);
   abytes(top, 'TOP', TOP_LENGTH);
   tuakCore(top, INSTANCE_TOPC, ZERO_RAND, ZERO_AMF, ZERO_SQN, k, checkIterations(keccakIterations));
-  const topc = takeReversed(OUT_RES, TOP_LENGTH);
+  const topc = takeReversed(OUT_RES, TUAK_TOPC_LENGTH);
   state.fill(0);
   return topc;
 }
 
 /** TUAK functions for one subscriber (K of 16 or 32 bytes, TOPc of 32). */
 export function tuak(k: Uint8Array, topc: Uint8Array, params: Partial<TuakParams> = {}): AkaFunctions {
-  abytes(k, 'K', 16, 32);
-  abytes(topc, 'TOPc', TOP_LENGTH);
+  abytes(k, 'K', ...TUAK_K_LENGTHS);
+  abytes(topc, 'TOPc', TUAK_TOPC_LENGTH);
   const p: TuakParams = { ...TUAK_DEFAULT_PARAMS, ...params };
   const iterations = checkIterations(p.keccakIterations);
-  checkLength('MAC', p.macLength, [8, 16, 32]);
-  checkLength('RES', p.resLength, [4, 8, 16, 32]);
-  checkLength('CK', p.ckLength, [16, 32]);
-  checkLength('IK', p.ikLength, [16, 32]);
+  checkLength('MAC', p.macLength, TUAK_MAC_LENGTHS);
+  checkLength('RES', p.resLength, TUAK_RES_LENGTHS);
+  checkLength('CK', p.ckLength, TUAK_CK_LENGTHS);
+  checkLength('IK', p.ikLength, TUAK_IK_LENGTHS);
   const key = Uint8Array.from(k);
   const topcCopy = Uint8Array.from(topc);
   const macBits = LENGTH_BITS[p.macLength];

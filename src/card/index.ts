@@ -12,4 +12,3 @@ export { capabilitiesOf, keyInformationOf, ownNegotiationDigest } from './apps/i
 export * from './personalise.js';
 export * from './transport/framing.js';
 export * from './transport/serve.js';
-export * from './transport/tcp-channel.js';

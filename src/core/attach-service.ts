@@ -30,6 +30,8 @@ const KSEAF_DIGEST_LENGTH = 8;
 export interface AuthDataSource {
   generateAuthData(supi: string, req: GenerateAuthDataRequest): Promise<HeAkaAuthenticationInfo>;
   reportAuthEvent(supi: string, ev: AuthEvent): Promise<void>;
+  /** Resolves when the HSS answers and is ready (the core's /readyz); absent: not checked. */
+  ready?(): Promise<void>;
 }
 
 export interface AttachServiceDeps {

@@ -2,5 +2,5 @@
 export * from './errors.js';
 export * from './attach-service.js';
 export * from './push.js';
-export { buildCoreApp, type CoreDeps } from './http/app.js';
+export { buildCoreApp, hssReadiness, type CoreDeps } from './http/app.js';
 export { listenCore, type RunningCore } from './http/server.js';

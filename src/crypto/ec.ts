@@ -16,23 +16,18 @@ import { checkHash, sha256, type HashName } from './hash.js';
 import type { RandomSource } from './random.js';
 import { CryptoError } from './errors.js';
 import {
-  DER_BIT_STRING,
-  DER_CONTEXT_0,
-  DER_CONTEXT_1,
   DER_INTEGER,
   DER_OCTET_STRING,
   DER_OID,
   DER_SEQUENCE,
-  bitStringBytes,
   derBitString,
+  derContextConstructed,
   derOid,
+  derReader,
   derSequence,
   derSmallInteger,
   derUnsignedInteger,
-  oidToString,
-  readDer,
-  readOneDer,
-  unsignedIntegerValue,
+  type DerNode,
 } from './der.js';
 
 export interface EcKeyPair {
@@ -48,6 +43,10 @@ export type SignatureFormat = 'der' | 'raw';
 const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1'; // RFC 5480 2.1.1 id-ecPublicKey
 const UNCOMPRESSED = 0x04;
 const MAX_KEYGEN_ATTEMPTS = 64;
+/** SEC 1 C.4 ECPrivateKey: [0] parameters, [1] publicKey. */
+const TAG_EC_PARAMETERS = derContextConstructed(0);
+const TAG_EC_PUBLIC_KEY = derContextConstructed(1);
+const DER = derReader((message) => new CryptoError(message));
 
 // ---------------------------------------------------------------------------------------------- caches
 // OpenSSL objects per key: deriving the public point or parsing DER costs more than the operation itself.
@@ -197,7 +196,7 @@ function sec1PrivateKey(kp: EcKeyPair): Uint8Array {
   return derSequence(
     derSmallInteger(1),
     tlv(DER_OCTET_STRING, kp.privateKey),
-    tlv(DER_CONTEXT_1, derBitString(kp.publicKey)),
+    tlv(TAG_EC_PUBLIC_KEY, derBitString(kp.publicKey)),
   );
 }
 
@@ -215,56 +214,67 @@ export function exportPublicKeySpki(curve: Curve, publicKey: Uint8Array): Uint8A
   return derSequence(algorithmIdentifier(curve), derBitString(decodePoint(curve, publicKey)));
 }
 
-function curveOfAlgorithm(value: Uint8Array, context: string): Curve {
-  const parts = readDer(value, context);
+function curveOfAlgorithm(node: DerNode, context: string): Curve {
+  const parts = DER.derSequenceOf(node, context);
   if (parts.length !== 2 || parts[0].tag !== DER_OID || parts[1].tag !== DER_OID) {
     throw new CryptoError(`${context}: AlgorithmIdentifier must name id-ecPublicKey and a named curve`);
   }
-  const algorithm = oidToString(parts[0].value);
+  const algorithm = DER.readOid(parts[0], context);
   if (algorithm !== EC_PUBLIC_KEY_OID) {
     throw new CryptoError(`${context}: not an EC key (algorithm ${algorithm})`);
   }
-  return curveOfOid(parts[1].value, context);
+  return curveOfOid(parts[1], context);
 }
 
-function curveOfOid(value: Uint8Array, context: string): Curve {
+function curveOfOid(node: DerNode, context: string): Curve {
+  const oid = DER.readOid(node, context);
   try {
-    return curveByOid(oidToString(value));
+    return curveByOid(oid);
   } catch (e) {
     throw new CryptoError(`${context}: ${(e as Error).message}`);
   }
 }
 
+/** The elements of the one SEQUENCE that `der` must be. */
+function sequenceOf(der: Uint8Array, context: string): DerNode[] {
+  return DER.derSequenceOf(DER.decodeDer(der, context), context);
+}
+
 export function importPublicKeySpki(spki: Uint8Array | string): { curve: Curve; publicKey: Uint8Array } {
   const der = typeof spki === 'string' ? pemBody(spki, ['PUBLIC KEY']).der : spki;
   const context = 'SubjectPublicKeyInfo';
-  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
-  if (parts.length !== 2 || parts[0].tag !== DER_SEQUENCE || parts[1].tag !== DER_BIT_STRING) {
+  const parts = sequenceOf(der, context);
+  if (parts.length !== 2 || parts[0].tag !== DER_SEQUENCE) {
     throw new CryptoError(`${context}: expected AlgorithmIdentifier and BIT STRING`);
   }
-  const curve = curveOfAlgorithm(parts[0].value, context);
-  return { curve, publicKey: decompressPoint(curve, bitStringBytes(parts[1].value, context)) };
+  const curve = curveOfAlgorithm(parts[0], context);
+  return { curve, publicKey: decompressPoint(curve, DER.readBitStringBytes(parts[1], context)) };
+}
+
+/** The version of a key: an INTEGER of one byte, or -1. */
+function keyVersion(node: DerNode | undefined): number {
+  return node?.tag === DER_INTEGER && node.value.length === 1 ? node.value[0] : -1;
 }
 
 function parseSec1(der: Uint8Array, outerCurve: Curve | undefined, context: string): EcKeyPair {
-  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
+  const parts = sequenceOf(der, context);
   if (parts.length < 2 || parts[0].tag !== DER_INTEGER || parts[1].tag !== DER_OCTET_STRING) {
     throw new CryptoError(`${context}: expected version and privateKey`);
   }
-  if (parts[0].value.length !== 1 || parts[0].value[0] !== 1) {
+  if (keyVersion(parts[0]) !== 1) {
     throw new CryptoError(`${context}: version must be 1`);
   }
   let curve = outerCurve;
   let embeddedPublic: Uint8Array | undefined;
   for (const p of parts.slice(2)) {
-    if (p.tag === DER_CONTEXT_0) {
-      const named = curveOfOid(readOneDer(p.value, DER_OID, context), context);
+    if (p.tag === TAG_EC_PARAMETERS) {
+      const named = curveOfOid(DER.decodeDer(p.value, context), context);
       if (curve !== undefined && curve !== named) {
         throw new CryptoError(`${context}: curve parameters disagree`);
       }
       curve = named;
-    } else if (p.tag === DER_CONTEXT_1) {
-      embeddedPublic = bitStringBytes(readOneDer(p.value, DER_BIT_STRING, context), context);
+    } else if (p.tag === TAG_EC_PUBLIC_KEY) {
+      embeddedPublic = DER.readBitStringBytes(DER.decodeDer(p.value, context), context);
     } else {
       throw new CryptoError(`${context}: unexpected element with tag ${p.tag.toString(16)}`);
     }
@@ -285,7 +295,7 @@ function parseSec1(der: Uint8Array, outerCurve: Curve | undefined, context: stri
 
 function parsePkcs8(der: Uint8Array): EcKeyPair {
   const context = 'PKCS#8 PrivateKeyInfo';
-  const parts = readDer(readOneDer(der, DER_SEQUENCE, context), context);
+  const parts = sequenceOf(der, context);
   if (
     parts.length < 3 ||
     parts[0].tag !== DER_INTEGER ||
@@ -294,7 +304,7 @@ function parsePkcs8(der: Uint8Array): EcKeyPair {
   ) {
     throw new CryptoError(`${context}: expected version, AlgorithmIdentifier and privateKey`);
   }
-  const curve = curveOfAlgorithm(parts[1].value, context);
+  const curve = curveOfAlgorithm(parts[1], context);
   return parseSec1(parts[2].value, curve, 'PKCS#8 ECPrivateKey');
 }
 
@@ -316,8 +326,7 @@ export function importPrivateKey(pemOrDer: string | Uint8Array): EcKeyPair {
     return label === 'PRIVATE KEY' ? parsePkcs8(der) : parseSec1(der, undefined, 'SEC 1 ECPrivateKey');
   }
   // DER: PKCS#8 starts SEQUENCE { INTEGER 0, SEQUENCE ...}, SEC 1 starts SEQUENCE { INTEGER 1, OCTET STRING ...}.
-  const first = readDer(readOneDer(pemOrDer, DER_SEQUENCE, 'EC private key'), 'EC private key')[0];
-  const version = first?.tag === DER_INTEGER && first.value.length === 1 ? first.value[0] : -1;
+  const version = keyVersion(sequenceOf(pemOrDer, 'EC private key')[0]);
   if (version === 0) return parsePkcs8(pemOrDer);
   if (version === 1) return parseSec1(pemOrDer, undefined, 'SEC 1 ECPrivateKey');
   throw new CryptoError('EC private key: neither PKCS#8 (version 0) nor SEC 1 (version 1)');
@@ -403,13 +412,11 @@ export function ecdsaVerify(
 /** DER Ecdsa-Sig-Value (RFC 3279 2.2.3) to raw r||s, each fieldSize bytes. Throws CryptoError when malformed. */
 export function derToRaw(signature: Uint8Array, curve: Curve): Uint8Array {
   const context = 'ECDSA signature';
-  const parts = readDer(readOneDer(signature, DER_SEQUENCE, context), context);
-  if (parts.length !== 2 || parts[0].tag !== DER_INTEGER || parts[1].tag !== DER_INTEGER) {
-    throw new CryptoError(`${context}: expected SEQUENCE of two INTEGERs`);
-  }
+  const parts = sequenceOf(signature, context);
+  if (parts.length !== 2) throw new CryptoError(`${context}: expected SEQUENCE of two INTEGERs`);
   const out = new Uint8Array(2 * curve.fieldSize);
   parts.forEach((p, i) => {
-    const v = unsignedIntegerValue(p.value, context);
+    const v = DER.readUnsignedInteger(p, context);
     if (v.length > curve.fieldSize) {
       throw new CryptoError(`${context}: integer longer than ${curve.fieldSize} bytes`);
     }

@@ -11,3 +11,4 @@ export * from './kcv.js';
 export * from './curves.js';
 export * from './ec.js';
 export * from './aead.js';
+export * from './der.js';

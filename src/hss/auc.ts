@@ -3,7 +3,7 @@
 import { resolveAuts, SQN_LENGTH, type AkaFunctions } from '../aka/index.js';
 import { equalBytes } from '../bytes/index.js';
 import type { RandomSource } from '../crypto/index.js';
-import type { Clock, Logger } from '../ports/index.js';
+import { BoundedCache, type Clock, type Logger } from '../ports/index.js';
 import {
   akaFunctions,
   epsAkaVector,
@@ -36,14 +36,31 @@ export interface AucDeps {
   readonly rng: RandomSource;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Opened key sets with their key schedules (default: a new cache of DEFAULT_AKA_FUNCTIONS_CACHE_SIZE). */
+  readonly functionsCache?: AkaFunctionsCache;
 }
 
-const FUNCTIONS_CACHE_SIZE = 10_000;
+/** An opened key set's functions, kept with the ciphertext they were opened from. */
+export interface CachedAkaFunctions {
+  readonly sealed: Uint8Array;
+  readonly fns: AkaFunctions;
+}
+
+/** AuC function sets by `imsi/version`: one per process, sized by the subscribers served at once. */
+export type AkaFunctionsCache = BoundedCache<string, CachedAkaFunctions>;
+
+export const DEFAULT_AKA_FUNCTIONS_CACHE_SIZE = 10_000;
+
+export function newAkaFunctionsCache(limit = DEFAULT_AKA_FUNCTIONS_CACHE_SIZE): AkaFunctionsCache {
+  return new BoundedCache(limit);
+}
 
 export class Auc {
-  readonly #cache = new Map<string, { sealed: Uint8Array; fns: AkaFunctions }>();
+  readonly #cache: AkaFunctionsCache;
 
-  constructor(private readonly deps: AucDeps) {}
+  constructor(private readonly deps: AucDeps) {
+    this.#cache = deps.functionsCache ?? newAkaFunctionsCache();
+  }
 
   /** TS 33.501 6.1.3.2: a 5G_HE_AKA vector for the serving network name. */
   async generateHeAka(
@@ -146,8 +163,6 @@ export class Auc {
     if (hit !== undefined && equalBytes(hit.sealed, set.sealed)) return hit.fns;
     const km = this.deps.vault.open(imsi, set);
     const fns = akaFunctions(km);
-    this.#cache.delete(key);
-    if (this.#cache.size >= FUNCTIONS_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(key, { sealed: set.sealed, fns });
     return fns;
   }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cryptoRandom, type RandomSource } from '../crypto/index.js';
 import { silentLogger, type Clock, type Logger } from '../ports/index.js';
-import { Auc } from './auc.js';
+import { Auc, newAkaFunctionsCache } from './auc.js';
 import { Hss } from './hss.js';
 import { loadKek } from './kek.js';
 import { KeyVault } from './key-vault.js';
@@ -64,7 +64,7 @@ export async function openHssRuntime(settings: HssSettings = {}): Promise<HssRun
   return {
     store,
     hss: new Hss({ store, vault, clock, logger }),
-    auc: new Auc({ store, vault, rng, clock, logger }),
+    auc: new Auc({ store, vault, rng, clock, logger, functionsCache: newAkaFunctionsCache() }),
     logger,
     database: describeDatabase(db),
     kekCreated: created,

@@ -1,7 +1,16 @@
 // The subscriber as the HSS keeps it: identities, AMF, SQN_HE, and the key sets of the transition of DESIGN.md 6
 // (active and at most one candidate; no previous key set: a commit destroys the old keys). Keys are held sealed
 // (key-vault.ts).
-import { TUAK_DEFAULT_PARAMS, type AkaAlgorithm, type TuakParams } from '../aka/index.js';
+import {
+  AKA_ALGORITHMS,
+  MAX_KEY_VERSION,
+  MIN_KEY_VERSION,
+  TUAK_DEFAULT_PARAMS,
+  akaKeyLengths,
+  tuakParamProblem,
+  type AkaAlgorithm,
+  type TuakParams,
+} from '../aka/index.js';
 import { InvalidRequestError } from './errors.js';
 
 /** Keys in clear, in memory only: K and OPc (Milenage) or K and TOPc (TUAK, kept in `opc`). */
@@ -70,13 +79,12 @@ export interface AuditEvent {
   readonly actor: string;
 }
 
-export const ALGORITHMS: readonly AkaAlgorithm[] = ['milenage', 'tuak'];
+export const ALGORITHMS = AKA_ALGORITHMS;
 export const IMSI_PATTERN = /^[0-9]{15}$/;
 export const ICCID_PATTERN = /^[0-9]{19,20}$/;
 export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{32}$/;
 export const DEFAULT_AMF = Uint8Array.of(0x80, 0x00);
-export const MIN_KEY_VERSION = 1;
-export const MAX_KEY_VERSION = 255;
+export { MIN_KEY_VERSION, MAX_KEY_VERSION };
 
 /** The key set with this version, if the subscriber still holds it (active or candidate). */
 export function keySetByVersion(r: SubscriberRecord, version: number | null): StoredKeySet | undefined {
@@ -84,36 +92,28 @@ export function keySetByVersion(r: SubscriberRecord, version: number | null): St
   return [r.active, r.candidate].find((s): s is StoredKeySet => s !== null && s.version === version);
 }
 
-const TUAK_MAC = [8, 16, 32];
-const TUAK_RES = [4, 8, 16, 32];
-const TUAK_CK_IK = [16, 32];
-
 /** Checks lengths and parameters as DESIGN.md 4.5 allows them; throws InvalidRequestError naming the field. */
 export function checkKeyMaterial(km: KeyMaterial, prefix = ''): KeyMaterial {
   const field = (name: string) => `${prefix}${name}`;
+  const lengths = akaKeyLengths(km.algorithm);
+  const bytes = (allowed: readonly number[]) => allowed.join(' or ');
   if (km.algorithm === 'milenage') {
-    if (km.k.length !== 16) throw new InvalidRequestError(field('k'), 'Milenage K must be 16 bytes');
-    if (km.opc.length !== 16) throw new InvalidRequestError(field('opc'), 'Milenage OPc must be 16 bytes');
+    if (!lengths.k.includes(km.k.length))
+      throw new InvalidRequestError(field('k'), `Milenage K must be ${bytes(lengths.k)} bytes`);
+    if (!lengths.opc.includes(km.opc.length))
+      throw new InvalidRequestError(field('opc'), `Milenage OPc must be ${bytes(lengths.opc)} bytes`);
     if (km.tuak !== undefined)
       throw new InvalidRequestError(field('tuak'), 'TUAK parameters given for Milenage');
     return km;
   }
-  if (km.k.length !== 16 && km.k.length !== 32)
-    throw new InvalidRequestError(field('k'), 'TUAK K must be 16 or 32 bytes');
-  if (km.opc.length !== 32) throw new InvalidRequestError(field('topc'), 'TUAK TOPc must be 32 bytes');
+  if (!lengths.k.includes(km.k.length))
+    throw new InvalidRequestError(field('k'), `TUAK K must be ${bytes(lengths.k)} bytes`);
+  if (!lengths.opc.includes(km.opc.length))
+    throw new InvalidRequestError(field('topc'), `TUAK TOPc must be ${bytes(lengths.opc)} bytes`);
   const p = { ...TUAK_DEFAULT_PARAMS, ...km.tuak };
-  const check = (ok: boolean, name: string, allowed: string) => {
-    if (!ok) throw new InvalidRequestError(field(`tuak.${name}`), `must be ${allowed}`);
-  };
-  check(
-    Number.isInteger(p.keccakIterations) && p.keccakIterations >= 1 && p.keccakIterations <= 255,
-    'keccakIterations',
-    '1..255',
-  );
-  check(TUAK_MAC.includes(p.macLength), 'macLength', '8, 16 or 32');
-  check(TUAK_RES.includes(p.resLength), 'resLength', '4, 8, 16 or 32');
-  check(TUAK_CK_IK.includes(p.ckLength), 'ckLength', '16 or 32');
-  check(TUAK_CK_IK.includes(p.ikLength), 'ikLength', '16 or 32');
+  const problem = tuakParamProblem(p);
+  if (problem !== undefined)
+    throw new InvalidRequestError(field(`tuak.${problem.field}`), `must be ${problem.allowed}`);
   return { ...km, tuak: p };
 }
 

@@ -6,3 +6,4 @@ export * from './status-words.js';
 export * from './get-response.js';
 export * from './chaining.js';
 export * from './remote-script.js';
+export * from './vpcd.js';

@@ -23,7 +23,7 @@ import {
   derSmallInteger,
   derTime,
   derUnsignedInteger,
-} from './der.js';
+} from './x509-values.js';
 import { eidSubjectId } from './eid.js';
 import { malformed } from './errors.js';
 import { signGpCertificate } from './gp-certificate.js';

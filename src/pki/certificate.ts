@@ -12,7 +12,7 @@ import {
   X509_KU_KEY_AGREEMENT,
   X509_KU_KEY_CERT_SIGN,
 } from './constants.js';
-import { DER_SEQUENCE } from './der.js';
+import { DER_SEQUENCE } from './x509-values.js';
 import { CertificateError, malformed } from './errors.js';
 import { decodeGpCertificate, type GpCertificate } from './gp-certificate.js';
 import { decodeX509, formatName, nameAttribute, type X509Certificate } from './x509.js';

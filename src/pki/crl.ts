@@ -28,7 +28,7 @@ import {
   readTime,
   readUnsignedInteger,
   type DerNode,
-} from './der.js';
+} from './x509-values.js';
 import { CertificateError, malformed } from './errors.js';
 import {
   ecdsaWithSha256,

@@ -1,6 +1,6 @@
 export * from './constants.js';
 export * from './errors.js';
-export * from './der.js';
+export * from './x509-values.js';
 export * from './gp-date.js';
 export * from './gp-certificate.js';
 export * from './x509.js';

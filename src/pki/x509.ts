@@ -31,7 +31,7 @@ import {
   readTime,
   readUnsignedInteger,
   type DerNode,
-} from './der.js';
+} from './x509-values.js';
 import { malformed } from './errors.js';
 
 export interface NameAttribute {

@@ -1,26 +1,33 @@
-// The Provisioning Server's HTTP side (DESIGN.md 7): the UE-facing RAM endpoint on one listener (nothing else
-// there), the admin API on another, every admin route for role operator. Bodies are zod-validated; errors are
-// RFC 7807 problem details, and a 5xx body never carries internal text (the details go to the log).
-import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { z } from 'zod';
-import { principalOf, requireRoles, ROLE_OPERATOR, type Authenticator } from '../auth/index.js';
-import { fromHex } from '../bytes/index.js';
+// The Provisioning Server's HTTP side (DESIGN.md 7) on the kit (src/http): the UE-facing RAM endpoint on one
+// listener (with the probes, nothing else), the admin API of admin-api.ts on another, with /openapi.json and
+// /metrics (role operator). Errors are RFC 7807 ProblemDetails; a 5xx body never carries internal text.
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../auth/index.js';
 import { type HssClient } from '../hss/client/index.js';
+import {
+  createHttpApp,
+  createServiceApp,
+  listenApp,
+  probeRoutes,
+  registerRoutes,
+  type ReadinessCheck,
+} from '../http/index.js';
 import { silentLogger, type Clock, type Logger } from '../ports/index.js';
-import { JobError } from './errors.js';
+import { adminRoutes } from './admin-api.js';
 import { corePushNotifier } from './push.js';
 import { Inventory, type InventoryEntry } from './inventory.js';
 import type { JobStore } from './job-store.js';
 import { JobService } from './jobs.js';
+import { ServerMetrics } from './metrics.js';
+import { serverProblemOf } from './problem.js';
 import { registerRamEndpoint, RAM_PATH, type RamEndpointOptions } from './ram-endpoint.js';
 import { Reconciler } from './reconciler.js';
 import type { SessionConfig } from './session.js';
 
-export const ADMIN_PREFIX = '/admin/v1';
+export { ADMIN_PREFIX } from './admin-api.js';
+export { ServerMetrics } from './metrics.js';
 /** contracts.md: the reconciler's period (it also runs once at start). */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
-const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface ServerDeps {
   readonly store: JobStore;
@@ -42,207 +49,39 @@ export interface ServerDeps {
   readonly publicRamUrl?: string;
   /** How often HSS candidates without an open job are aborted (default 30 s; 0: only at start). */
   readonly reconcileIntervalMs?: number;
+  /** What /readyz asks on both listeners (default: the job store and the HSS answer). */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Given to read them in-process (tests); built otherwise. */
+  readonly metrics?: ServerMetrics;
 }
 
-const ICCID_FIELD = z.string().regex(/^[0-9]{19,20}$/, 'iccid: expected 19 or 20 digits');
-const IMSI_FIELD = z.string().regex(/^[0-9]{15}$/, 'imsi: expected 15 digits');
-const HEX_KEY = z.string().regex(/^([0-9a-fA-F]{32}|[0-9a-fA-F]{64})$/, 'expected 32 or 64 hex digits');
-const oneTarget = (t: { iccid?: string; imsi?: string }) =>
-  (t.iccid === undefined) !== (t.imsi === undefined);
-/** DESIGN.md 7: a job's keys come only from the CSPRNG, so k/opc here are unknown fields (400). */
-const jobTarget = z
-  .strictObject({ iccid: ICCID_FIELD.optional(), imsi: IMSI_FIELD.optional() })
-  .refine(oneTarget, 'give exactly one of iccid, imsi');
-/** DESIGN.md 7: the explicit, audited import of a vendor's keys (OPc, or TOPc for TUAK). */
-const keyImport = z
-  .strictObject({
-    iccid: ICCID_FIELD.optional(),
-    imsi: IMSI_FIELD.optional(),
-    k: HEX_KEY,
-    opc: HEX_KEY.optional(),
-    topc: HEX_KEY.optional(),
-  })
-  .refine(oneTarget, 'give exactly one of iccid, imsi')
-  .refine((t) => (t.opc === undefined) !== (t.topc === undefined), 'k goes with exactly one of opc, topc');
-const ICCID = z.string().regex(/^[0-9]{19,20}$/, 'iccids: expected 19 or 20 digits each');
-const IMSI = z.string().regex(/^[0-9]{15}$/, 'imsis: expected 15 digits each');
-const jobBatch = z.union([
-  z.strictObject({ iccids: z.array(ICCID).min(1).max(10_000) }),
-  z.strictObject({ imsis: z.array(IMSI).min(1).max(10_000) }),
-]);
-const jobId = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'job id: expected 16 hex digits') });
-const eidParam = z.object({ eid: z.string().regex(/^[0-9]{32}$/, 'eid: 32 digits') });
-const page = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
-});
+export const SERVER_API_INFO = {
+  title: 'ltku Provisioning Server admin API',
+  version: '2',
+  description: `Role operator on every operation but the probes (Authorization: Bearer). The UE-facing RAM endpoint (${RAM_PATH}) is on its own listener.`,
+};
 
-function sendProblem(reply: FastifyReply, status: number, title: string, detail: string): FastifyReply {
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send({ status, title, detail });
+/** The server's dependencies: its job store answers a read, the HSS its /readyz. */
+export function serverReadiness(store: JobStore, hss: HssClient): ReadinessCheck[] {
+  return [
+    {
+      name: 'store',
+      probe: async () => {
+        await store.list({ limit: 1 });
+      },
+    },
+    { name: 'hss', probe: () => hss.ready() },
+  ];
 }
-
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const messages = r.error.issues.map((i) =>
-      i.code === 'unrecognized_keys' ? `unknown field ${i.keys.join(', ')}` : i.message,
-    );
-    throw new JobError(400, `${where}: ${messages.join('; ')}`);
-  }
-  return r.data;
-}
-
-function targetOf(t: { iccid?: string; imsi?: string }) {
-  return t.iccid !== undefined ? { iccid: t.iccid } : { imsi: t.imsi as string };
-}
-
-/** Problem details for both listeners: 4xx say why; 5xx say only "internal error" (details logged). */
-function installErrors(app: FastifyInstance, logger: Logger, listener: string): void {
-  app.setErrorHandler((error: unknown, req, reply) => {
-    const status =
-      error instanceof JobError ? error.status : ((error as { statusCode?: number }).statusCode ?? 500);
-    if (status >= 400 && status < 500) {
-      const title = error instanceof JobError ? 'Request refused' : 'Bad request';
-      return sendProblem(reply, status, title, (error as Error).message);
-    }
-    logger.error(
-      { event: 'server-error', listener, method: req.method, url: req.url, error: (error as Error).message },
-      'internal error',
-    );
-    return sendProblem(
-      reply,
-      status >= 500 && status < 600 ? status : 500,
-      'Internal error',
-      'internal error',
-    );
-  });
-  app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, 404, 'Not found', `no resource ${req.method} ${req.url.split('?')[0]}`),
-  );
-}
-
-const OPENAPI = {
-  openapi: '3.1.0',
-  info: {
-    title: 'ltku Provisioning Server admin API',
-    version: '2',
-    description: `Role operator on every operation (Authorization: Bearer). The UE-facing RAM endpoint (${RAM_PATH}) is on its own listener.`,
-  },
-  components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-  security: [{ bearer: [] }],
-  paths: {
-    [`${ADMIN_PREFIX}/jobs`]: {
-      post: {
-        summary: 'create a key-update job: {iccid} or {imsi}; new keys from the server CSPRNG only',
-        responses: {
-          '201': { description: 'the job' },
-          '400': { description: 'unknown field (k, opc, ...)' },
-        },
-      },
-      get: {
-        summary: 'list jobs (limit, offset) with their state history',
-        responses: { '200': { description: '{jobs}' } },
-      },
-    },
-    [`${ADMIN_PREFIX}/jobs/import`]: {
-      post: {
-        summary: "a job with a vendor's keys: {iccid|imsi, k, opc|topc}; audited with the principal",
-        responses: { '201': { description: 'the job' } },
-      },
-    },
-    [`${ADMIN_PREFIX}/jobs/batch`]: {
-      post: {
-        summary: 'one job per profile: {iccids} or {imsis}',
-        responses: { '201': { description: '{jobs, refused}' } },
-      },
-    },
-    [`${ADMIN_PREFIX}/jobs/{id}`]: {
-      get: { summary: 'one job', responses: { '200': { description: 'the job' } } },
-    },
-    [`${ADMIN_PREFIX}/jobs/{id}/cancel`]: {
-      post: {
-        summary: 'cancel a job that has not reached the card',
-        responses: { '200': { description: 'the job' }, '409': { description: 'too late' } },
-      },
-    },
-    [`${ADMIN_PREFIX}/cards/{eid}/jobs`]: {
-      get: { summary: 'unfinished jobs of a card', responses: { '200': { description: '{jobs}' } } },
-    },
-    [`${ADMIN_PREFIX}/status`]: {
-      get: { summary: 'RAM URL, profiles, security alarms', responses: { '200': { description: 'status' } } },
-    },
-  },
-} as const;
 
 export interface ServerApp {
-  /** The UE-facing listener: only the RAM endpoint. */
+  /** The UE-facing listener: only the RAM endpoint (and /healthz, /readyz). */
   readonly ram: FastifyInstance;
-  /** The operator's listener: the admin API. */
+  /** The operator's listener: the admin API, /openapi.json, /metrics. */
   readonly admin: FastifyInstance;
   readonly jobs: JobService;
   readonly inventory: Inventory;
-}
-
-// DESIGN.md 7: the admin routes, each for role operator; the actor of every change is the principal
-function registerAdminApi(
-  app: FastifyInstance,
-  jobs: JobService,
-  inventory: Inventory,
-  authenticator: Authenticator,
-  ramUrl: () => string,
-): void {
-  const asOperator = { onRequest: requireRoles(authenticator, [ROLE_OPERATOR]) };
-  const actor = (req: Parameters<typeof principalOf>[0]) => principalOf(req).name;
-
-  app.get('/openapi.json', async () => OPENAPI);
-  app.post(`${ADMIN_PREFIX}/jobs`, asOperator, async (req, reply) => {
-    const target = targetOf(parse(jobTarget, req.body, 'body'));
-    return reply.code(201).send(await jobs.create(target, actor(req)));
-  });
-  app.post(`${ADMIN_PREFIX}/jobs/import`, asOperator, async (req, reply) => {
-    const t = parse(keyImport, req.body, 'body');
-    const keys = { k: fromHex(t.k, 'k'), opc: fromHex((t.opc ?? t.topc) as string, t.opc ? 'opc' : 'topc') };
-    try {
-      return reply.code(201).send(await jobs.importKeys(targetOf(t), keys, actor(req)));
-    } finally {
-      keys.k.fill(0);
-      keys.opc.fill(0);
-    }
-  });
-  // A list of profiles: one job each; those refused are listed with the reason, the others go ahead.
-  app.post(`${ADMIN_PREFIX}/jobs/batch`, asOperator, async (req, reply) => {
-    const batch = parse(jobBatch, req.body, 'body');
-    const targets =
-      'iccids' in batch ? batch.iccids.map((iccid) => ({ iccid })) : batch.imsis.map((imsi) => ({ imsi }));
-    const created = [];
-    const refused = [];
-    for (const target of targets) {
-      try {
-        created.push(await jobs.create(target, actor(req)));
-      } catch (e) {
-        if (!(e instanceof JobError) || e.status >= 500) throw e;
-        refused.push({ ...target, status: e.status, detail: e.message });
-      }
-    }
-    return reply.code(created.length > 0 ? 201 : 409).send({ jobs: created, refused });
-  });
-  app.get(`${ADMIN_PREFIX}/jobs`, asOperator, async (req) => ({
-    jobs: await jobs.list(parse(page, req.query, 'query')),
-  }));
-  app.get(`${ADMIN_PREFIX}/jobs/:id`, asOperator, async (req) =>
-    jobs.get(parse(jobId, req.params, 'path').id),
-  );
-  app.post(`${ADMIN_PREFIX}/jobs/:id/cancel`, asOperator, async (req) =>
-    jobs.cancel(parse(jobId, req.params, 'path').id, actor(req)),
-  );
-  app.get(`${ADMIN_PREFIX}/cards/:eid/jobs`, asOperator, async (req) => ({
-    jobs: await jobs.pendingFor(parse(eidParam, req.params, 'path').eid),
-  }));
-  app.get(`${ADMIN_PREFIX}/status`, asOperator, async () => ({
-    ramUrl: ramUrl(),
-    profiles: inventory.size,
-    securityAlarms: jobs.securityAlarms,
-  }));
+  readonly metrics: ServerMetrics;
 }
 
 export function buildServerApp(
@@ -270,20 +109,35 @@ export function buildServerApp(
         }),
   });
 
-  const ram = Fastify({ logger: false });
-  installErrors(ram, logger, 'ram');
+  const metrics = deps.metrics ?? new ServerMetrics();
+  metrics.countAlarmsFrom(() => jobs.securityAlarms);
+  const readiness = deps.readiness ?? serverReadiness(deps.store, deps.hss);
+  const errors = { service: 'server', title: 'server', logger, mapError: serverProblemOf, metrics };
+
+  // DESIGN.md 7: the UE-facing listener has the RAM endpoint and the probes, nothing that lists anything
+  const ram = createHttpApp({ ...errors, listener: 'ram' });
+  registerRoutes(ram, probeRoutes(readiness, logger), deps.authenticator);
   const endpoint = registerRamEndpoint(ram, {
     jobs,
     session: deps.session,
     logger,
-    ...(deps.onSessionEnd === undefined ? {} : { onSessionEnd: deps.onSessionEnd }),
+    onSessionEnd: (e) => {
+      metrics.sessionEnded(e);
+      deps.onSessionEnd?.(e);
+    },
   });
   ram.addHook('onClose', async () => endpoint.close());
 
-  const admin = Fastify({ logger: false });
-  installErrors(admin, logger, 'admin');
-  registerAdminApi(admin, jobs, inventory, deps.authenticator, ramUrl);
-  return { ram, admin, jobs, inventory };
+  const admin = createServiceApp({
+    ...errors,
+    listener: 'admin',
+    authenticator: deps.authenticator,
+    info: SERVER_API_INFO,
+    routes: adminRoutes(jobs, inventory, ramUrl),
+    readiness,
+    metrics,
+  });
+  return { ram, admin, jobs, inventory, metrics };
 }
 
 export interface RunningServer {
@@ -293,18 +147,13 @@ export interface RunningServer {
   readonly adminUrl: string;
   readonly jobs: JobService;
   readonly inventory: Inventory;
+  readonly metrics: ServerMetrics;
   close(): Promise<void>;
 }
 
 export interface AdminListen {
   readonly host?: string;
   readonly port?: number;
-}
-
-function urlOf(app: FastifyInstance): string {
-  const address = app.server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${shownHost}:${address.port}`;
 }
 
 /** The RAM endpoint on host:port, the admin API on admin.host (default: host) : admin.port (default: any). */
@@ -316,15 +165,16 @@ export async function listenServer(
 ): Promise<RunningServer> {
   let ramUrl = '';
   const logger = deps.logger ?? silentLogger;
-  const { ram, admin, jobs, inventory } = buildServerApp(deps, () => deps.publicRamUrl ?? ramUrl);
-  await ram.listen({ host, port });
+  const { ram, admin, jobs, inventory, metrics } = buildServerApp(deps, () => deps.publicRamUrl ?? ramUrl);
+  const ramListening = await listenApp(ram, host, port);
+  let adminListening;
   try {
-    await admin.listen({ host: adminListen.host ?? host, port: adminListen.port ?? 0 });
+    adminListening = await listenApp(admin, adminListen.host ?? host, adminListen.port ?? 0);
   } catch (e) {
-    await ram.close();
+    await ramListening.close();
     throw e;
   }
-  ramUrl = `${urlOf(ram)}${RAM_PATH}`;
+  ramUrl = `${ramListening.url}${RAM_PATH}`;
   // DESIGN.md 6 step 4: aborts HSS candidates whose transaction is no open job's; once now, then periodically
   const intervalMs = deps.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
   const reconciler = new Reconciler(jobs, deps.hss, logger, Math.max(intervalMs, 1));
@@ -337,13 +187,14 @@ export async function listenServer(
       );
   return {
     ramUrl,
-    adminUrl: urlOf(admin),
+    adminUrl: adminListening.url,
     jobs,
     inventory,
+    metrics,
     close: async () => {
       await reconciler.stop();
-      await ram.close();
-      await admin.close();
+      await ramListening.close();
+      await adminListening.close();
     },
   };
 }

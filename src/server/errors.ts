@@ -20,11 +20,17 @@ export class SessionError extends Error {
   }
 }
 
-/** A request the server refuses (unknown profile, bad state transition); `status` is its HTTP status. */
+/** What kind of refusal a JobError is; the HTTP layer (server/problem.ts) chooses the status. */
+export type JobErrorKind =
+  | 'invalid' // a request the server cannot take as given (both iccid and imsi, keys against the card policy)
+  | 'not-found' // no such job, profile or subscriber
+  | 'conflict'; // the job's or profile's state forbids it (an open job, too late to cancel, version 255)
+
+/** A request the server refuses (unknown profile, bad state transition); the message names what and why. */
 export class JobError extends Error {
   override name = 'JobError';
   constructor(
-    readonly status: number,
+    readonly kind: JobErrorKind,
     message: string,
   ) {
     super(message);

@@ -2,9 +2,15 @@
 // before BF70 travels and committed once BF71 (or BF73 on resume) says applied; a refusal aborts it. Only the
 // card's answers inside the secure channel decide a job; every other failure counts an attempt (with backoff and
 // an alarm) and leaves the job where it was. Every write is compare-and-set on the record's revision.
-import { concatBytes, equalBytes, fromHex, toHex } from '../bytes/index.js';
+import { MAX_KEY_VERSION, akaKeyLengths, opcName, type AkaAlgorithm } from '../aka/params/index.js';
+import { concatBytes, fromHex, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
-import { OUTCOME_NEGOTIATION_MISMATCH, describeOutcome } from '../gp/index.js';
+import {
+  OUTCOME_NEGOTIATION_MISMATCH,
+  TRANSACTION_ID_LENGTH,
+  describeOutcome,
+  keyPolicyViolation,
+} from '../gp/index.js';
 import { HssClientError, type HssClient } from '../hss/client/index.js';
 import type { Clock, Logger } from '../ports/index.js';
 import { JobError, SessionError } from './errors.js';
@@ -12,7 +18,7 @@ import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, typ
 import type { JobStore } from './job-store.js';
 import type { Inventory, InventoryEntry } from './inventory.js';
 import { abortOrphans, type OpenTransactions } from './reconciler.js';
-import type { KeyUpdateOrder, RequestDecision, SessionHooks, SessionOutcome } from './session.js';
+import type { KeyUpdateOrder, PlainKeys, RequestDecision, SessionHooks, SessionOutcome } from './session.js';
 
 /** DESIGN.md 7: backoff of a job after failed attempts, and the alarm after too many in a row. */
 export interface AttemptPolicy {
@@ -69,23 +75,19 @@ export interface ClaimedJob {
 }
 
 /** DESIGN.md 4.5: lengths by algorithm, and the card's policy (check 8) refused up front. */
-function checkImportedKeys(algorithm: 'milenage' | 'tuak', k: Uint8Array, opc: Uint8Array): void {
-  const kOk = algorithm === 'milenage' ? k.length === 16 : k.length === 16 || k.length === 32;
-  const opcOk = opc.length === (algorithm === 'milenage' ? 16 : 32);
-  const name = algorithm === 'milenage' ? 'opc' : 'topc';
-  if (!kOk) throw new JobError(400, `k: ${k.length} bytes is not a ${algorithm} key length`);
-  if (!opcOk) throw new JobError(400, `${name}: ${opc.length} bytes is not a ${algorithm} ${name} length`);
-  const uniform = (b: Uint8Array) => b.every((x) => x === b[0]);
-  if (uniform(k) || uniform(opc))
-    throw new JobError(400, `k or ${name} is one byte value repeated (card policy)`);
-  if (k.length === opc.length && equalBytes(k, opc))
-    throw new JobError(400, `k equals ${name} (card policy)`);
+function checkImportedKeys(algorithm: AkaAlgorithm, k: Uint8Array, opc: Uint8Array): void {
+  const lengths = akaKeyLengths(algorithm);
+  const name = opcName(algorithm);
+  if (!lengths.k.includes(k.length))
+    throw new JobError('invalid', `k: ${k.length} bytes is not a ${algorithm} key length`);
+  if (!lengths.opc.includes(opc.length))
+    throw new JobError('invalid', `${name}: ${opc.length} bytes is not a ${algorithm} ${name} length`);
+  const violation = keyPolicyViolation(k, opc);
+  if (violation === 'one-byte-value')
+    throw new JobError('invalid', `k or ${name} is one byte value repeated (card policy)`);
+  if (violation === 'k-equals-opc') throw new JobError('invalid', `k equals ${name} (card policy)`);
 }
 
-const TRANSACTION_ID_LENGTH = 16;
-const MILENAGE_KEY_LENGTH = 16;
-const TUAK_KEY_LENGTH = 32;
-const MAX_KEY_VERSION = 255;
 /** Compare-and-set retries when only bookkeeping (not the state) changed meanwhile. */
 const CAS_TRIES = 8;
 /** Stored with an attempt: enough to tell what failed, not a place for a peer to write essays. */
@@ -152,19 +154,19 @@ export class JobService implements OpenTransactions {
         return next;
       }
     }
-    throw new JobError(409, `job ${id} kept changing; try again`);
+    throw new JobError('conflict', `job ${id} kept changing; try again`);
   }
 
   #entry(target: JobTarget): InventoryEntry {
     if ((target.iccid === undefined) === (target.imsi === undefined))
-      throw new JobError(400, 'give exactly one of iccid, imsi');
+      throw new JobError('invalid', 'give exactly one of iccid, imsi');
     const entry =
       target.iccid !== undefined
         ? this.#d.inventory.byIccid(target.iccid)
         : this.#d.inventory.byImsi(target.imsi as string);
     if (entry === undefined) {
       throw new JobError(
-        404,
+        'not-found',
         `no card in the inventory holds ${target.iccid !== undefined ? `ICCID ${target.iccid}` : `IMSI ${target.imsi}`}`,
       );
     }
@@ -175,7 +177,7 @@ export class JobService implements OpenTransactions {
   async create(target: JobTarget, actor: string): Promise<JobView> {
     if (KEY_FIELDS.some((f) => f in target)) {
       throw new JobError(
-        400,
+        'invalid',
         'new keys come only from the server CSPRNG; supplied keys are imported (importKeys)',
       );
     }
@@ -193,24 +195,25 @@ export class JobService implements OpenTransactions {
   async #create(target: JobTarget, actor: string, keys: ImportedKeys | undefined): Promise<JobView> {
     const entry = this.#entry(target);
     if ((await this.#d.store.byIccids([entry.iccid], ACTIVE_STATES)).length > 0) {
-      throw new JobError(409, `ICCID ${entry.iccid} already has a key update in progress`);
+      throw new JobError('conflict', `ICCID ${entry.iccid} already has a key update in progress`);
     }
     let subscriber;
     try {
       subscriber = await this.#d.hss.getSubscriber(entry.imsi);
     } catch (e) {
       if (e instanceof HssClientError && e.status === 404)
-        throw new JobError(404, `the HSS does not know IMSI ${entry.imsi}`);
+        throw new JobError('not-found', `the HSS does not know IMSI ${entry.imsi}`);
       throw e;
     }
     const algorithm = subscriber.algorithm ?? entry.algorithm;
     const keyVersion = (subscriber.activeVersion ?? 0) + 1;
     if (keyVersion > MAX_KEY_VERSION)
-      throw new JobError(409, `IMSI ${entry.imsi}: key version 255 is the last`);
+      throw new JobError('conflict', `IMSI ${entry.imsi}: key version ${MAX_KEY_VERSION} is the last`);
     if (keys !== undefined) checkImportedKeys(algorithm, keys.k, keys.opc);
-    const keyLength = algorithm === 'tuak' ? TUAK_KEY_LENGTH : MILENAGE_KEY_LENGTH;
-    const k = keys?.k.slice() ?? this.#d.rng.randomBytes(keyLength);
-    const opc = keys?.opc.slice() ?? this.#d.rng.randomBytes(keyLength);
+    // New keys: the longest K the algorithm allows, and its OPc (TOPc).
+    const lengths = akaKeyLengths(algorithm);
+    const k = keys?.k.slice() ?? this.#d.rng.randomBytes(Math.max(...lengths.k));
+    const opc = keys?.opc.slice() ?? this.#d.rng.randomBytes(Math.max(...lengths.opc));
     const id = toHex(this.#d.rng.randomBytes(8));
     const plain = concatBytes(k, opc);
     const sealedKeys = aesGcmSeal(this.#d.kek, plain, aadOf(id), this.#d.rng);
@@ -250,7 +253,7 @@ export class JobService implements OpenTransactions {
     };
     // DESIGN.md 7: the unique index decides between creations racing for one ICCID.
     if (!(await this.#d.store.insert(job))) {
-      throw new JobError(409, `ICCID ${entry.iccid} already has a key update in progress`);
+      throw new JobError('conflict', `ICCID ${entry.iccid} already has a key update in progress`);
     }
     this.#d.logger.info(
       { event: 'job-created', job: id, iccid: entry.iccid, keyVersion, actor },
@@ -280,7 +283,7 @@ export class JobService implements OpenTransactions {
 
   async #record(id: string): Promise<JobRecord> {
     const job = await this.#d.store.get(id);
-    if (job === undefined) throw new JobError(404, `no job ${id}`);
+    if (job === undefined) throw new JobError('not-found', `no job ${id}`);
     return job;
   }
 
@@ -298,7 +301,7 @@ export class JobService implements OpenTransactions {
     if (cancelled === undefined) {
       const job = await this.#record(id);
       throw new JobError(
-        409,
+        'conflict',
         `job ${id} is ${job.state}: only a job that has not reached the card can be cancelled`,
       );
     }
@@ -333,17 +336,21 @@ export class JobService implements OpenTransactions {
       (j) => j.nextAttemptAt === undefined || j.nextAttemptAt <= now,
     );
     if (job === undefined) return undefined;
-    const plain = aesGcmOpen(this.#d.kek, job.sealedKeys, aadOf(job.id));
+    // The keys stay sealed until the session builds BF70 (or the candidate is staged); each opener wipes.
+    const openKeys = (): PlainKeys => {
+      const plain = aesGcmOpen(this.#d.kek, job.sealedKeys, aadOf(job.id));
+      const keys = { k: plain.slice(0, job.kLength), opc: plain.slice(job.kLength) };
+      plain.fill(0);
+      return keys;
+    };
     const order: KeyUpdateOrder = {
       iccid: job.iccid,
       algorithm: job.algorithm,
       keyVersion: job.keyVersion,
       transactionId: fromHex(job.transactionId, 'transactionId', TRANSACTION_ID_LENGTH),
-      k: plain.slice(0, job.kLength),
-      opc: plain.slice(job.kLength),
+      openKeys,
       recover: job.state === 'sent',
     };
-    plain.fill(0);
     let ended = false;
     const hooks: SessionHooks = {
       // DESIGN.md 7: the card proved itself; the run of failed attempts ends.
@@ -367,8 +374,6 @@ export class JobService implements OpenTransactions {
     };
     const finish = async (o: SessionOutcome | 'released'): Promise<JobView> => {
       ended = true;
-      order.k.fill(0);
-      order.opc.fill(0);
       return jobView(await this.#finish(job.id, eid, sessionId, o));
     };
     return { order, hooks, finish };
@@ -445,14 +450,21 @@ export class JobService implements OpenTransactions {
 
   /** Stages the candidate; an HSS 409 for another transaction's candidate reconciles the IMSI and retries once. */
   async #stage(job: JobRecord, order: KeyUpdateOrder): Promise<void> {
-    const stage = () =>
-      this.#d.hss.stageCandidate(job.imsi, {
-        algorithm: job.algorithm,
-        k: order.k,
-        ...(job.algorithm === 'tuak' ? { topc: order.opc } : { opc: order.opc }),
-        keyVersion: job.keyVersion,
-        transactionId: order.transactionId,
-      });
+    const stage = async () => {
+      const { k, opc } = order.openKeys();
+      try {
+        await this.#d.hss.stageCandidate(job.imsi, {
+          algorithm: job.algorithm,
+          k,
+          ...(job.algorithm === 'tuak' ? { topc: opc } : { opc }),
+          keyVersion: job.keyVersion,
+          transactionId: order.transactionId,
+        });
+      } finally {
+        k.fill(0);
+        opc.fill(0);
+      }
+    };
     try {
       await stage();
     } catch (e) {

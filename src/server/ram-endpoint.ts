@@ -20,6 +20,7 @@ import {
   encodeCommandScript,
   type CommandApdu,
 } from '../iso7816/index.js';
+import { CAUSE_SYSTEM_FAILURE, sendProblem, titleOf } from '../http/index.js';
 import type { Logger } from '../ports/index.js';
 import type { ClaimedJob, JobService } from './jobs.js';
 import {
@@ -42,6 +43,8 @@ interface Live {
   readonly id: string;
   /** Opening order: a session supersedes only sessions of its EID opened before it. */
   readonly seq: number;
+  /** performance.now() at the first POST (the session duration metric). */
+  readonly openedAt: number;
   readonly session: KeyUpdateSession;
   readonly claim: ClaimedJob;
   busy: boolean;
@@ -64,6 +67,8 @@ export interface SessionEnd {
   /** 'abandoned': the session ended without an outcome (UE gone, superseded, or an internal failure). */
   readonly outcome: SessionOutcome | 'abandoned';
   readonly scripts: number;
+  /** From the first POST to the end. */
+  readonly seconds: number;
   /** The negotiated suite (absent when the session ended before step 2). */
   readonly suite?: Suite;
 }
@@ -78,6 +83,15 @@ class HttpFailure extends Error {
   ) {
     super(message);
   }
+}
+
+function internalError(reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, {
+    status: 500,
+    title: titleOf(500),
+    detail: INTERNAL_ERROR,
+    cause: CAUSE_SYSTEM_FAILURE,
+  });
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {
@@ -115,6 +129,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       iccid: l.session.iccid,
       outcome: typeof ending === 'string' ? 'abandoned' : ending,
       scripts: l.session.scripts,
+      seconds: (performance.now() - l.openedAt) / 1000,
       ...(suite === undefined ? {} : { suite }),
     });
   };
@@ -168,10 +183,12 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       .send(Buffer.from(body));
   };
 
+  // ProblemDetails like every listener's; a 5xx says only INTERNAL_ERROR (the details go to the log)
   const fail = (reply: FastifyReply, e: unknown, eid: string | undefined) => {
-    if (e instanceof HttpFailure) return reply.code(e.status).type('text/plain').send(e.message);
+    if (e instanceof HttpFailure)
+      return sendProblem(reply, { status: e.status, title: titleOf(e.status), detail: e.message });
     o.logger.error({ event: 'ram-session-error', eid, error: (e as Error).message }, 'RAM request failed');
-    return reply.code(500).type('text/plain').send(INTERNAL_ERROR);
+    return internalError(reply);
   };
 
   for (const type of [CONTENT_TYPE_RESPONSE_SCRIPT, CONTENT_TYPE_COMMAND_SCRIPT]) {
@@ -198,7 +215,15 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
         },
       };
       const session = new KeyUpdateSession(eid, claim.order, o.session, hooks);
-      l = { id, seq: opened++, session, claim, busy: false, timer: setTimeout(() => {}, 0) };
+      l = {
+        id,
+        seq: opened++,
+        openedAt: performance.now(),
+        session,
+        claim,
+        busy: false,
+        timer: setTimeout(() => {}, 0),
+      };
       live.set(id, l);
       const sessions = [...(byEid.get(eid) ?? []), l];
       byEid.set(eid, sessions);
@@ -254,7 +279,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
           'key update session stopped',
         );
         await end(l, 'error');
-        return reply.code(500).type('text/plain').send(INTERNAL_ERROR);
+        return internalError(reply);
       } finally {
         l.busy = false;
       }

@@ -5,17 +5,19 @@
 //   script 3  STORE DATA BF70 (or BF72 when resuming)        inside SCP11 secure messaging
 //   script 4  STORE DATA BF70 with the same transaction id   (only when BF73 says the card lacks the keys)
 // so a key update takes 3 POSTs after the first, a recovery that must resend 4.
-import { concatBytes, encodeSwappedBcd, equalBytes, toHex } from '../bytes/index.js';
+import { concatBytes, encodeSwappedBcd, equalBytes, toHex, wipe } from '../bytes/index.js';
 import { keyCheckValue, type RandomSource } from '../crypto/index.js';
 import {
   ALGORITHM_MILENAGE,
   ALGORITHM_TUAK,
-  INS_PERFORM_SECURITY_OPERATION,
   INS_STORE_DATA,
   ISD_AID,
   OUTCOME_APPLIED,
   P1_STORE_DATA_LAST_BERTLV_RESPONSE,
   SecureChannelError,
+  abandonScp11,
+  beginScp11,
+  finishScp11,
   TAG_CA_KLOC_IDS,
   TAG_CAPABILITIES,
   TAG_KEY_INFO_TEMPLATE,
@@ -36,6 +38,7 @@ import {
   type KeyStatus,
   type KeyUpdateResult,
   type Scp11Channel,
+  type Scp11OceState,
 } from '../gp/index.js';
 import {
   CLA_GP,
@@ -58,7 +61,7 @@ import {
 } from '../pki/index.js';
 import type { Clock } from '../ports/index.js';
 import { SessionError } from './errors.js';
-import { planScp11, ScriptChannel, type Scp11Plan } from './script-channel.js';
+import { ScriptChannel } from './script-channel.js';
 import { caKlocReference, chooseSuite, type ServerPolicy, type Suite } from './suite.js';
 import type { EcKeyPair } from '../crypto/index.js';
 
@@ -83,15 +86,24 @@ export interface SessionConfig {
   readonly rng: RandomSource;
 }
 
+/** The keys of a key update in the clear. */
+export interface PlainKeys {
+  readonly k: Uint8Array;
+  /** OPc (Milenage) or TOPc (TUAK). */
+  readonly opc: Uint8Array;
+}
+
 /** What one session must bring to the card. */
 export interface KeyUpdateOrder {
   readonly iccid: string;
   readonly algorithm: 'milenage' | 'tuak';
   readonly keyVersion: number;
   readonly transactionId: Uint8Array;
-  readonly k: Uint8Array;
-  /** OPc (Milenage) or TOPc (TUAK). */
-  readonly opc: Uint8Array;
+  /**
+   * K and OPc (TOPc), unsealed for the moment they are used (BF70 built, check values computed); whoever calls
+   * it wipes what it got right after.
+   */
+  readonly openKeys: () => PlainKeys;
   readonly parameters?: AlgorithmParameters;
   /** BF70 may already have reached the card in an earlier session: ask BF72 first. */
   readonly recover: boolean;
@@ -131,7 +143,41 @@ export type SessionOutcome =
 export type SessionStep =
   { kind: 'script'; commands: CommandApdu[] } | { kind: 'done'; outcome: SessionOutcome };
 
-type Phase = 'start' | 'read' | 'authenticate' | 'request' | 'done';
+/** What the session holds once the card has authenticated (CERT.SD.ECKA, EID and receipt verified). */
+interface Authenticated {
+  readonly suite: Suite;
+  readonly certificate: Certificate;
+  /** DESIGN.md 4.4: digest of what the server read in script 1, echoed in BF70. */
+  readonly digest: Uint8Array;
+  readonly scp: Scp11Channel;
+  /** Carries the secured STORE DATA of scripts 3 and 4. */
+  readonly script: ScriptChannel;
+}
+
+/** Where a session is; each phase holds exactly what its next step needs. */
+type Phase =
+  | { readonly kind: 'start' }
+  /** Script 1 is out. */
+  | { readonly kind: 'read' }
+  /** Script 2 is out: eSK.OCE.ECKA waits in `handshake` for the card's answer. */
+  | {
+      readonly kind: 'authenticate';
+      readonly suite: Suite;
+      readonly digest: Uint8Array;
+      readonly handshake: Scp11OceState;
+    }
+  /** The hooks run; nothing is out. */
+  | { readonly kind: 'authenticated'; readonly auth: Authenticated }
+  /** Script 3 (or 4) is out: STORE DATA BF70 or BF72, answered through `pending`. */
+  | {
+      readonly kind: 'request';
+      readonly auth: Authenticated;
+      readonly asked: RequestDecision;
+      readonly pending: Promise<ResponseApdu>;
+      /** KCV(K) || KCV(OPc), what BF71 or BF73 must report. */
+      readonly checkValues: Uint8Array;
+    }
+  | { readonly kind: 'done'; readonly suite: Suite | undefined };
 
 // GPC 2.3 11.9: SELECT the ISD by AID
 const selectIsd: CommandApdu = {
@@ -143,18 +189,18 @@ const selectIsd: CommandApdu = {
   ne: SHORT_MAX_NE,
 };
 
-function checkValuesOf(k: Uint8Array, opc: Uint8Array): Uint8Array {
-  return concatBytes(keyCheckValue(k), keyCheckValue(opc));
+function checkValuesOf(keys: PlainKeys): Uint8Array {
+  return concatBytes(keyCheckValue(keys.k), keyCheckValue(keys.opc));
 }
 
-/** The R-APDUs of a script, each 9000, or the SessionError naming the first that was not. */
-function expectOk(script: ResponseScript, names: readonly string[]): ResponseApdu[] {
+/** R-APDUs, each 9000, or the SessionError naming the first that was not. */
+function expectOk(responses: readonly ResponseApdu[], names: readonly string[]): ResponseApdu[] {
   names.forEach((name, i) => {
-    const r = script.responses[i];
+    const r = responses[i];
     if (r === undefined) throw new SessionError('card-answer', `${name}: not executed by the card`);
     if (r.sw !== SW_OK) throw new SessionError('card-answer', `${name}: card answered ${describeSw(r.sw)}`);
   });
-  return script.responses.slice(0, names.length);
+  return responses.slice(0, names.length);
 }
 
 /** Turns the codec and channel errors of a step into SessionErrors (anything else is a bug and propagates). */
@@ -174,16 +220,7 @@ export class KeyUpdateSession {
   readonly #hooks: SessionHooks;
   /** The EID the UE claimed in X-Admin-From. */
   readonly eid: string;
-  #phase: Phase = 'start';
-  #digest: Uint8Array | undefined;
-  #suite: Suite | undefined;
-  #certificate: Certificate | undefined;
-  #plan: Scp11Plan | undefined;
-  #scp: Scp11Channel | undefined;
-  #script = new ScriptChannel();
-  #pending: Promise<ResponseApdu> | undefined;
-  /** 'status' while BF72 is out, 'update' while BF70 is. */
-  #asked: 'status' | 'update' | undefined;
+  #phase: Phase = { kind: 'start' };
   #requestSent = false;
   #authenticated = false;
   /** Scripts sent so far. */
@@ -200,12 +237,23 @@ export class KeyUpdateSession {
     return this.#order.iccid;
   }
 
+  /** The negotiated suite (undefined before step 2). */
   get suite(): Suite | undefined {
-    return this.#suite;
+    const p = this.#phase;
+    switch (p.kind) {
+      case 'authenticate':
+      case 'done':
+        return p.suite;
+      case 'authenticated':
+      case 'request':
+        return p.auth.suite;
+      default:
+        return undefined;
+    }
   }
 
   get finished(): boolean {
-    return this.#phase === 'done';
+    return this.#phase.kind === 'done';
   }
 
   /** The card has authenticated in this session (DESIGN.md 7). */
@@ -215,8 +263,8 @@ export class KeyUpdateSession {
 
   /** Script 1. */
   start(): CommandApdu[] {
-    if (this.#phase !== 'start') throw new Error('session already started');
-    this.#phase = 'read';
+    if (this.#phase.kind !== 'start') throw new Error('session already started');
+    this.#phase = { kind: 'read' };
     this.scripts = 1;
     return [
       selectIsd,
@@ -231,13 +279,15 @@ export class KeyUpdateSession {
     try {
       const step = await this.#step(responses);
       if (step.kind === 'script') this.scripts++;
-      else this.#phase = 'done';
+      else this.#end();
       return step;
     } catch (e) {
       const error = asSessionError(e);
-      if (error === undefined) throw e;
-      this.#phase = 'done';
-      this.#scp?.close();
+      if (error === undefined) {
+        this.#end();
+        throw e;
+      }
+      this.#end();
       return {
         kind: 'done',
         outcome: {
@@ -252,9 +302,7 @@ export class KeyUpdateSession {
 
   /** The UE went away: the session cannot continue. */
   abandon(): SessionOutcome {
-    this.#phase = 'done';
-    this.#scp?.close();
-    this.#script.deliver([]);
+    this.#end();
     return {
       kind: 'failed',
       error: new SessionError('abandoned', 'the UE abandoned the session'),
@@ -263,22 +311,35 @@ export class KeyUpdateSession {
     };
   }
 
+  /** Ends the phase: eSK.OCE.ECKA wiped, secure channel closed, an outstanding STORE DATA failed. */
+  #end(): void {
+    const p = this.#phase;
+    if (p.kind === 'authenticate') abandonScp11(p.handshake);
+    if (p.kind === 'authenticated' || p.kind === 'request') {
+      p.auth.scp.close();
+      p.auth.script.deliver([]);
+    }
+    this.#phase = { kind: 'done', suite: this.suite };
+  }
+
   async #step(responses: ResponseScript): Promise<SessionStep> {
-    switch (this.#phase) {
+    const p = this.#phase;
+    switch (p.kind) {
       case 'read':
-        return { kind: 'script', commands: await this.#afterRead(responses) };
+        return { kind: 'script', commands: this.#afterRead(responses) };
       case 'authenticate':
-        return { kind: 'script', commands: await this.#afterAuthenticate(responses) };
+        return { kind: 'script', commands: await this.#afterAuthenticate(p, responses) };
       case 'request':
-        return this.#afterRequest(responses);
+        return this.#afterRequest(p, responses);
       default:
-        throw new SessionError('card-answer', `no script outstanding (session ${this.#phase})`);
+        throw new SessionError('card-answer', `no script outstanding (session ${p.kind})`);
     }
   }
 
-  // Step 2 (DESIGN.md 4.4): choose the suite from E0 and BF30, the CA-KLOC reference from FF33.
-  async #afterRead(script: ResponseScript): Promise<CommandApdu[]> {
-    const [, e0, bf30, ff33] = expectOk(script, [
+  // Step 2 (DESIGN.md 4.4): choose the suite from E0 and BF30, the CA-KLOC reference from FF33; then
+  // GPC Amd F 7.4.3, 7.5, 7.6: GET DATA BF21 and the SCP11a handshake's commands in one script.
+  #afterRead(script: ResponseScript): CommandApdu[] {
+    const [, e0, bf30, ff33] = expectOk(script.responses, [
       'SELECT ISD',
       'GET DATA 00E0',
       'GET DATA BF30',
@@ -286,7 +347,7 @@ export class KeyUpdateSession {
     ]);
     const keyInformation = decodeKeyInformation(e0.data);
     const capabilities = decodeCapabilities(bf30.data);
-    this.#digest = negotiationDigest(keyInformation.value, capabilities.value);
+    const digest = negotiationDigest(keyInformation.value, capabilities.value);
     const algorithmId = this.#order.algorithm === 'milenage' ? ALGORITHM_MILENAGE : ALGORITHM_TUAK;
     if (!capabilities.capabilities.akaAlgorithms.includes(algorithmId)) {
       throw new SessionError('negotiation', `the card does not implement ${this.#order.algorithm} (BF30 82)`);
@@ -303,8 +364,7 @@ export class KeyUpdateSession {
       decodeCaKlocIdentifiers(ff33.data),
       decodeCertificate(oce.certificates[0]).issuerKeyId,
     );
-    this.#suite = suite;
-    this.#plan = await planScp11(
+    const { commands, state } = beginScp11(
       {
         variant: 'a',
         kid: suite.kid,
@@ -317,15 +377,17 @@ export class KeyUpdateSession {
       },
       this.#config.rng,
     );
-    this.#phase = 'authenticate';
-    return [certificateStoreQuery(suite.kid, suite.kvn), ...this.#plan.commands];
+    this.#phase = { kind: 'authenticate', suite, digest, handshake: state };
+    return [certificateStoreQuery(suite.kid, suite.kvn), ...commands];
   }
 
   // Step 1 (DESIGN.md 4.2, 4.3): verify CERT.SD.ECKA and the EID, then the receipt; send BF70 or BF72.
-  async #afterAuthenticate(script: ResponseScript): Promise<CommandApdu[]> {
-    const plan = this.#plan as Scp11Plan;
-    const suite = this.#suite as Suite;
-    const [bf21] = expectOk(script, ['GET DATA BF21']);
+  async #afterAuthenticate(
+    p: Extract<Phase, { kind: 'authenticate' }>,
+    script: ResponseScript,
+  ): Promise<CommandApdu[]> {
+    const { suite, digest, handshake } = p;
+    const [bf21] = expectOk(script.responses, ['GET DATA BF21']);
     const chain = decodeCertificateStore(bf21.data).map(decodeCertificate);
     const certificate = validateChain(chain, {
       anchors: this.#config.cardIssuers,
@@ -340,47 +402,52 @@ export class KeyUpdateSession {
         `CERT.SD.ECKA is for EID ${certificate.eid ?? '(none)'}, the UE claimed ${this.eid}`,
       );
     }
-    const handshake = script.responses.slice(1);
-    plan.commands.forEach((c, i) => {
-      const r = handshake[i];
-      const name =
-        c.ins === INS_PERFORM_SECURITY_OPERATION ? 'PERFORM SECURITY OPERATION' : 'MUTUAL AUTHENTICATE';
-      if (r === undefined) throw new SessionError('card-answer', `${name}: not executed by the card`);
-      if (r.sw !== SW_OK) throw new SessionError('card-answer', `${name}: card answered ${describeSw(r.sw)}`);
-    });
-    this.#scp = await plan.finish(handshake, certificate.publicKey, this.#script);
+    const responses = expectOk(script.responses.slice(1), handshake.names);
+    const channel = new ScriptChannel();
+    const scp = finishScp11(handshake, responses, certificate.publicKey, channel);
     // The receipt verified: the card has authenticated (DESIGN.md 7).
-    this.#certificate = certificate;
+    const auth: Authenticated = { suite, certificate, digest, scp, script: channel };
+    const authenticated: Phase = { kind: 'authenticated', auth };
+    this.#phase = authenticated;
     this.#authenticated = true;
-    this.#phase = 'request';
     await this.#hooks.authenticated?.({ suite, certificate });
-    if (this.#order.recover) return this.#send('status');
-    const decision = await this.#hooks.beforeRequest({ suite, certificate, afterStatus: false });
-    return this.#send(decision ?? 'update');
+    let decision: RequestDecision = 'status';
+    if (!this.#order.recover && this.#phase === authenticated) {
+      decision = (await this.#hooks.beforeRequest({ suite, certificate, afterStatus: false })) ?? 'update';
+    }
+    // Abandoned (superseded) while a hook ran: nothing more goes to the card.
+    if (this.#phase !== authenticated) throw new SessionError('job', 'the session ended meanwhile');
+    return this.#send(auth, decision);
   }
 
-  async #send(what: RequestDecision): Promise<CommandApdu[]> {
-    // Abandoned (superseded) while a hook ran: its order's keys are wiped; nothing more goes to the card.
-    if (this.#phase === 'done') throw new SessionError('job', 'the session ended meanwhile');
-    const scp = this.#scp as Scp11Channel;
+  // DESIGN.md 4.5: STORE DATA BF70 (K and OPc wrapped with S-DEK) or BF72, one request per command (80 E2 91 00).
+  // The plain keys exist only while this builds BF70 (and the check values).
+  #send(auth: Authenticated, what: RequestDecision): Promise<CommandApdu[]> {
     const o = this.#order;
     const iccid = encodeSwappedBcd(o.iccid, 'ICCID', ICCID_BYTES);
-    const data =
-      what === 'status'
-        ? encodeKeyStatusRequest(iccid)
-        : encodeKeyUpdateRequest({
-            transactionId: o.transactionId,
-            iccid,
-            algorithm: o.algorithm === 'milenage' ? ALGORITHM_MILENAGE : ALGORITHM_TUAK,
-            keyVersion: o.keyVersion,
-            wrappedK: scp.wrapKey(o.k),
-            wrappedOpc: scp.wrapKey(o.opc),
-            checkValues: checkValuesOf(o.k, o.opc),
-            negotiationDigest: this.#digest as Uint8Array,
-            ...(o.parameters === undefined ? {} : { parameters: o.parameters }),
-          });
-    // DESIGN.md 4.5: 80 E2 91 00, one request per STORE DATA
-    this.#pending = scp.transmit({
+    const keys = o.openKeys();
+    let data: Uint8Array;
+    let checkValues: Uint8Array;
+    try {
+      checkValues = checkValuesOf(keys);
+      data =
+        what === 'status'
+          ? encodeKeyStatusRequest(iccid)
+          : encodeKeyUpdateRequest({
+              transactionId: o.transactionId,
+              iccid,
+              algorithm: o.algorithm === 'milenage' ? ALGORITHM_MILENAGE : ALGORITHM_TUAK,
+              keyVersion: o.keyVersion,
+              wrappedK: auth.scp.wrapKey(keys.k),
+              wrappedOpc: auth.scp.wrapKey(keys.opc),
+              checkValues,
+              negotiationDigest: auth.digest,
+              ...(o.parameters === undefined ? {} : { parameters: o.parameters }),
+            });
+    } finally {
+      wipe(keys.k, keys.opc);
+    }
+    const pending = auth.scp.transmit({
       cla: CLA_GP,
       ins: INS_STORE_DATA,
       p1: P1_STORE_DATA_LAST_BERTLV_RESPONSE,
@@ -389,51 +456,52 @@ export class KeyUpdateSession {
       ne: SHORT_MAX_NE,
     });
     // Keep a rejection from being unhandled before the next POST awaits it.
-    this.#pending.catch(() => undefined);
-    this.#asked = what;
+    pending.catch(() => undefined);
+    this.#phase = { kind: 'request', auth, asked: what, pending, checkValues };
     if (what === 'update') this.#requestSent = true;
-    return this.#script.take(1);
+    return auth.script.take(1);
   }
 
   // Step 5 (DESIGN.md 4.5): BF71 (or BF73 on resume) inside the protected response.
-  async #afterRequest(script: ResponseScript): Promise<SessionStep> {
-    this.#script.deliver(script.responses);
-    const response = await (this.#pending as Promise<ResponseApdu>);
-    const what = this.#asked === 'status' ? 'STORE DATA BF72' : 'STORE DATA BF70';
+  async #afterRequest(p: Extract<Phase, { kind: 'request' }>, script: ResponseScript): Promise<SessionStep> {
+    const { auth, asked, checkValues } = p;
+    auth.script.deliver(script.responses);
+    const response = await p.pending;
+    const what = asked === 'status' ? 'STORE DATA BF72' : 'STORE DATA BF70';
     if (response.sw !== SW_OK) throw new StatusWordError(response.sw, what);
     const o = this.#order;
     const iccid = encodeSwappedBcd(o.iccid, 'ICCID', ICCID_BYTES);
-    const expectedKcv = checkValuesOf(o.k, o.opc);
-    if (this.#asked === 'status') {
+    if (asked === 'status') {
       const status: KeyStatus = decodeKeyStatus(response.data);
       if (!equalBytes(status.iccid, iccid)) throw new SessionError('result', 'BF73 is for another ICCID');
       if (status.lastTransactionId !== undefined && equalBytes(status.lastTransactionId, o.transactionId)) {
-        if (status.keyVersion !== o.keyVersion || !equalBytes(status.checkValues, expectedKcv)) {
+        if (status.keyVersion !== o.keyVersion || !equalBytes(status.checkValues, checkValues)) {
           throw new SessionError('result', 'BF73 names our transaction but not our keys');
         }
-        this.#scp?.close();
         return { kind: 'done', outcome: { kind: 'applied', keyVersion: status.keyVersion, viaStatus: true } };
       }
       // The card never applied it: resend BF70 with the same transaction id and keys.
+      const authenticated: Phase = { kind: 'authenticated', auth };
+      this.#phase = authenticated;
       const decision = await this.#hooks.beforeRequest({
-        suite: this.#suite as Suite,
-        certificate: this.#certificate as Certificate,
+        suite: auth.suite,
+        certificate: auth.certificate,
         afterStatus: true,
       });
       if (decision === 'status') throw new SessionError('job', 'another session holds the request');
-      return { kind: 'script', commands: await this.#send('update') };
+      if (this.#phase !== authenticated) throw new SessionError('job', 'the session ended meanwhile');
+      return { kind: 'script', commands: await this.#send(auth, 'update') };
     }
     const result = decodeKeyUpdateResult(response.data);
     if (!equalBytes(result.transactionId, o.transactionId) || !equalBytes(result.iccid, iccid)) {
       throw new SessionError('result', 'BF71 does not answer our request (transaction id or ICCID differ)');
     }
-    this.#scp?.close();
     if (result.outcome !== OUTCOME_APPLIED) {
       return { kind: 'done', outcome: { kind: 'refused', outcome: result.outcome, result } };
     }
     if (
       result.keyVersion !== o.keyVersion ||
-      !equalBytes(result.checkValues ?? new Uint8Array(0), expectedKcv)
+      !equalBytes(result.checkValues ?? new Uint8Array(0), checkValues)
     ) {
       throw new SessionError(
         'result',

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { GetResponseChannel } from '../../src/iso7816/index.js';
 import { FixedClock } from '../../src/ports/index.js';
+import { TcpCardChannel } from '../../src/ue/index.js';
 import {
   CardImageError,
   CardImageLock,
-  TcpCardChannel,
   VirtualCard,
   encodeCardImage,
   loadCardImage,

@@ -7,7 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { concatBytes, fromHex, toHex } from '../../src/bytes/index.js';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { generateVector, milenage } from '../../src/aka/index.js';
-import { connectVpcd, VPCD_DEFAULT_PORT } from '../../src/card/index.js';
+import { connectVpcd } from '../../src/card/index.js';
+import { VPCD_DEFAULT_PORT } from '../../src/iso7816/index.js';
 import { silentLogger } from '../../src/ports/index.js';
 import { setup } from './support/fixture.js';
 

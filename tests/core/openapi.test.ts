@@ -1,4 +1,5 @@
-// The core serves an OpenAPI 3.1 description of every route it answers, with the request schemas that validate.
+// The core serves an OpenAPI 3.1 description of every route it answers (its own and the kit's probes, metrics and
+// description), with the request schemas that validate, the path parameters and the roles.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/crypto/index.js';
@@ -40,6 +41,10 @@ describe('core /openapi.json', () => {
         '/core/v1/ues/{imsi}',
         '/core/v1/ues/{imsi}/events',
         '/core/v1/ues/{imsi}/push',
+        '/healthz',
+        '/metrics',
+        '/openapi.json',
+        '/readyz',
       ]);
       const attachBody = doc.paths['/core/v1/attach'].post.requestBody?.content['application/json']
         .schema as {
@@ -63,8 +68,15 @@ describe('core /openapi.json', () => {
       // DESIGN.md 7: the secured operations say so, with the role
       const ops = doc.paths as unknown as Record<string, Record<string, Record<string, unknown>>>;
       assert.deepEqual(ops['/core/v1/ues/{imsi}/push'].post.security, [{ bearer: [] }]);
-      assert.equal(ops['/core/v1/ues/{imsi}/push'].post['x-ltku-role'], 'provisioner');
-      assert.equal(ops['/core/v1/ues/{imsi}'].get['x-ltku-role'], 'operator');
+      assert.deepEqual(ops['/core/v1/ues/{imsi}/push'].post['x-ltku-roles'], ['provisioner']);
+      assert.deepEqual(ops['/core/v1/ues/{imsi}'].get['x-ltku-roles'], ['operator']);
+      assert.deepEqual(
+        (ops['/core/v1/attach/{attachId}/response'].post.parameters as { name: string; in: string }[]).map(
+          (p) => `${p.in}:${p.name}`,
+        ),
+        ['path:attachId'],
+        'path parameters are declared',
+      );
       assert.deepEqual(ops['/core/v1/ues/{imsi}/events'].get.security, [{ attachToken: [] }]);
       assert.equal(ops['/core/v1/attach'].post.security, undefined, 'attach stays open (UE-facing)');
       const detachBody = ops['/core/v1/detach'].post.requestBody as {

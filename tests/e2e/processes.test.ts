@@ -5,67 +5,14 @@
 // its role's 0600 token file; an issued and then revoked token stops working without a restart.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { ROOT } from '../helpers/vectors.js';
 import { runCli } from '../helpers/cli.js';
-
-const BIN = join(ROOT, 'bin', 'ltku.js');
-const PG_BASE = process.env.LTKU_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
-const STARTUP_MS = 20_000;
-
-interface Service {
-  readonly child: ChildProcess;
-  readonly address: string;
-  /** The other groups of the pattern (e.g. the admin URL). */
-  readonly groups: string[];
-  output(): string;
-}
-
-/** Starts `ltku ARGS` and waits for the line that says where it listens. */
-function serve(args: string[], pattern: RegExp): Promise<Service> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ltku ${args.slice(0, 2).join(' ')} did not start: ${out}`));
-    }, STARTUP_MS);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, address: m[1], groups: m.slice(2), output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ltku ${args.slice(0, 2).join(' ')} exited ${code}: ${out}`));
-    });
-  });
-}
-
-/** Stops a service with SIGTERM and returns its exit code. */
-function stop(s: Service): Promise<number | null> {
-  if (s.child.exitCode !== null) return Promise.resolve(s.child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 10_000);
-    s.child.removeAllListeners('exit');
-    s.child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    s.child.kill('SIGTERM');
-  });
-}
+import { BIN, serve, stop, type Service } from './support/services.js';
+import { dropSchemas, PG_BASE, pgReachable, pgUrl, schemaName } from './support/postgres.js';
 
 const run = promisify(execFile);
 
@@ -92,18 +39,6 @@ async function ltkuExit(args: string[]): Promise<{ code: number; stdout: string;
 }
 
 const mode = (path: string) => statSync(path).mode & 0o777;
-
-async function pgReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_BASE, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 const URL_LINE = /(http:\/\/127\.0\.0\.1:[0-9]+)/;
 
@@ -336,21 +271,15 @@ describe('key update across separate processes', { timeout: 180_000 }, () => {
   });
 
   const schemas: string[] = [];
-  after(async () => {
-    if (schemas.length === 0) return;
-    const client = new pg.Client({ connectionString: PG_BASE });
-    await client.connect();
-    for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    await client.end();
-  });
+  after(() => dropSchemas(schemas));
 
   it('on PostgreSQL', async (t) => {
     if (!(await pgReachable())) {
       t.skip(`PostgreSQL at ${PG_BASE} unreachable`);
       return;
     }
-    const schema = `ltku_e2e_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const schema = schemaName();
     schemas.push(schema);
-    await keyUpdateAcrossProcesses(() => ['--db', `${PG_BASE}?schema=${schema}`]);
+    await keyUpdateAcrossProcesses(() => ['--db', pgUrl(schema)]);
   });
 });

@@ -3,9 +3,9 @@
 // byte for byte, and unwraps / wraps the first secure-messaging exchange exactly as recorded.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { concatBytes, tlv, toHex } from '../../src/bytes/index.js';
+import { concatBytes, decodeTlvs, tlv, toHex } from '../../src/bytes/index.js';
 import { FixedRandom, curveByName, decodePoint, ecdh, importPrivateKey } from '../../src/crypto/index.js';
-import { Scp11SecurityDomain, TAG_CERT_STORE, variantOfKid } from '../../src/gp/index.js';
+import { Scp11SecurityDomain, TAG_CERT_STORE, TAG_EPK, variantOfKid } from '../../src/gp/index.js';
 import { decodeCommand, decodeResponse, encodeResponse, type ResponseApdu } from '../../src/iso7816/index.js';
 import { decodeCertificate, trustAnchor } from '../../src/pki/index.js';
 import { FixedClock } from '../../src/ports/index.js';
@@ -72,9 +72,10 @@ function run(v: Scp11Vector): void {
   assert.ok(session !== undefined, 'session open');
 
   // card-side intermediates
-  const ma = decodeCommand(hex(v.MA_capdu)).data;
-  const at = ma.length - (1 + 2 * curve.fieldSize);
-  const epkOce = decodePoint(curve, ma.subarray(at));
+  // GPC Amd F 7.6.2: A6 control reference, then 5F49 ePK.OCE.ECKA (SCP11b: the only OCE key)
+  const epkOceTlv = decodeTlvs(decodeCommand(hex(v.MA_capdu)).data).find((t) => t.tag === TAG_EPK);
+  assert.ok(epkOceTlv !== undefined, 'the authenticate command carries 5F49');
+  const epkOce = decodePoint(curve, epkOceTlv.value);
   const shSe = ecdh(curve, (eskSd ?? skSd).privateKey, epkOce);
   assert.equal(toHex(shSe), cardSide.shse.toLowerCase(), 'ShSe (card side)');
   if (eskSd)

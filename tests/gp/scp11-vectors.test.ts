@@ -3,7 +3,7 @@
 // from the recording, and every C-APDU must equal the recorded one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { concatBytes, toHex } from '../../src/bytes/index.js';
+import { concatBytes, decodeTlvs, toHex } from '../../src/bytes/index.js';
 import {
   FixedRandom,
   aesCmac,
@@ -12,8 +12,20 @@ import {
   ecdh,
   importPrivateKey,
 } from '../../src/crypto/index.js';
-import { certificateStoreQuery, openScp11, variantOfKid, type Scp11OceParams } from '../../src/gp/index.js';
-import { GetResponseChannel, decodeCommand, encodeCommand, transmitOk } from '../../src/iso7816/index.js';
+import {
+  TAG_EPK,
+  certificateStoreQuery,
+  openScp11,
+  variantOfKid,
+  type Scp11OceParams,
+} from '../../src/gp/index.js';
+import {
+  GetResponseChannel,
+  decodeCommand,
+  decodeResponse,
+  encodeCommand,
+  transmitOk,
+} from '../../src/iso7816/index.js';
 import { decodeCertificates } from '../../src/pki/index.js';
 import { loadVectors } from '../helpers/vectors.js';
 import { ScriptedChannel, type Exchange } from './helpers/scripted-channel.js';
@@ -85,8 +97,11 @@ async function replay(v: Scp11Vector): Promise<void> {
   assert.equal(rng.remaining, 0, 'the handshake drew exactly eSK.OCE');
 
   // derived intermediates
-  const maResponse = hex(v.MA_rapdu);
-  const epkSd = decodePoint(curve, maResponse.subarray(3, 3 + 1 + 2 * curve.fieldSize));
+  // GPC Amd F 7.6.3: 5F49 ePK.SD.ECKA 86 receipt, then SW (a long-form length on P-521 and 512-bit curves)
+  const maResponse = decodeResponse(hex(v.MA_rapdu));
+  const epkSdTlv = decodeTlvs(maResponse.data).find((t) => t.tag === TAG_EPK);
+  assert.ok(epkSdTlv !== undefined, 'the authenticate response carries 5F49');
+  const epkSd = decodePoint(curve, epkSdTlv.value);
   assert.equal(toHex(ecdh(curve, eskOce.privateKey, epkSd)), d.shse.toLowerCase(), 'ShSe');
   const staticOce = variant === 'b' ? eskOce : skOce;
   assert.equal(toHex(staticOce.privateKey), toHex(scalar(d.sk_oce_d, curve.fieldSize)), 'SK.OCE');

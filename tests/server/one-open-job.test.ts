@@ -41,7 +41,7 @@ async function raceAndCheck(w: World): Promise<void> {
   const direct = await Promise.allSettled(
     Array.from({ length: 50 }, () => w.server.jobs.create({ iccid: p0.iccid }, 'operator')),
   );
-  assert.ok(direct.every((d) => d.status === 'rejected' && (d.reason as JobError).status === 409));
+  assert.ok(direct.every((d) => d.status === 'rejected' && (d.reason as JobError).kind === 'conflict'));
   assert.equal((await jobsOf(w, p0.iccid)).length, 1, 'exactly one job');
   // The card's other profile is not blocked by leftovers.
   assert.equal((await createJob(w, { iccid: p1.iccid })).status, 201);
@@ -110,7 +110,7 @@ describe('one open job per ICCID (PostgreSQL)', { skip: pgSkip }, () => {
       );
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       for (const r of results) {
-        if (r.status === 'rejected') assert.equal((r.reason as JobError).status, 409);
+        if (r.status === 'rejected') assert.equal((r.reason as JobError).kind, 'conflict');
       }
       assert.equal((await jobsOf(w, iccid)).length, 1);
     } finally {

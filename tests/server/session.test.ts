@@ -9,6 +9,7 @@ import {
   DEFAULT_POLICY,
   KeyUpdateSession,
   type KeyUpdateOrder,
+  type PlainKeys,
   type SessionConfig,
   type SessionOutcome,
 } from '../../src/server/index.js';
@@ -35,16 +36,22 @@ function configOf(s: ReturnType<typeof setup>, overrides: Partial<SessionConfig>
   };
 }
 
-function orderOf(s: ReturnType<typeof setup>, fields: Partial<KeyUpdateOrder> = {}): KeyUpdateOrder {
+/** An order whose keys are copies of `keys` (the session wipes what it opens). */
+function orderOf(
+  s: ReturnType<typeof setup>,
+  fields: Partial<KeyUpdateOrder> = {},
+): KeyUpdateOrder & { keys: PlainKeys } {
   const r = new SeededRandom('new-keys');
+  const transactionId = r.randomBytes(16);
+  const keys = { k: r.randomBytes(16), opc: r.randomBytes(16) };
   return {
     iccid: s.image.profiles[0].iccid,
     algorithm: 'milenage',
     keyVersion: 2,
-    transactionId: r.randomBytes(16),
-    k: r.randomBytes(16),
-    opc: r.randomBytes(16),
+    transactionId,
+    openKeys: () => ({ k: keys.k.slice(), opc: keys.opc.slice() }),
     recover: false,
+    keys,
     ...fields,
   };
 }
@@ -79,7 +86,7 @@ describe('key-update session (scripts against a virtual card)', () => {
     assert.equal(session.suite?.aesKeyLength, 32);
     const profile = s.card.image.profiles[0];
     assert.equal(profile.keyVersion, 2);
-    assert.deepEqual(keyCheckValue(profile.keys.k), keyCheckValue(order.k));
+    assert.deepEqual(keyCheckValue(profile.keys.k), keyCheckValue(order.keys.k));
   });
 
   it('recovers with BF72 when the card already applied the transaction', async () => {

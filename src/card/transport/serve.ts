@@ -2,7 +2,8 @@
 // vicc does), or as a TCP server with the same framing. Both stop cleanly when asked.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../ports/index.js';
-import { answerMessage, frame, FrameReader, type VirtualCardLike } from './framing.js';
+import { frame, FrameReader } from '../../iso7816/index.js';
+import { answerMessage, type VirtualCardLike } from './framing.js';
 import { CardTransportError } from '../errors.js';
 
 function attach(socket: Socket, card: VirtualCardLike, logger: Logger): void {

@@ -1,16 +1,9 @@
 // Listening on a socket: the core app bound to HOST:PORT, with its URL and a clean close.
-import type { AddressInfo } from 'node:net';
+import { listenApp, type Listening } from '../../http/index.js';
 import { buildCoreApp, type CoreDeps } from './app.js';
 
-export interface RunningCore {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type RunningCore = Listening;
 
 export async function listenCore(deps: CoreDeps, host = '127.0.0.1', port = 0): Promise<RunningCore> {
-  const app = buildCoreApp(deps);
-  await app.listen({ host, port });
-  const address = app.server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return { url: `http://${shownHost}:${address.port}`, close: () => app.close() };
+  return listenApp(buildCoreApp(deps), host, port);
 }

@@ -45,15 +45,9 @@ export const ICCID_LENGTH = 10;
 export const KCV_LENGTH = 3;
 export const CHECK_VALUES_LENGTH = 2 * KCV_LENGTH;
 export const NEGOTIATION_DIGEST_LENGTH = 32;
-export const MILENAGE_KEY_LENGTH = 16;
-export const TUAK_KEY_LENGTHS: readonly number[] = [16, 32];
-export const TUAK_TOPC_LENGTH = 32;
+// Key lengths and TUAK parameter ranges: aka/params (one definition for every layer).
 export const MILENAGE_R_COUNT = 5;
 export const MILENAGE_C_LENGTH = 16;
-export const TUAK_MAC_LENGTHS: readonly number[] = [8, 16, 32];
-export const TUAK_RES_LENGTHS: readonly number[] = [4, 8, 16, 32];
-export const TUAK_CK_LENGTHS: readonly number[] = [16, 32];
-export const TUAK_IK_LENGTHS: readonly number[] = [16, 32];
 
 /** BF71 81: outcomes of a key update request. */
 export const OUTCOME_APPLIED = 0x00;

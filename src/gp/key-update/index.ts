@@ -5,3 +5,4 @@ export * from './request.js';
 export * from './result.js';
 export * from './status.js';
 export * from './digest.js';
+export * from './policy.js';

@@ -14,11 +14,14 @@ import {
   TAG_TUAK_KECCAK_ITERATIONS,
   TAG_TUAK_MAC_LENGTH,
   TAG_TUAK_RES_LENGTH,
+} from './constants.js';
+import {
   TUAK_CK_LENGTHS,
   TUAK_IK_LENGTHS,
   TUAK_MAC_LENGTHS,
   TUAK_RES_LENGTHS,
-} from './constants.js';
+  isTuakKeccakIterations,
+} from '../../aka/params/index.js';
 import { KeyUpdateFormatError } from './errors.js';
 import { optional, optionalByte, readFields } from './template.js';
 
@@ -85,7 +88,7 @@ export function decodeAlgorithmParameters(algorithm: number, value: Uint8Array):
     const oneOf = (allowed: readonly number[]) => (v: number) => allowed.includes(v);
     const p: TuakParameters = {
       kind: 'tuak',
-      keccakIterations: optionalByte(f, TAG_TUAK_KECCAK_ITERATIONS, CONTEXT, (v) => v >= 1),
+      keccakIterations: optionalByte(f, TAG_TUAK_KECCAK_ITERATIONS, CONTEXT, isTuakKeccakIterations),
       macLength: optionalByte(f, TAG_TUAK_MAC_LENGTH, CONTEXT, oneOf(TUAK_MAC_LENGTHS)),
       resLength: optionalByte(f, TAG_TUAK_RES_LENGTH, CONTEXT, oneOf(TUAK_RES_LENGTHS)),
       ckLength: optionalByte(f, TAG_TUAK_CK_LENGTH, CONTEXT, oneOf(TUAK_CK_LENGTHS)),

@@ -1,11 +1,11 @@
 // DESIGN.md 4.5 BF70 ProfileKeyUpdateRequest: encode (server) and the strict parse of check 1 (card).
+import { akaKeyLengths } from '../../aka/params/index.js';
 import { tagName, tlv } from '../../bytes/index.js';
 import {
   ALGORITHM_MILENAGE,
   ALGORITHM_TUAK,
   CHECK_VALUES_LENGTH,
   ICCID_LENGTH,
-  MILENAGE_KEY_LENGTH,
   NEGOTIATION_DIGEST_LENGTH,
   TAG_ALGORITHM,
   TAG_ALGORITHM_PARAMETERS,
@@ -18,8 +18,6 @@ import {
   TAG_WRAPPED_K,
   TAG_WRAPPED_OPC,
   TRANSACTION_ID_LENGTH,
-  TUAK_KEY_LENGTHS,
-  TUAK_TOPC_LENGTH,
 } from './constants.js';
 import {
   decodeAlgorithmParameters,
@@ -60,9 +58,9 @@ const FIELDS = [
 /** Lengths a wrapped key may have when the algorithm is not one this codec knows (S-DEK wraps 16 or 32). */
 const GENERIC_KEY_LENGTHS = [16, 32];
 
-function keyLengths(algorithm: number): { k: number[]; opc: number[] } {
-  if (algorithm === ALGORITHM_MILENAGE) return { k: [MILENAGE_KEY_LENGTH], opc: [MILENAGE_KEY_LENGTH] };
-  if (algorithm === ALGORITHM_TUAK) return { k: [...TUAK_KEY_LENGTHS], opc: [TUAK_TOPC_LENGTH] };
+function keyLengths(algorithm: number): { k: readonly number[]; opc: readonly number[] } {
+  if (algorithm === ALGORITHM_MILENAGE) return akaKeyLengths('milenage');
+  if (algorithm === ALGORITHM_TUAK) return akaKeyLengths('tuak');
   return { k: GENERIC_KEY_LENGTHS, opc: GENERIC_KEY_LENGTHS };
 }
 

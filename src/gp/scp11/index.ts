@@ -3,6 +3,7 @@ export * from './session-keys.js';
 export * from './secure-messaging.js';
 export * from './static-secret-cache.js';
 export * from './channel.js';
+export * from './oce-params.js';
 export * from './oce.js';
 export * from './card-session.js';
 export * from './security-domain.js';

@@ -1,12 +1,11 @@
-// GPC Amd F 7.5-7.6: the off-card entity's side of the SCP11 handshake (the Provisioning Server's role).
-// One straight function over an injected CardChannel and RandomSource; the receipt is checked before any
-// session key is used.
-import { concatBytes, decodeTlvs, equalBytes, tlv, toHex, wipe, type Tlv } from '../../bytes/index.js';
-import { CertificateError, decodeCertificate } from '../../pki/index.js';
+// GPC Amd F 7.5-7.6: the off-card entity's side of the SCP11 handshake (the Provisioning Server's role), in two
+// steps that fit a batched transport: beginScp11 makes the commands (PSO chain, MUTUAL / INTERNAL AUTHENTICATE)
+// and holds eSK.OCE.ECKA; finishScp11 takes the card's answers and PK.SD.ECKA, checks the receipt before any
+// session key is used, and drops eSK.OCE.ECKA. openScp11 is the two over an interactive CardChannel.
+import { concatBytes, decodeTlvs, tlv, toHex, wipe, type Tlv } from '../../bytes/index.js';
 import {
   CryptoError,
   constantTimeEqual,
-  decodePoint,
   ecdh,
   generateKeyPair,
   type Curve,
@@ -18,9 +17,12 @@ import {
   CLA_GP,
   SHORT_MAX_NC,
   SHORT_MAX_NE,
+  SW_OK,
+  StatusWordError,
   transmitOk,
   type CardChannel,
   type CommandApdu,
+  type ResponseApdu,
 } from '../../iso7816/index.js';
 import {
   INS_INTERNAL_AUTHENTICATE,
@@ -34,80 +36,31 @@ import {
 import { SecureChannelError } from '../errors.js';
 import { Scp11Channel } from './channel.js';
 import {
-  encodeControlReference,
-  isAesKeyLength,
-  kidOfVariant,
-  type AesKeyLength,
-  type MacLength,
-  type Scp11Variant,
-} from './params.js';
-import { SecureMessaging, type EmptyCommandForm } from './secure-messaging.js';
+  checkHandshakeParams,
+  decodePkSdEcka,
+  type Scp11HandshakeParams,
+  type Scp11OceParams,
+} from './oce-params.js';
+import { encodeControlReference, kidOfVariant } from './params.js';
+import { SecureMessaging } from './secure-messaging.js';
 import { computeReceipt, deriveSessionKeys, wipeSessionKeys } from './session-keys.js';
 import { staticSharedSecret } from './static-secret-cache.js';
 
 const RECEIPT_LENGTH = 16;
+const PSO_NAME = 'PERFORM SECURITY OPERATION (OCE certificate)';
 
-export interface Scp11OceParams {
-  readonly variant: Scp11Variant;
-  /** KVN of the card's SCP11 key set (MUTUAL / INTERNAL AUTHENTICATE P1). */
-  readonly kvn: number;
-  /** KID of the card's key set; default 11 / 13 / 15 by variant. */
-  readonly kid?: number;
-  readonly curve: Curve;
-  readonly aesKeyLength: AesKeyLength;
-  /** 8 (default) or 16 bytes of C-MAC and R-MAC. */
-  readonly macLength?: MacLength;
-  /** PK.SD.ECKA, from the card's verified CERT.SD.ECKA. */
-  readonly pkSdEcka: Uint8Array;
-  /** SK.OCE.ECKA (SCP11a, SCP11c). */
-  readonly skOceEcka?: EcKeyPair;
-  /** CERT.OCE.ECKA and its issuers, root side first, leaf last (SCP11a, SCP11c). */
-  readonly oceCertificates?: readonly Uint8Array[];
-  /** The card's CA-KLOC key that verifies the first certificate: PSO P1 = KVN, P2 = KID. Default KID 10, KVN = `kvn`. */
-  readonly caKlocReference?: { readonly kid: number; readonly kvn: number };
-  /** How commands without data travel; default GP's form (no data field, counter still advances). */
-  readonly emptyCommand?: EmptyCommandForm;
-}
-
-function fail(message: string): never {
-  throw new SecureChannelError('parameters', message);
-}
-
-function isByte(n: unknown): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xff;
-}
-
-function checkParams(p: Scp11OceParams): void {
-  if (p.variant !== 'a' && p.variant !== 'b' && p.variant !== 'c')
-    fail(`unknown SCP11 variant "${String(p.variant)}"`);
-  if (!isByte(p.kvn) || p.kvn > 0x7f) fail(`KVN ${p.kvn} out of range 0..127`);
-  if (p.kid !== undefined && !isByte(p.kid)) fail(`KID ${p.kid} is not a byte`);
-  if (!isAesKeyLength(p.aesKeyLength)) fail(`AES key length ${p.aesKeyLength} is not 16, 24 or 32`);
-  if (p.macLength !== undefined && p.macLength !== 8 && p.macLength !== 16)
-    fail(`MAC length ${p.macLength} is not 8 or 16`);
-  if (p.variant !== 'b') {
-    if (p.skOceEcka === undefined) fail(`SCP11${p.variant} needs SK.OCE.ECKA`);
-    if (p.skOceEcka.curve.name !== p.curve.name) {
-      fail(`SK.OCE.ECKA is on ${p.skOceEcka.curve.name}, the card key set on ${p.curve.name}`);
-    }
-    if (p.oceCertificates === undefined || p.oceCertificates.length === 0) {
-      fail(`SCP11${p.variant} needs the OCE certificate chain`);
-    }
-    const leaf = p.oceCertificates[p.oceCertificates.length - 1];
-    let leafKey: Uint8Array;
-    try {
-      leafKey = decodeCertificate(leaf).publicKey;
-    } catch (e) {
-      if (e instanceof CertificateError) fail(`CERT.OCE.ECKA: ${e.message}`);
-      throw e;
-    }
-    // Otherwise the card would compute ShSs with another key and the failure would look like the card's.
-    if (!equalBytes(leafKey, p.skOceEcka.publicKey)) fail('CERT.OCE.ECKA does not certify SK.OCE.ECKA');
-    const ref = p.caKlocReference;
-    if (ref !== undefined && (!isByte(ref.kid) || ref.kid > 0x7f || !isByte(ref.kvn) || ref.kvn > 0x7f)) {
-      fail('CA-KLOC key reference KID/KVN out of range 0..127');
-    }
-  }
+/** A handshake whose commands went (or are going) to the card; finished or abandoned exactly once. */
+export interface Scp11OceState {
+  readonly params: Scp11HandshakeParams;
+  readonly kid: number;
+  /** What each command is, for errors: the PSO chain, then MUTUAL / INTERNAL AUTHENTICATE (last). */
+  readonly names: readonly string[];
+  /** A6, as sent (input of the receipt). */
+  readonly controlReference: Uint8Array;
+  /** 5F49 ePK.OCE.ECKA, as sent (input of the receipt). */
+  readonly epkOceEcka: Uint8Array;
+  /** eSK.OCE.ECKA; undefined (and wiped) once the handshake is finished or abandoned. */
+  eskOceEcka: EcKeyPair | undefined;
 }
 
 // GPC Amd F 7.5: PERFORM SECURITY OPERATION, one certificate after the other, root side first. A certificate
@@ -135,11 +88,67 @@ export function performSecurityOperationCommands(
   return out;
 }
 
+/** The commands of the handshake, in order, and the state finishScp11 needs (parameters already checked). */
+function begin(
+  params: Scp11HandshakeParams,
+  rng: RandomSource,
+): { commands: CommandApdu[]; state: Scp11OceState } {
+  const { variant, curve, aesKeyLength, kvn } = params;
+  const kid = params.kid ?? kidOfVariant(variant);
+
+  // GPC Amd F 7.5: the OCE certificate chain (SCP11a, SCP11c)
+  const pso =
+    variant === 'b'
+      ? []
+      : performSecurityOperationCommands(
+          params.oceCertificates ?? [],
+          params.caKlocReference ?? { kid: KID_CA_KLOC, kvn },
+        );
+
+  // GPC Amd F 7.6.2: MUTUAL AUTHENTICATE (11a, 11c) or INTERNAL AUTHENTICATE (11b): A6 || 5F49 ePK.OCE.ECKA
+  const eskOceEcka = generateKeyPair(curve, rng);
+  const controlReference = encodeControlReference(variant, aesKeyLength);
+  const epkOceEcka = tlv(TAG_EPK, eskOceEcka.publicKey);
+  const ins = variant === 'b' ? INS_INTERNAL_AUTHENTICATE : INS_MUTUAL_AUTHENTICATE;
+  const authenticate: CommandApdu = {
+    cla: CLA_GP,
+    ins,
+    p1: kvn,
+    p2: kid,
+    data: concatBytes(controlReference, epkOceEcka),
+    ne: SHORT_MAX_NE,
+  };
+  const names = [
+    ...pso.map(() => PSO_NAME),
+    variant === 'b' ? 'INTERNAL AUTHENTICATE' : 'MUTUAL AUTHENTICATE',
+  ];
+  return {
+    commands: [...pso, authenticate],
+    state: { params, kid, names, controlReference, epkOceEcka, eskOceEcka },
+  };
+}
+
+/** Step 1: the handshake's commands, to send in order (in one batch if the transport wants). */
+export function beginScp11(
+  params: Scp11HandshakeParams,
+  rng: RandomSource,
+): { commands: CommandApdu[]; state: Scp11OceState } {
+  checkHandshakeParams(params);
+  return begin(params, rng);
+}
+
+/** The handshake will not be finished: eSK.OCE.ECKA is wiped. Idempotent. */
+export function abandonScp11(state: Scp11OceState): void {
+  const esk = state.eskOceEcka;
+  state.eskOceEcka = undefined;
+  if (esk !== undefined) wipe(esk.privateKey);
+}
+
 interface AuthenticateResponse {
   /** The card's 5F49 TLV exactly as received (input of the receipt). */
-  readonly epkSdTlv: Uint8Array;
+  readonly epkSdEckaTlv: Uint8Array;
   /** Its value, validated as a point by the ECDH that uses it. */
-  readonly epkSd: Uint8Array;
+  readonly epkSdEcka: Uint8Array;
   readonly receipt: Uint8Array;
 }
 
@@ -165,7 +174,7 @@ function parseAuthenticateResponse(data: Uint8Array): AuthenticateResponse {
       `receipt of ${receipt.value.length} bytes, expected ${RECEIPT_LENGTH}`,
     );
   }
-  return { epkSdTlv: epk.raw, epkSd: epk.value, receipt: Uint8Array.from(receipt.value) };
+  return { epkSdEckaTlv: epk.raw, epkSdEcka: epk.value, receipt: Uint8Array.from(receipt.value) };
 }
 
 /** ECDH with the card's key from 5F49; a value that is not a point of the curve is a malformed answer. */
@@ -178,74 +187,106 @@ function ecdhWithCardKey(curve: Curve, privateKey: Uint8Array, cardKey: Uint8Arr
   }
 }
 
-/** Opens an SCP11a/b/c session with the card's security domain reachable through `channel`. */
-export async function openScp11(
-  channel: CardChannel,
-  params: Scp11OceParams,
-  rng: RandomSource,
-): Promise<Scp11Channel> {
-  checkParams(params);
-  const { variant, curve, aesKeyLength, kvn } = params;
-  const kid = params.kid ?? kidOfVariant(variant);
-  let pkSdEcka: Uint8Array;
+/** The response data of the last command, once every command of the handshake answered 9000. */
+function authenticateResponseData(state: Scp11OceState, responses: readonly ResponseApdu[]): Uint8Array {
+  state.names.forEach((name, i) => {
+    const r = responses[i];
+    if (r === undefined) throw new SecureChannelError('malformed', `${name}: no response from the card`);
+    if (r.sw !== SW_OK) throw new StatusWordError(r.sw, name);
+  });
+  return responses[state.names.length - 1].data;
+}
+
+/**
+ * Step 2: the card's answers to beginScp11's commands (in order), PK.SD.ECKA from its verified certificate, and
+ * the channel later commands travel on. eSK.OCE.ECKA is wiped whatever the result.
+ */
+export function finishScp11(
+  state: Scp11OceState,
+  responses: readonly ResponseApdu[],
+  pkSdEcka: Uint8Array,
+  next: CardChannel,
+): Scp11Channel {
+  const eskOceEcka = state.eskOceEcka;
+  if (eskOceEcka === undefined) {
+    throw new SecureChannelError('parameters', 'SCP11 handshake already finished or abandoned');
+  }
+  state.eskOceEcka = undefined;
   try {
-    pkSdEcka = decodePoint(curve, params.pkSdEcka);
-  } catch (e) {
-    if (e instanceof CryptoError) fail(`PK.SD.ECKA: ${e.message}`);
-    throw e;
+    return finish(state, eskOceEcka, responses, pkSdEcka, next);
+  } finally {
+    wipe(eskOceEcka.privateKey);
   }
+}
 
-  // GPC Amd F 7.5: the OCE certificate chain (SCP11a, SCP11c)
-  if (variant !== 'b') {
-    const reference = params.caKlocReference ?? { kid: KID_CA_KLOC, kvn };
-    for (const pso of performSecurityOperationCommands(params.oceCertificates ?? [], reference)) {
-      await transmitOk(channel, pso, 'PERFORM SECURITY OPERATION (OCE certificate)');
-    }
-  }
+function finish(
+  state: Scp11OceState,
+  eskOceEcka: EcKeyPair,
+  responses: readonly ResponseApdu[],
+  pkSdEckaBytes: Uint8Array,
+  next: CardChannel,
+): Scp11Channel {
+  const { params, kid, names, controlReference, epkOceEcka } = state;
+  const { variant, curve, aesKeyLength, kvn } = params;
+  const pkSdEcka = decodePkSdEcka(curve, pkSdEckaBytes);
 
-  // GPC Amd F 7.6: MUTUAL AUTHENTICATE (11a, 11c) or INTERNAL AUTHENTICATE (11b) with ePK.OCE.ECKA
-  const eskOceEcka = generateKeyPair(curve, rng);
-  const controlReference = encodeControlReference(variant, aesKeyLength);
-  const epkOceTlv = tlv(TAG_EPK, eskOceEcka.publicKey);
-  const ins = variant === 'b' ? INS_INTERNAL_AUTHENTICATE : INS_MUTUAL_AUTHENTICATE;
-  const name = variant === 'b' ? 'INTERNAL AUTHENTICATE' : 'MUTUAL AUTHENTICATE';
-  const response = await transmitOk(
-    channel,
-    { cla: CLA_GP, ins, p1: kvn, p2: kid, data: concatBytes(controlReference, epkOceTlv), ne: SHORT_MAX_NE },
-    name,
+  // GPC Amd F 7.6.3: the card's answer, 5F49 ePK.SD.ECKA (SCP11c: PK.SD.ECKA) and 86 receipt
+  const { epkSdEckaTlv, epkSdEcka, receipt } = parseAuthenticateResponse(
+    authenticateResponseData(state, responses),
   );
-  const { epkSdTlv, epkSd, receipt } = parseAuthenticateResponse(response);
   // GPC Amd F 7.1.1: in SCP11c the card answers with its static key, which must be the certified one.
-  if (variant === 'c' && !constantTimeEqual(epkSd, pkSdEcka)) {
+  if (variant === 'c' && !constantTimeEqual(epkSdEcka, pkSdEcka)) {
     throw new SecureChannelError(
       'malformed',
       'SCP11c: the card key in 5F49 is not PK.SD.ECKA of its certificate',
     );
   }
 
-  // GPC Amd F 3.1.2: Z = ShSe || ShSs (SCP11b: eSK.OCE also plays SK.OCE)
-  const shSe = ecdhWithCardKey(curve, eskOceEcka.privateKey, epkSd);
+  // GPC Amd F 3.1.2: Z = ShSe || ShSs (SCP11b: eSK.OCE.ECKA also plays SK.OCE.ECKA)
+  const shSe = ecdhWithCardKey(curve, eskOceEcka.privateKey, epkSdEcka);
   const shSs =
     variant === 'b'
       ? ecdh(curve, eskOceEcka.privateKey, pkSdEcka)
       : staticSharedSecret(params.skOceEcka as EcKeyPair, pkSdEcka);
   const keys = deriveSessionKeys(shSe, shSs, aesKeyLength);
-  wipe(shSe, shSs, eskOceEcka.privateKey);
+  wipe(shSe, shSs);
 
-  const expected = computeReceipt(keys.receiptKey, controlReference, epkOceTlv, epkSdTlv);
+  // GPC Amd F 6.5.2.3: the receipt, checked before any session key is used
+  const expected = computeReceipt(keys.receiptKey, controlReference, epkOceEcka, epkSdEckaTlv);
   if (!constantTimeEqual(expected, receipt)) {
     wipeSessionKeys(keys);
     throw new SecureChannelError(
       'receipt',
-      `${name}: receipt mismatch (the card does not hold the key of PK.SD.ECKA ${toHex(pkSdEcka).slice(2, 18)}..., or the exchange was altered)`,
+      `${names[names.length - 1]}: receipt mismatch (the card does not hold the key of PK.SD.ECKA ${toHex(pkSdEcka).slice(2, 18)}..., or the exchange was altered)`,
     );
   }
   const sm = new SecureMessaging(keys, receipt, params.macLength ?? 8);
-  return new Scp11Channel(channel, sm, {
+  return new Scp11Channel(next, sm, {
     variant,
     kid,
     kvn,
     receipt,
     emptyCommand: params.emptyCommand ?? 'no-data',
   });
+}
+
+/** Opens an SCP11a/b/c session with the card's security domain reachable through `channel`, one command at a time. */
+export async function openScp11(
+  channel: CardChannel,
+  params: Scp11OceParams,
+  rng: RandomSource,
+): Promise<Scp11Channel> {
+  checkHandshakeParams(params);
+  const pkSdEcka = decodePkSdEcka(params.curve, params.pkSdEcka);
+  const { commands, state } = begin(params, rng);
+  const responses: ResponseApdu[] = [];
+  try {
+    for (const [i, command] of commands.entries()) {
+      responses.push({ data: await transmitOk(channel, command, state.names[i]), sw: SW_OK });
+    }
+  } catch (e) {
+    abandonScp11(state);
+    throw e;
+  }
+  return finishScp11(state, responses, pkSdEcka, channel);
 }

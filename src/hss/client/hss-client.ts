@@ -119,6 +119,8 @@ export type TransactionId = Uint8Array | string;
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** RFC 6750 2.1: `Authorization: Bearer <token>`. */
 const AUTHORIZATION_HEADER = 'authorization';
+/** The HSS's readiness probe (src/http/probes.ts). */
+const READYZ_PATH = '/readyz';
 
 function txHex(id: TransactionId): string {
   if (typeof id === 'string') {
@@ -369,6 +371,11 @@ export class HssClient {
       ...(e.transactionId === undefined ? {} : { transactionId: bytes(e.transactionId, 'transactionId') }),
       actor: e.actor,
     }));
+  }
+
+  /** The HSS's /readyz: resolves when it answers and its subscriber store does (the callers' readiness). */
+  async ready(): Promise<void> {
+    await this.#request<unknown>('GET', READYZ_PATH);
   }
 
   #subscriber(imsi: string): string {

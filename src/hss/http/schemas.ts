@@ -16,6 +16,9 @@ export function hexBytes(...lengths: number[]) {
 
 export const supiSchema = z.string().regex(/^imsi-[0-9]{15}$/, { message: 'expected imsi-<15 digits>' });
 export const imsiSchema = z.string().regex(/^[0-9]{15}$/, { message: 'expected 15 digits' });
+/** Path parameters. */
+export const supiParams = z.object({ supi: supiSchema });
+export const imsiParams = z.object({ imsi: imsiSchema });
 const iccid = z.string().regex(/^[0-9]{19,20}$/, { message: 'expected 19 or 20 digits' });
 const keyVersion = z.number().int().min(1).max(255);
 const transactionId = z.string().regex(/^[0-9a-fA-F]{32}$/, { message: 'expected 32 hex digits' });
@@ -136,13 +139,4 @@ export const auditSchema = z.object({
       actor: z.string(),
     }),
   ),
-});
-
-export const problemDetailsSchema = z.object({
-  type: z.string().optional(),
-  status: z.number().int(),
-  title: z.string(),
-  detail: z.string().optional(),
-  cause: z.string().optional(),
-  invalidParams: z.array(z.object({ param: z.string(), reason: z.string().optional() })).optional(),
 });

@@ -2,7 +2,8 @@
 // crashes; a power cut may lose the last transactions but never corrupts), statements prepared once. Every call
 // is one synchronous statement or transaction, so SQN updates are atomic; BEGIN IMMEDIATE serialises writers
 // across processes sharing the file. secure_delete zeroes what a write frees, and a write that destroys keys
-// checkpoints the WAL, so overwritten keys do not linger in free pages or old WAL frames (DESIGN.md 6 step 2).
+// checkpoints the WAL (within a second, and at close), so overwritten keys do not linger in free pages or old WAL
+// frames (DESIGN.md 6 step 2).
 import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
@@ -28,6 +29,9 @@ import {
 } from './sql.js';
 import type { Change, IssuedVector, ListFilter, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
+
+/** At most this long between a write that destroys keys and the checkpoint that purges their old pages. */
+const PURGE_DELAY_MS = 1_000;
 
 type Statement = Database.Statement<unknown[], Record<string, unknown>>;
 
@@ -161,8 +165,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
         })
         .immediate(),
     );
-    // Best effort: a reader still using old frames keeps them until the next checkpoint.
-    if (destroysKeys) this.#run('checkpoint', () => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+    if (destroysKeys) this.#purgeSoon();
     return stored;
   }
 
@@ -188,7 +191,7 @@ export class SqliteSubscriberStore implements SubscriberStore {
         })
         .immediate(),
     );
-    if (gone) this.#run('checkpoint', () => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+    if (gone) this.#purgeSoon();
     return gone;
   }
 
@@ -247,7 +250,25 @@ export class SqliteSubscriberStore implements SubscriberStore {
     );
   }
 
+  // Old page images holding destroyed keys stay in the WAL and the main file until a checkpoint copies the new
+  // pages over them; one checkpoint per PURGE_DELAY_MS at most (a checkpoint per commit costs ~10 ms), and at close.
+  #purgeTimer: NodeJS.Timeout | undefined;
+
+  #purgeSoon(): void {
+    if (this.#purgeTimer !== undefined) return;
+    this.#purgeTimer = setTimeout(() => this.#purge(), PURGE_DELAY_MS);
+    this.#purgeTimer.unref();
+  }
+
+  #purge(): void {
+    clearTimeout(this.#purgeTimer);
+    this.#purgeTimer = undefined;
+    // Best effort: a reader still using old frames keeps them until the next checkpoint.
+    if (this.#db.open) this.#run('checkpoint', () => this.#db.pragma('wal_checkpoint(TRUNCATE)'));
+  }
+
   async close(): Promise<void> {
+    if (this.#purgeTimer !== undefined) this.#purge();
     this.#statements.clear();
     if (this.#db.open) this.#db.close();
   }

@@ -1,43 +1,35 @@
-// A CardChannel to a card served over TCP with vsmartcard's vpcd framing (`ltku card serve --tcp`): each
-// message is a 2-byte big-endian length and that many bytes; the 1-byte message 01 powers the card on.
-// (The card side of this framing lives in card/transport; ue/ may not import card/, hence this small twin.)
+// The host's CardChannel to a card served over TCP with vsmartcard's vpcd framing (iso7816/vpcd.ts), as
+// `ltku card serve --tcp` serves one; the 1-byte message 01 powers the card on.
 import { connect, type Socket } from 'node:net';
 import {
   decodeResponse,
   encodeCommand,
+  frame,
+  FrameReader,
+  VPCD_POWER_ON,
   type CardChannel,
   type CommandApdu,
   type ResponseApdu,
 } from '../../iso7816/index.js';
 import { UeTransportError } from '../errors.js';
 
-const VPCD_POWER_ON = 0x01;
-const MAX_MESSAGE = 0xffff;
 /** A card that does not answer an APDU within this time is treated as gone (the stream cannot resync). */
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 
-function frame(payload: Uint8Array): Uint8Array {
-  if (payload.length > MAX_MESSAGE) throw new UeTransportError(`APDU of ${payload.length} bytes too long`);
-  const out = new Uint8Array(2 + payload.length);
-  out[0] = payload.length >> 8;
-  out[1] = payload.length & 0xff;
-  out.set(payload, 2);
-  return out;
-}
-
-/** "HOST:PORT" (IPv6 as [addr]:port). */
-export function parseHostPort(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
-  const port = m === null ? NaN : Number(m[3]);
-  if (m === null || port < 1 || port > 65535)
-    throw new UeTransportError(`${JSON.stringify(text)} is not HOST:PORT`);
-  return { host: m[1] ?? m[2], port };
+/** The framed APDU; UeTransportError when it is too long for the framing. */
+function framed(apdu: Uint8Array): Uint8Array {
+  try {
+    return frame(apdu);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UeTransportError(`APDU of ${apdu.length} bytes too long`);
+    throw e;
+  }
 }
 
 export class TcpCardChannel implements CardChannel {
   readonly #socket: Socket;
   readonly #responseTimeoutMs: number;
-  #buffer = new Uint8Array(0);
+  readonly #reader = new FrameReader();
   #waiting: ((message: Uint8Array | Error) => void) | undefined;
   #failure: Error | undefined;
   #queue: Promise<unknown> = Promise.resolve();
@@ -78,20 +70,11 @@ export class TcpCardChannel implements CardChannel {
   }
 
   #receive(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.#buffer.length + chunk.length);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.length);
-    let at = 0;
-    while (joined.length - at >= 2) {
-      const length = (joined[at] << 8) | joined[at + 1];
-      if (joined.length - at - 2 < length) break;
-      const message = joined.slice(at + 2, at + 2 + length);
-      at += 2 + length;
+    for (const message of this.#reader.push(chunk)) {
       const w = this.#waiting;
       this.#waiting = undefined;
       w?.(message);
     }
-    this.#buffer = joined.slice(at);
   }
 
   #fail(e: Error): void {
@@ -105,7 +88,7 @@ export class TcpCardChannel implements CardChannel {
     const run = async () => {
       if (this.#failure !== undefined) throw this.#failure;
       const reply = new Promise<Uint8Array | Error>((resolve) => (this.#waiting = resolve));
-      this.#socket.write(frame(encodeCommand(command)));
+      this.#socket.write(framed(encodeCommand(command)));
       const timer = setTimeout(() => {
         this.#fail(new UeTransportError(`no answer from the card within ${this.#responseTimeoutMs} ms`));
         this.#socket.destroy();

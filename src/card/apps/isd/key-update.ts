@@ -10,6 +10,7 @@ import {
   decodeKeyUpdateRequest,
   encodeKeyStatus,
   encodeKeyUpdateResult,
+  keyPolicyViolation,
   KeyUpdateFormatError,
   OUTCOME_APPLIED,
   OUTCOME_CHECK_VALUE_MISMATCH,
@@ -44,10 +45,6 @@ export interface KeyUpdateDecision {
 
 function algorithmName(id: number): AkaAlgorithm | undefined {
   return id === ALGORITHM_MILENAGE ? 'milenage' : id === ALGORITHM_TUAK ? 'tuak' : undefined;
-}
-
-function allOneValue(key: Uint8Array): boolean {
-  return key.every((b) => b === key[0]);
 }
 
 function decode<T>(f: () => T): T {
@@ -112,23 +109,13 @@ export function decideKeyUpdate(data: Uint8Array, env: KeyUpdateEnvironment): Ke
   }
 
   // 8. policy -> 05
-  if (policyRejects(keys, profile.keys)) {
+  if (keyPolicyViolation(keys.k, keys.opc, profile.keys.k) !== undefined) {
     wipe(keys.k, keys.opc);
     return refuse(OUTCOME_REJECTED_BY_POLICY, profile);
   }
 
   // 9. applied (the caller stores `next` atomically before answering)
   return applied(request, keys, index, env.image);
-}
-
-// DESIGN.md 4.5 check 8: K or OPc all one byte value, K equal to OPc, new K equal to the current K
-function policyRejects(keys: ProfileKeys, current: ProfileKeys): boolean {
-  return (
-    allOneValue(keys.k) ||
-    allOneValue(keys.opc) ||
-    constantTimeEqual(keys.k, keys.opc) ||
-    constantTimeEqual(keys.k, current.k)
-  );
 }
 
 function applied(

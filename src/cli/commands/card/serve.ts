@@ -1,15 +1,11 @@
 // `ltku card serve`: the card as a PC/SC reader's card through pcscd's vpcd driver, or as a TCP server with the
 // vpcd framing; its state stays in the CARD file. Stops cleanly on SIGINT/SIGTERM.
 import pino from 'pino';
-import {
-  connectVpcd,
-  parseHostPort,
-  serveTcp,
-  VPCD_DEFAULT_PORT,
-  type RunningTransport,
-} from '../../../card/index.js';
+import { connectVpcd, serveTcp, type RunningTransport } from '../../../card/index.js';
+import { VPCD_DEFAULT_PORT } from '../../../iso7816/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
+import { parseHostPort } from '../../host-port.js';
 import { exactlyOne, requireString } from '../../options.js';
 import { openCardFile } from './support/open-card.js';
 
@@ -24,16 +20,11 @@ export const command: Command = {
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError('exactly one CARD file expected');
     const mode = exactlyOne(ctx.values, ['vpcd', 'tcp']);
-    let target;
-    try {
-      target = parseHostPort(
-        requireString(ctx.values, mode),
-        mode === 'vpcd' ? VPCD_DEFAULT_PORT : undefined,
-      );
-    } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(`--${mode}: ${e.message}`);
-      throw e;
-    }
+    const target = parseHostPort(
+      requireString(ctx.values, mode),
+      mode,
+      mode === 'vpcd' ? { defaultPort: VPCD_DEFAULT_PORT, connect: true } : {},
+    );
     const logger = pino(
       { level: (ctx.values['log-level'] as string | undefined) ?? 'info' },
       pino.destination(2),

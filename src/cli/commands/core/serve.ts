@@ -7,18 +7,12 @@ import { HssClient } from '../../../hss/client/index.js';
 import type { Command } from '../../command.js';
 import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
+import { parseHostPort } from '../../host-port.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8084';
 const SNN_PATTERN = /^5G:mnc[0-9]{3}\.mcc[0-9]{3}\.3gppnetwork\.org$/;
-
-function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? m[2], port };
-}
 
 function parseUrl(text: string, option: string): string {
   try {
@@ -50,7 +44,7 @@ export const command: Command = {
   },
   async run(ctx) {
     const hssUrl = parseUrl(requireString(ctx.values, 'hss'), 'hss');
-    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
     const snn = optionalString(ctx.values, 'snn');
     if (snn !== undefined && !SNN_PATTERN.test(snn))
       throw new UsageError('--snn: expected 5G:mnc<3 digits>.mcc<3 digits>.3gppnetwork.org');

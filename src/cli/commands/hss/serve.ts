@@ -3,19 +3,12 @@ import pino from 'pino';
 import { listenHss } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
 import { openServiceAuthenticator } from '../../credentials.js';
-import { UsageError } from '../../errors.js';
+import { parseHostPort } from '../../host-port.js';
 import { optionalString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { openFromOptions, STORE_OPTIONS, STORE_USAGE } from './lib/store-options.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8083';
-
-function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen: expected HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? m[2], port };
-}
 
 export const command: Command = {
   summary: 'serve the HSS/AuC HTTP API (Nudm_UEAU vectors, admin, key transition)',
@@ -27,7 +20,7 @@ export const command: Command = {
   ].join('\n'),
   options: { ...STORE_OPTIONS, listen: { type: 'string' }, credentials: { type: 'string' } },
   async run(ctx) {
-    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
+    const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
     const logger = pino(
       { name: 'hss', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
       ctx.stderr as pino.DestinationStream,

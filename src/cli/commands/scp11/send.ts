@@ -23,9 +23,10 @@ import {
   decodeKeyInformation,
 } from '../../../gp/data-objects/index.js';
 import { decodeCertificate } from '../../../pki/index.js';
-import { parseHostPort, TcpCardChannel } from '../../../card/index.js';
+import { TcpCardChannel } from '../../../ue/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
+import { parseHostPort } from '../../host-port.js';
 import { exactlyOne, optionalChoice, optionalInt, requireString } from '../../options.js';
 import { openCardFile } from '../card/support/open-card.js';
 import { readCertificateFile } from '../card/support/files.js';
@@ -91,12 +92,7 @@ export const command: Command = {
       transport = card;
       close = () => card.close();
     } else {
-      let target;
-      try {
-        target = parseHostPort(v.tcp as string);
-      } catch (e) {
-        throw new UsageError(`--tcp: ${(e as Error).message}`);
-      }
+      const target = parseHostPort(v.tcp as string, 'tcp', { connect: true });
       const tcp = await TcpCardChannel.connect(target.host, target.port);
       transport = tcp;
       close = () => tcp.close();

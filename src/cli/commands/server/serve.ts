@@ -18,6 +18,7 @@ import {
 import type { Command } from '../../command.js';
 import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
+import { parseHostPort } from '../../host-port.js';
 import { optionalString, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
@@ -25,14 +26,6 @@ import { loadServerPki } from './support/server-pki.js';
 const DEFAULT_LISTEN = '127.0.0.1:8085';
 const DEFAULT_ADMIN_LISTEN = '127.0.0.1:8086';
 const DEFAULT_DATA_DIR = '.ltku';
-
-function parseListen(text: string, option = 'listen'): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]+)):([0-9]{1,5})$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535)
-    throw new UsageError(`--${option}: expected HOST:PORT, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? m[2], port };
-}
 
 function readInventory(paths: readonly string[]): InventoryEntry[] {
   return paths.flatMap((p) => {
@@ -80,8 +73,8 @@ export const command: Command = {
   async run(ctx) {
     const pkiDir = requireString(ctx.values, 'pki');
     const hssUrl = requireString(ctx.values, 'hss');
-    const { host, port } = parseListen(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN);
-    const adminListen = parseListen(
+    const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
+    const adminListen = parseHostPort(
       optionalString(ctx.values, 'admin-listen') ?? DEFAULT_ADMIN_LISTEN,
       'admin-listen',
     );

@@ -1,9 +1,9 @@
 // The card a `ltku ue` command talks to: an image file (in-process VirtualCard, changes saved back), a card
 // served over TCP with the vpcd framing, or a PC/SC reader.
 import { GetResponseChannel, type CardChannel } from '../../../../iso7816/index.js';
-import { PcscCardChannel, TcpCardChannel, parseHostPort, UeTransportError } from '../../../../ue/index.js';
+import { PcscCardChannel, TcpCardChannel } from '../../../../ue/index.js';
 import type { OptionValues } from '../../../command.js';
-import { UsageError } from '../../../errors.js';
+import { parseHostPort } from '../../../host-port.js';
 import { exactlyOne, requireString } from '../../../options.js';
 import { openCardFile } from '../../card/support/open-card.js';
 
@@ -28,13 +28,7 @@ export async function openCardChannel(values: OptionValues): Promise<OpenedCard>
       return { channel: new GetResponseChannel(card), close: async () => card.close() };
     }
     case 'tcp': {
-      let target: { host: string; port: number };
-      try {
-        target = parseHostPort(where);
-      } catch (e) {
-        if (e instanceof UeTransportError) throw new UsageError(`--tcp: ${e.message}`);
-        throw e;
-      }
+      const target = parseHostPort(where, 'tcp', { connect: true });
       const tcp = await TcpCardChannel.connect(target.host, target.port);
       return { channel: new GetResponseChannel(tcp), close: async () => tcp.close() };
     }
