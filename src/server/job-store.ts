@@ -130,8 +130,12 @@ function createPrivate(path: string): void {
   }
 }
 
+/** Prepared statements kept per SQL text (the IN lists of #by vary with the card's profile count). */
+const STATEMENT_CACHE_SIZE = 256;
+
 export class SqliteJobStore implements JobStore {
   readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     try {
@@ -143,6 +147,16 @@ export class SqliteJobStore implements JobStore {
     } catch (e) {
       throw new ServerConfigError(`job database ${path}: ${(e as Error).message}`);
     }
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.clear();
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   // Older tables lack the revision column and the unique index; duplicates of an open job are failed first.
@@ -167,25 +181,21 @@ export class SqliteJobStore implements JobStore {
 
   #write(job: JobRecord, expected: number): boolean {
     checkRevision(job, expected);
-    const info = this.#db
-      .prepare(
-        `UPDATE key_update_jobs SET state = @state, sealed_keys = @sealed_keys, doc = @doc,
+    const info = this.#prepare(
+      `UPDATE key_update_jobs SET state = @state, sealed_keys = @sealed_keys, doc = @doc,
            updated_at = @updated_at, revision = @revision
          WHERE id = @id AND revision = @expected`,
-      )
-      .run({ ...toRow(job), expected });
+    ).run({ ...toRow(job), expected });
     return info.changes === 1;
   }
 
   async insert(job: JobRecord): Promise<boolean> {
     try {
-      this.#db
-        .prepare(
-          `INSERT INTO key_update_jobs
+      this.#prepare(
+        `INSERT INTO key_update_jobs
              (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
            VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision)`,
-        )
-        .run(toRow(job));
+      ).run(toRow(job));
       return true;
     } catch (e) {
       const err = e as { code?: string; message?: string };
@@ -199,15 +209,15 @@ export class SqliteJobStore implements JobStore {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM key_update_jobs WHERE id = ?`).get(id) as
+    const row = this.#prepare(`SELECT ${COLUMNS} FROM key_update_jobs WHERE id = ?`).get(id) as
       Row | undefined;
     return row === undefined ? undefined : recordOfRow(row);
   }
 
   async list(page: { limit?: number; offset?: number } = {}): Promise<JobRecord[]> {
-    const rows = this.#db
-      .prepare(`SELECT ${COLUMNS} FROM key_update_jobs ORDER BY created_at, id LIMIT ? OFFSET ?`)
-      .all(page.limit ?? 100, page.offset ?? 0) as Row[];
+    const rows = this.#prepare(
+      `SELECT ${COLUMNS} FROM key_update_jobs ORDER BY created_at, id LIMIT ? OFFSET ?`,
+    ).all(page.limit ?? 100, page.offset ?? 0) as Row[];
     return rows.map(recordOfRow);
   }
 
@@ -221,17 +231,16 @@ export class SqliteJobStore implements JobStore {
 
   #by(column: 'iccid' | 'imsi', values: readonly string[], states: readonly JobState[]): JobRecord[] {
     if (values.length === 0 || states.length === 0) return [];
-    const rows = this.#db
-      .prepare(
-        `SELECT ${COLUMNS} FROM key_update_jobs
+    const rows = this.#prepare(
+      `SELECT ${COLUMNS} FROM key_update_jobs
          WHERE ${column} IN (${values.map(() => '?').join(',')}) AND state IN (${states.map(() => '?').join(',')})
          ORDER BY created_at, id`,
-      )
-      .all(...values, ...states) as Row[];
+    ).all(...values, ...states) as Row[];
     return rows.map(recordOfRow);
   }
 
   async close(): Promise<void> {
+    this.#statements.clear();
     this.#db.close();
   }
 }
