@@ -63,6 +63,9 @@ class BoundedCache<V> {
     }
     return v;
   }
+  delete(key: string): void {
+    this.#map.delete(key);
+  }
 }
 
 const ecdhCache = new BoundedCache<EcdhObject>();
@@ -84,6 +87,16 @@ function ecdhFor(curve: Curve, privateKey: Uint8Array): EcdhObject {
     e.setPrivateKey(privateKey);
     return e;
   });
+}
+
+/**
+ * Drops the OpenSSL objects kept for this private key (an ephemeral key at the end of its handshake), so the
+ * cache does not hold a copy of a scalar the caller wipes; OpenSSL clears the scalar when the object is freed.
+ */
+export function forgetPrivateKey(curve: Curve, privateKey: Uint8Array): void {
+  const key = privateCacheKey(curve, privateKey);
+  ecdhCache.delete(key);
+  signingKeyCache.delete(key);
 }
 
 // ---------------------------------------------------------------------------------------------- points

@@ -7,6 +7,7 @@ import {
   CryptoError,
   constantTimeEqual,
   ecdh,
+  forgetPrivateKey,
   generateKeyPair,
   type Curve,
   type EcKeyPair,
@@ -141,7 +142,9 @@ export function beginScp11(
 export function abandonScp11(state: Scp11OceState): void {
   const esk = state.eskOceEcka;
   state.eskOceEcka = undefined;
-  if (esk !== undefined) wipe(esk.privateKey);
+  if (esk === undefined) return;
+  forgetPrivateKey(esk.curve, esk.privateKey);
+  wipe(esk.privateKey);
 }
 
 interface AuthenticateResponse {
@@ -215,6 +218,7 @@ export function finishScp11(
   try {
     return finish(state, eskOceEcka, responses, pkSdEcka, next);
   } finally {
+    forgetPrivateKey(eskOceEcka.curve, eskOceEcka.privateKey);
     wipe(eskOceEcka.privateKey);
   }
 }

@@ -16,6 +16,7 @@ import { concatBytes, decodeTlvs, tlv, type Tlv } from '../../bytes/index.js';
 import {
   CryptoError,
   ecdh,
+  forgetPrivateKey,
   generateKeyPair,
   type Curve,
   type EcKeyPair,
@@ -273,7 +274,7 @@ export class Scp11SecurityDomain {
     try {
       shSe = ecdh(curve, eskSdEcka.privateKey, epkOceEcka); // validates ePK.OCE.ECKA as a point of the curve
     } catch (e) {
-      if (variant !== 'c') eskSdEcka.privateKey.fill(0);
+      if (variant !== 'c') forgetEphemeral(eskSdEcka);
       if (e instanceof CryptoError) reject(SW_WRONG_DATA, `ePK.OCE.ECKA: ${e.message}`);
       throw e;
     }
@@ -284,7 +285,7 @@ export class Scp11SecurityDomain {
     const keys = deriveSessionKeys(shSe, shSs, keyLength);
     shSe.fill(0);
     shSs.fill(0);
-    if (variant !== 'c') eskSdEcka.privateKey.fill(0);
+    if (variant !== 'c') forgetEphemeral(eskSdEcka);
 
     const epkSdTlv = tlv(TAG_EPK, eskSdEcka.publicKey);
     const receipt = computeReceipt(keys.receiptKey, controlReference.tlv.raw, epkOce.raw, epkSdTlv);
@@ -347,4 +348,10 @@ export class Scp11SecurityDomain {
       );
     }
   }
+}
+
+/** eSK.SD.ECKA is done with: out of the EC cache, then wiped. */
+function forgetEphemeral(esk: EcKeyPair): void {
+  forgetPrivateKey(esk.curve, esk.privateKey);
+  esk.privateKey.fill(0);
 }
