@@ -19,6 +19,7 @@ import {
   KID_CA_KLOC,
   KID_SCP11A,
   Scp11SecurityDomain,
+  StaticSecretCache,
   encodeControlReference,
   openScp11,
   performSecurityOperationCommands,
@@ -63,6 +64,7 @@ function fixtures() {
     skOceEcka: oce,
     oceCertificates: [oceCertificate],
     caKlocReference: { kid: KID_CA_KLOC, kvn: KVN },
+    staticSecrets: new StaticSecretCache(),
   };
   const pso = performSecurityOperationCommands([oceCertificate], { kid: KID_CA_KLOC, kvn: KVN });
   return { caKloc, oce, sd, oceCertificate, card, params, pso };

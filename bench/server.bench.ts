@@ -12,7 +12,8 @@ import {
 import { FixedClock } from '../src/ports/index.js';
 import { decodeCertificate, trustAnchor, verifyCertificateSignature } from '../src/pki/index.js';
 import { MemoryCardStore, VirtualCard } from '../src/card/index.js';
-import { DEFAULT_POLICY, KeyUpdateSession, type SessionConfig } from '../src/server/index.js';
+import { StaticSecretCache } from '../src/gp/index.js';
+import { DEFAULT_POLICY, KeyUpdateSession, prepareSessionConfig } from '../src/server/index.js';
 import { NOW, setup } from '../tests/card/support/fixture.js';
 import { formatRate, measure, type BenchSuite } from './harness.js';
 import { httpWorld } from './http-world.js';
@@ -35,13 +36,15 @@ export const suite: BenchSuite = {
   title: 'Provisioning Server: key updates per second (one process, session + virtual card, P-256)',
   async run(print) {
     const s = setup('bench-server');
-    const config: SessionConfig = {
+    // Prepared once, as the server does: both sides keep ShSs across sessions (one cache each).
+    const config = prepareSessionConfig({
       oce: [{ keyPair: s.pki.oce, certificates: [s.pki.oceCertificate] }],
       cardIssuers: [trustAnchor(s.pki.klcc.curve, s.pki.klcc.publicKey)],
       policy: DEFAULT_POLICY,
       clock: new FixedClock(NOW),
       rng: cryptoRandom,
-    };
+    });
+    const cardSecrets = new StaticSecretCache();
     const rng = new SeededRandom('bench-keys');
     const hooks = { beforeRequest: async () => {} };
     const update = await measure(
@@ -51,6 +54,7 @@ export const suite: BenchSuite = {
           store: new MemoryCardStore(),
           clock: new FixedClock(NOW),
           rng: cryptoRandom,
+          staticSecrets: cardSecrets,
         });
         const channel = new GetResponseChannel(card);
         const session = new KeyUpdateSession(

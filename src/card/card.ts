@@ -2,6 +2,7 @@
 // USIM), the file model (ETSI TS 102 221 11.1.1 SELECT, 11.1.3 READ BINARY, 11.1.5 READ RECORD), the ATR, and
 // the image it persists after every change. As a CardChannel it serves in-process hosts.
 import type { RandomSource } from '../crypto/index.js';
+import type { StaticSecretCache } from '../gp/scp11/index.js';
 import {
   decodeResponse,
   encodeCommand,
@@ -73,6 +74,8 @@ export interface VirtualCardOptions {
   readonly clock: Clock;
   readonly rng: RandomSource;
   readonly logger?: Logger;
+  /** Where the ISD remembers ShSs; share one between cards of the same image (default: the card's own). */
+  readonly staticSecrets?: StaticSecretCache;
 }
 
 interface Selection {
@@ -108,6 +111,7 @@ export class VirtualCard implements CardChannel {
       clock: options.clock,
       rng: options.rng,
       logger: this.#logger,
+      staticSecrets: options.staticSecrets,
     };
     this.#isd = new IssuerSecurityDomain(context);
     this.#applications = [this.#isd, ...image.profiles.map((_, i) => new UsimApplication(context, i))];

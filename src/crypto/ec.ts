@@ -10,9 +10,10 @@ import {
   type ECDH as EcdhObject,
   type KeyObject,
 } from 'node:crypto';
-import { bytesToBigInt, equalBytes, toHex, uintToBytes, tlv } from '../bytes/index.js';
+import { bytesToBigInt, equalBytes, tlv } from '../bytes/index.js';
 import { curveByOid, type Curve } from './curves.js';
-import { checkHash, sha256, type HashName } from './hash.js';
+import { checkHash, type HashName } from './hash.js';
+import { EcKeyObjectCache, privateKeyId } from './ec-key-objects.js';
 import type { RandomSource } from './random.js';
 import { CryptoError } from './errors.js';
 import {
@@ -48,41 +49,16 @@ const TAG_EC_PARAMETERS = derContextConstructed(0);
 const TAG_EC_PUBLIC_KEY = derContextConstructed(1);
 const DER = derReader((message) => new CryptoError(message));
 
-// ---------------------------------------------------------------------------------------------- caches
-// OpenSSL objects per key: deriving the public point or parsing DER costs more than the operation itself.
-const CACHE_LIMIT = 512;
+// ---------------------------------------------------------------------------------------------- key objects
 
-class BoundedCache<V> {
-  readonly #map = new Map<string, V>();
-  get(key: string, create: () => V): V {
-    let v = this.#map.get(key);
-    if (v === undefined) {
-      v = create();
-      if (this.#map.size >= CACHE_LIMIT) this.#map.delete(this.#map.keys().next().value as string);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-  delete(key: string): void {
-    this.#map.delete(key);
-  }
-}
-
-const ecdhCache = new BoundedCache<EcdhObject>();
-const signingKeyCache = new BoundedCache<KeyObject>();
-const verifyingKeyCache = new BoundedCache<KeyObject>();
-
-function publicCacheKey(curve: Curve, publicKey: Uint8Array): string {
-  return `${curve.name}:${toHex(publicKey)}`;
-}
-
-// Private scalars are cached under their SHA-256, so no JS string (which cannot be wiped) holds d itself.
-function privateCacheKey(curve: Curve, privateKey: Uint8Array): string {
-  return `${curve.name}:${toHex(sha256(privateKey))}`;
-}
+/**
+ * The process-wide cache of OpenSSL key objects behind the free functions below (bounded; `size`, `clear()`);
+ * whoever owns a key's lifetime can empty it, e.g. after a key change.
+ */
+export const ecKeyObjects = new EcKeyObjectCache();
 
 function ecdhFor(curve: Curve, privateKey: Uint8Array): EcdhObject {
-  return ecdhCache.get(privateCacheKey(curve, privateKey), () => {
+  return ecKeyObjects.ecdh(privateKeyId(curve, privateKey), () => {
     const e = createECDH(curve.opensslName);
     e.setPrivateKey(privateKey);
     return e;
@@ -94,9 +70,7 @@ function ecdhFor(curve: Curve, privateKey: Uint8Array): EcdhObject {
  * cache does not hold a copy of a scalar the caller wipes; OpenSSL clears the scalar when the object is freed.
  */
 export function forgetPrivateKey(curve: Curve, privateKey: Uint8Array): void {
-  const key = privateCacheKey(curve, privateKey);
-  ecdhCache.delete(key);
-  signingKeyCache.delete(key);
+  ecKeyObjects.forgetPrivateKey(curve, privateKey);
 }
 
 // ---------------------------------------------------------------------------------------------- points
@@ -161,18 +135,32 @@ export function decompressPoint(curve: Curve, bytes: Uint8Array): Uint8Array {
 /** The key pair of scalar d (fieldSize bytes, 1 <= d < n). */
 export function keyPairFromPrivate(curve: Curve, d: Uint8Array): EcKeyPair {
   checkPrivateKey(curve, d);
+  return keyPairOf(curve, Uint8Array.from(d));
+}
+
+/** The key pair of a checked scalar the pair may own. */
+function keyPairOf(curve: Curve, d: Uint8Array): EcKeyPair {
   const publicKey = new Uint8Array(ecdhFor(curve, d).getPublicKey());
-  return { curve, privateKey: Uint8Array.from(d), publicKey };
+  return { curve, privateKey: d, publicKey };
+}
+
+/** Bits of the top byte of a fieldSize-byte scalar that n leaves unused (7 on P-521, 0 elsewhere). */
+function excessTopBits(curve: Curve): number {
+  const hex = curve.order.toString(16);
+  const bits = 4 * (hex.length - 1) + (32 - Math.clz32(parseInt(hex[0], 16)));
+  return 8 * curve.fieldSize - bits;
 }
 
 // FIPS 186-4 B.4.2 (testing candidates): d = fieldSize random bytes, excess top bits of P-521 masked, retried
 // while d = 0 or d >= n. A FixedRandom holding a valid d therefore reproduces exactly that key.
 export function generateKeyPair(curve: Curve, rng: RandomSource): EcKeyPair {
-  const mask = (1n << BigInt(curve.order.toString(2).length)) - 1n;
+  const topMask = 0xff >> excessTopBits(curve);
   for (let attempt = 0; attempt < MAX_KEYGEN_ATTEMPTS; attempt++) {
-    const candidate = rng.randomBytes(curve.fieldSize);
-    const d = bytesToBigInt(candidate) & mask;
-    if (d !== 0n && d < curve.order) return keyPairFromPrivate(curve, uintToBytes(d, curve.fieldSize));
+    const d = Uint8Array.from(rng.randomBytes(curve.fieldSize));
+    d[0] &= topMask;
+    const v = bytesToBigInt(d);
+    if (v !== 0n && v < curve.order) return keyPairOf(curve, d);
+    d.fill(0);
   }
   throw new CryptoError(
     `${curve.name} key generation: no valid scalar after ${MAX_KEYGEN_ATTEMPTS} attempts`,
@@ -363,14 +351,14 @@ export function toPem(label: string, der: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------- ECDSA
 
 function signingKey(curve: Curve, privateKey: Uint8Array): KeyObject {
-  return signingKeyCache.get(privateCacheKey(curve, privateKey), () => {
+  return ecKeyObjects.signingKey(privateKeyId(curve, privateKey), () => {
     const kp = keyPairFromPrivate(curve, privateKey);
     return createPrivateKey({ key: Buffer.from(pkcs8PrivateKey(kp)), format: 'der', type: 'pkcs8' });
   });
 }
 
 function verifyingKey(curve: Curve, publicKey: Uint8Array): KeyObject {
-  return verifyingKeyCache.get(publicCacheKey(curve, publicKey), () =>
+  return ecKeyObjects.verifyingKey(curve, publicKey, () =>
     createPublicKey({ key: Buffer.from(exportPublicKeySpki(curve, publicKey)), format: 'der', type: 'spki' }),
   );
 }

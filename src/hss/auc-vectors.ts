@@ -12,7 +12,7 @@ import {
   type AkaFunctions,
 } from '../aka/index.js';
 import { NoCredentialsError } from './errors.js';
-import type { KeyMaterial } from './subscriber.js';
+import type { KeyMaterial } from './client/model.js';
 
 /** TS 33.501 6.1.3.2 / TS 33.401 Annex H: the AMF separation bit (bit 0) is 1 in EPS and 5G vectors. */
 export const AMF_SEPARATION_BIT = 0x80;

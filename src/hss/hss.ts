@@ -1,9 +1,17 @@
 // The HSS's operations on subscribers (what the admin API and the CLI call): provisioning, the key transition of
 // DESIGN.md 6, authentication outcomes, the audit trail. Keys go in, never come out.
-import type { AkaAlgorithm, TuakParams } from '../aka/index.js';
 import type { Clock, Logger } from '../ports/index.js';
-import { wipe } from '../bytes/index.js';
+import { toHex, wipe } from '../bytes/index.js';
 import { constantTimeEqual } from '../crypto/index.js';
+import {
+  TRANSACTION_ID_LENGTH,
+  type AuditEvent,
+  type CandidateInput,
+  type KeyMaterial,
+  type NewSubscriber,
+  type SubscriberPatch,
+  type SubscriberView,
+} from './client/model.js';
 import { ConflictError, InvalidRequestError, UnknownSubscriberError } from './errors.js';
 import type { KeyVault } from './key-vault.js';
 import type { ListFilter, SubscriberStore } from './store/store.js';
@@ -13,45 +21,18 @@ import {
   DEFAULT_AMF,
   ICCID_PATTERN,
   IMSI_PATTERN,
-  TRANSACTION_ID_PATTERN,
-  type AuditEvent,
-  type KeyMaterial,
   type SubscriberRecord,
 } from './subscriber.js';
-import { abort, authOutcome, commit, stage, type Actor, type AuthOutcome } from './transition.js';
+import {
+  abort,
+  authOutcome,
+  commit,
+  sameTransaction,
+  stage,
+  type Actor,
+  type AuthOutcome,
+} from './transition.js';
 import { vectorsNotBefore } from './vectors.js';
-
-export interface NewSubscriber {
-  readonly imsi: string;
-  readonly iccid?: string;
-  readonly amf?: Uint8Array;
-  readonly keyVersion?: number;
-  readonly keys: KeyMaterial;
-}
-
-export interface CandidateInput {
-  readonly keyVersion: number;
-  readonly transactionId: string;
-  readonly keys: KeyMaterial;
-}
-
-export interface SubscriberPatch {
-  readonly iccid?: string;
-  readonly amf?: Uint8Array;
-}
-
-/** What the HSS tells about a subscriber: versions and state, never keys. */
-export interface SubscriberView {
-  readonly imsi: string;
-  readonly iccid: string | null;
-  readonly algorithm: AkaAlgorithm | null;
-  readonly activeVersion: number | null;
-  readonly candidate?: { readonly version: number; readonly transactionId: string; readonly stagedAt: Date };
-  readonly tuak?: TuakParams;
-  readonly amf: Uint8Array;
-  readonly sqn: bigint;
-  readonly updatedAt: Date;
-}
 
 export interface HssDeps {
   readonly store: SubscriberStore;
@@ -87,9 +68,9 @@ function checkImsi(imsi: string, field = 'imsi'): string {
   return imsi;
 }
 
-function checkTransactionId(id: string): string {
-  if (!TRANSACTION_ID_PATTERN.test(id))
-    throw new InvalidRequestError('transactionId', 'expected 32 lowercase hex digits');
+function checkTransactionId(id: Uint8Array): Uint8Array {
+  if (!(id instanceof Uint8Array) || id.length !== TRANSACTION_ID_LENGTH)
+    throw new InvalidRequestError('transactionId', `expected ${TRANSACTION_ID_LENGTH} bytes`);
   return id;
 }
 
@@ -190,7 +171,7 @@ export class Hss {
   async stageCandidate(imsi: string, input: CandidateInput, actor: string): Promise<SubscriberView> {
     checkImsi(imsi);
     const version = checkKeyVersion(input.keyVersion);
-    const transactionId = checkTransactionId(input.transactionId);
+    const transactionId = Uint8Array.from(checkTransactionId(input.transactionId));
     const keys = checkKeyMaterial(input.keys);
     const who = this.#actor(actor);
     const sealed = this.deps.vault.seal(imsi, version, keys);
@@ -198,18 +179,20 @@ export class Hss {
       this.#checkRepeat(current, transactionId, keys);
       return stage(current, { ...sealed, transactionId, stagedAt: who.at }, who);
     });
-    this.deps.logger.info({ imsi, keyVersion: version, transactionId, actor }, 'candidate staged');
+    this.deps.logger.info(
+      { imsi, keyVersion: version, transactionId: toHex(transactionId), actor },
+      'candidate staged',
+    );
     return viewOf(r);
   }
 
   /** A repeated stage of a transaction must carry the same keys (compared in constant time). */
-  #checkRepeat(r: SubscriberRecord, transactionId: string, keys: KeyMaterial): void {
-    const earlier =
-      r.candidate?.transactionId === transactionId
-        ? r.candidate
-        : r.activeTransactionId === transactionId
-          ? r.active
-          : null;
+  #checkRepeat(r: SubscriberRecord, transactionId: Uint8Array, keys: KeyMaterial): void {
+    const earlier = sameTransaction(r.candidate?.transactionId, transactionId)
+      ? r.candidate
+      : sameTransaction(r.activeTransactionId, transactionId)
+        ? r.active
+        : null;
     if (earlier === null) return;
     const stored = this.deps.vault.open(r.imsi, earlier);
     const same =
@@ -217,28 +200,28 @@ export class Hss {
       constantTimeEqual(stored.k, keys.k) &&
       constantTimeEqual(stored.opc, keys.opc);
     wipe(stored.k, stored.opc);
-    if (!same) throw new ConflictError(`transaction ${transactionId} was staged with other keys`);
+    if (!same) throw new ConflictError(`transaction ${toHex(transactionId)} was staged with other keys`);
   }
 
   /** DESIGN.md 6 step 2 (idempotent). */
-  async commitCandidate(imsi: string, transactionId: string, actor: string): Promise<SubscriberView> {
+  async commitCandidate(imsi: string, transactionId: Uint8Array, actor: string): Promise<SubscriberView> {
     checkImsi(imsi);
     checkTransactionId(transactionId);
     const who = this.#actor(actor);
     const r = await this.deps.store.mutate(imsi, (current) => commit(current, transactionId, who));
     this.deps.logger.info(
-      { imsi, transactionId, actor, keyVersion: r.active?.version },
+      { imsi, transactionId: toHex(transactionId), actor, keyVersion: r.active?.version },
       'candidate committed',
     );
     return viewOf(r);
   }
 
-  async abortCandidate(imsi: string, transactionId: string, actor: string): Promise<SubscriberView> {
+  async abortCandidate(imsi: string, transactionId: Uint8Array, actor: string): Promise<SubscriberView> {
     checkImsi(imsi);
     checkTransactionId(transactionId);
     const who = this.#actor(actor);
     const r = await this.deps.store.mutate(imsi, (current) => abort(current, transactionId, who));
-    this.deps.logger.info({ imsi, transactionId, actor }, 'candidate aborted');
+    this.deps.logger.info({ imsi, transactionId: toHex(transactionId), actor }, 'candidate aborted');
     return viewOf(r);
   }
 

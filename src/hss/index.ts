@@ -1,5 +1,6 @@
 // The HSS/AuC (DESIGN.md 4.8, 5, 6). server/ and core/ use hss/client/ instead of this.
 export * from './errors.js';
+export * from './client/model.js';
 export * from './subscriber.js';
 export * from './key-vault.js';
 export * from './kek.js';

@@ -4,7 +4,8 @@ import { concatBytes } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, CryptoError, type RandomSource } from '../crypto/index.js';
 import type { AkaAlgorithm } from '../aka/index.js';
 import { StoreFailureError } from './errors.js';
-import type { KeyMaterial, StoredKeySet } from './subscriber.js';
+import type { KeyMaterial } from './client/model.js';
+import type { StoredKeySet } from './subscriber.js';
 
 export const KEK_LENGTH = 32;
 const AAD_LABEL = 'ltku-hss-keys/1';

@@ -2,14 +2,8 @@
 // `ltku hss import`: format "ltku-subscribers/1", one entry per USIM profile with its keys.
 import { BytesError, fromHex } from '../bytes/index.js';
 import { InvalidRequestError } from './errors.js';
-import type { NewSubscriber } from './hss.js';
-import {
-  checkKeyMaterial,
-  checkKeyVersion,
-  ICCID_PATTERN,
-  IMSI_PATTERN,
-  type KeyMaterial,
-} from './subscriber.js';
+import { checkKeyMaterial, checkKeyVersion, ICCID_PATTERN, IMSI_PATTERN } from './subscriber.js';
+import type { KeyMaterial, NewSubscriber } from './client/model.js';
 
 export const SUBSCRIBERS_FORMAT = 'ltku-subscribers/1';
 

@@ -11,16 +11,8 @@ import {
   type AkaAlgorithm,
   type TuakParams,
 } from '../aka/index.js';
+import type { KeyMaterial } from './client/model.js';
 import { InvalidRequestError } from './errors.js';
-
-/** Keys in clear, in memory only: K and OPc (Milenage) or K and TOPc (TUAK, kept in `opc`). */
-export interface KeyMaterial {
-  readonly algorithm: AkaAlgorithm;
-  readonly k: Uint8Array;
-  readonly opc: Uint8Array;
-  /** TUAK parameters (TS 35.231; DESIGN.md 4.5 A6 defaults); absent for Milenage. */
-  readonly tuak?: TuakParams;
-}
 
 /** A key set as stored: version (BF70 82), algorithm, parameters, and AES-GCM(KEK, K || OPc). */
 export interface StoredKeySet {
@@ -31,8 +23,8 @@ export interface StoredKeySet {
 }
 
 export interface CandidateKeySet extends StoredKeySet {
-  /** The key-update transaction id (BF70 80), 16 bytes as 32 lowercase hex digits. */
-  readonly transactionId: string;
+  /** The key-update transaction id (BF70 80), TRANSACTION_ID_LENGTH bytes. */
+  readonly transactionId: Uint8Array;
   readonly stagedAt: Date;
 }
 
@@ -46,7 +38,7 @@ export interface SubscriberRecord {
   readonly indBits: number;
   readonly active: StoredKeySet | null;
   /** Transaction id of the commit that made the active keys (for idempotent commits). */
-  readonly activeTransactionId: string | null;
+  readonly activeTransactionId: Uint8Array | null;
   readonly candidate: CandidateKeySet | null;
   /**
    * Self-healing (DESIGN.md 6 step 3): the candidate's version after a MAC failure on an active vector, so the
@@ -57,32 +49,9 @@ export interface SubscriberRecord {
   readonly updatedAt: Date;
 }
 
-export type AuditEventName =
-  | 'subscriber-created'
-  | 'subscriber-updated'
-  | 'subscriber-deleted'
-  | 'candidate-staged'
-  | 'candidate-committed'
-  | 'candidate-aborted'
-  | 'candidate-promoted'
-  | 'mac-failure'
-  | 'auth-failure'
-  | 'resynchronised';
-
-/** One line of the audit trail: when, what, which key version and transaction, who. Never keys. */
-export interface AuditEvent {
-  readonly at: Date;
-  readonly imsi: string;
-  readonly event: AuditEventName;
-  readonly keyVersion: number | null;
-  readonly transactionId: string | null;
-  readonly actor: string;
-}
-
 export const ALGORITHMS = AKA_ALGORITHMS;
 export const IMSI_PATTERN = /^[0-9]{15}$/;
 export const ICCID_PATTERN = /^[0-9]{19,20}$/;
-export const TRANSACTION_ID_PATTERN = /^[0-9a-f]{32}$/;
 export const DEFAULT_AMF = Uint8Array.of(0x80, 0x00);
 export { MIN_KEY_VERSION, MAX_KEY_VERSION };
 

@@ -2,16 +2,12 @@
 // outcome of an authentication (promotion of the candidate, the self-healing fallback). There is no previous key
 // set: the old keys are presumed leaked, so a commit or a promotion destroys them in the same transaction. Each
 // function returns the mutation to store, undefined when nothing changes (idempotent repeats), or throws
-// ConflictError.
+// ConflictError. Transaction ids are bytes (not secret: compared in plain time); messages show them in hex.
+import { equalBytes, toHex } from '../bytes/index.js';
+import type { AuditEvent, AuditEventName } from './client/model.js';
 import { ConflictError, NoCredentialsError } from './errors.js';
 import type { Mutation } from './store/store.js';
-import type {
-  AuditEvent,
-  AuditEventName,
-  CandidateKeySet,
-  StoredKeySet,
-  SubscriberRecord,
-} from './subscriber.js';
+import type { CandidateKeySet, StoredKeySet, SubscriberRecord } from './subscriber.js';
 
 export interface Actor {
   readonly actor: string;
@@ -31,23 +27,28 @@ function event(
   who: Actor,
   name: AuditEventName,
   keyVersion: number | null,
-  transactionId: string | null = null,
+  transactionId: Uint8Array | null = null,
 ): AuditEvent {
   return { at: who.at, imsi: r.imsi, event: name, keyVersion, transactionId, actor: who.actor };
 }
 
+/** Whether `id` is the transaction `of` (absent: none). */
+export function sameTransaction(of: Uint8Array | null | undefined, id: Uint8Array): boolean {
+  return of !== null && of !== undefined && equalBytes(of, id);
+}
+
 /** DESIGN.md 6 step 1: at most one candidate, newer than the active keys; repeating the same stage is a no-op. */
 export function stage(r: SubscriberRecord, c: CandidateKeySet, who: Actor): Mutation | undefined {
-  if (r.candidate?.transactionId === c.transactionId) {
+  if (r.candidate !== null && sameTransaction(r.candidate.transactionId, c.transactionId)) {
     if (r.candidate.version === c.version && r.candidate.algorithm === c.algorithm) return undefined;
     throw new ConflictError(
-      `transaction ${c.transactionId} is staged with key version ${r.candidate.version}`,
+      `transaction ${toHex(c.transactionId)} is staged with key version ${r.candidate.version}`,
     );
   }
-  if (r.activeTransactionId === c.transactionId) return undefined;
+  if (sameTransaction(r.activeTransactionId, c.transactionId)) return undefined;
   if (r.candidate !== null) {
     throw new ConflictError(
-      `imsi-${r.imsi} has a candidate staged by transaction ${r.candidate.transactionId}; commit or abort it first`,
+      `imsi-${r.imsi} has a candidate staged by transaction ${toHex(r.candidate.transactionId)}; commit or abort it first`,
     );
   }
   if (r.active !== null && c.version <= r.active.version) {
@@ -78,24 +79,28 @@ function promote(r: SubscriberRecord, c: CandidateKeySet, who: Actor, name: Audi
 }
 
 /** DESIGN.md 6 step 2: candidate -> active, old keys destroyed. Committing a committed transaction is a no-op. */
-export function commit(r: SubscriberRecord, transactionId: string, who: Actor): Mutation | undefined {
+export function commit(r: SubscriberRecord, transactionId: Uint8Array, who: Actor): Mutation | undefined {
   const c = r.candidate;
-  if (c === null || c.transactionId !== transactionId) {
-    if (r.activeTransactionId === transactionId) return undefined;
-    throw new ConflictError(`imsi-${r.imsi} has no candidate staged by transaction ${transactionId}`);
+  if (c === null || !sameTransaction(c.transactionId, transactionId)) {
+    if (sameTransaction(r.activeTransactionId, transactionId)) return undefined;
+    throw new ConflictError(`imsi-${r.imsi} has no candidate staged by transaction ${toHex(transactionId)}`);
   }
   return promote(r, c, who, 'candidate-committed');
 }
 
 /** DESIGN.md 6 step 4: the card refused or the job ended; the candidate goes. Nothing staged: a no-op. */
-export function abort(r: SubscriberRecord, transactionId: string, who: Actor): Mutation | undefined {
+export function abort(r: SubscriberRecord, transactionId: Uint8Array, who: Actor): Mutation | undefined {
   const c = r.candidate;
-  if (c === null || c.transactionId !== transactionId) {
-    if (r.activeTransactionId === transactionId) {
-      throw new ConflictError(`transaction ${transactionId} is already committed; it cannot be aborted`);
+  if (c === null || !sameTransaction(c.transactionId, transactionId)) {
+    if (sameTransaction(r.activeTransactionId, transactionId)) {
+      throw new ConflictError(
+        `transaction ${toHex(transactionId)} is already committed; it cannot be aborted`,
+      );
     }
     if (c === null) return undefined;
-    throw new ConflictError(`the candidate of imsi-${r.imsi} belongs to transaction ${c.transactionId}`);
+    throw new ConflictError(
+      `the candidate of imsi-${r.imsi} belongs to transaction ${toHex(c.transactionId)}`,
+    );
   }
   return {
     record: { ...r, candidate: null, fallbackVersion: null, updatedAt: who.at },

@@ -34,6 +34,11 @@ export class BoundedCache<K, V> {
     return value;
   }
 
+  /** Drops the entry under `key`; whether there was one. */
+  delete(key: K): boolean {
+    return this.#map.delete(key);
+  }
+
   /** Empties the cache; `dispose` sees each value first (e.g. to wipe secrets). */
   clear(dispose?: (value: V) => void): void {
     if (dispose !== undefined) for (const v of this.#map.values()) dispose(v);

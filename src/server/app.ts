@@ -22,7 +22,7 @@ import { ServerMetrics } from './metrics.js';
 import { serverProblemOf } from './problem.js';
 import { registerRamEndpoint, RAM_PATH, type RamEndpointOptions } from './ram-endpoint.js';
 import { Reconciler } from './reconciler.js';
-import type { SessionConfig } from './session.js';
+import { prepareSessionConfig, type SessionConfig } from './session.js';
 
 export { ADMIN_PREFIX } from './admin-api.js';
 export { ServerMetrics } from './metrics.js';
@@ -119,7 +119,8 @@ export function buildServerApp(
   registerRoutes(ram, probeRoutes(readiness, logger), deps.authenticator);
   const endpoint = registerRamEndpoint(ram, {
     jobs,
-    session: deps.session,
+    // decoded once for every session of this server (OCE chains, the ShSs cache)
+    session: prepareSessionConfig(deps.session),
     logger,
     onSessionEnd: (e) => {
       metrics.sessionEnded(e);

@@ -2,7 +2,7 @@
 // unique partial index and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
 // (and creates) the schema, as the HSS store does.
 import pg from 'pg';
-import type { JobRecord, JobState } from './job.js';
+import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   OPEN_JOB_INDEX,
   OPEN_STATES_SQL,
@@ -32,11 +32,6 @@ interface Row {
   sealed_keys: Buffer;
   doc: string;
   revision: number;
-}
-
-function docOf(j: JobRecord): string {
-  const { sealedKeys: _sealed, ...rest } = j;
-  return JSON.stringify(rest);
 }
 
 export class PostgresJobStore implements JobStore {
@@ -73,7 +68,7 @@ export class PostgresJobStore implements JobStore {
       for (const j of failDuplicates(open.rows.map(recordOfRow), new Date().toISOString())) {
         await client.query(
           `UPDATE ${this.#table} SET state = $2, doc = $3, updated_at = $4, revision = $5 WHERE id = $1`,
-          [j.id, j.state, docOf(j), j.updatedAt, j.revision],
+          [j.id, j.state, jobDoc(j), j.updatedAt, j.revision],
         );
       }
       await client.query(
@@ -101,7 +96,7 @@ export class PostgresJobStore implements JobStore {
           j.eid,
           j.state,
           Buffer.from(j.sealedKeys),
-          docOf(j),
+          jobDoc(j),
           j.createdAt,
           j.updatedAt,
           j.revision,
@@ -120,7 +115,7 @@ export class PostgresJobStore implements JobStore {
     const r = await this.#pool.query(
       `UPDATE ${this.#table} SET state = $2, sealed_keys = $3, doc = $4, updated_at = $5, revision = $6
        WHERE id = $1 AND revision = $7`,
-      [j.id, j.state, Buffer.from(j.sealedKeys), docOf(j), j.updatedAt, j.revision, expectedRevision],
+      [j.id, j.state, Buffer.from(j.sealedKeys), jobDoc(j), j.updatedAt, j.revision, expectedRevision],
     );
     return r.rowCount === 1;
   }

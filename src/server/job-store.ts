@@ -2,7 +2,7 @@
 // One open job per ICCID is a unique partial index; every write is compare-and-set on the record's revision.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { ACTIVE_STATES, upgradeRecord, type JobRecord, type JobState } from './job.js';
+import { ACTIVE_STATES, jobDoc, upgradeRecord, type JobRecord, type JobState } from './job.js';
 import { ServerConfigError } from './errors.js';
 
 export interface JobStore {
@@ -93,7 +93,6 @@ interface Row {
 const COLUMNS = 'sealed_keys, doc, revision';
 
 function toRow(j: JobRecord) {
-  const { sealedKeys: _sealed, ...rest } = j;
   return {
     id: j.id,
     iccid: j.iccid,
@@ -101,7 +100,7 @@ function toRow(j: JobRecord) {
     eid: j.eid,
     state: j.state,
     sealed_keys: Buffer.from(j.sealedKeys),
-    doc: JSON.stringify(rest),
+    doc: jobDoc(j),
     created_at: j.createdAt,
     updated_at: j.updatedAt,
     revision: j.revision,
@@ -111,7 +110,7 @@ function toRow(j: JobRecord) {
 /** Shared with the PostgreSQL driver: the revision column is authoritative (older docs lack it). */
 export function recordOfRow(r: Row): JobRecord {
   return {
-    ...upgradeRecord(JSON.parse(r.doc) as Partial<JobRecord>),
+    ...upgradeRecord(r.doc),
     sealedKeys: new Uint8Array(r.sealed_keys),
     revision: Number(r.revision),
   };

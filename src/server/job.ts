@@ -1,4 +1,7 @@
 // DESIGN.md 6: a key-update job and its states. Keys stay sealed (AES-GCM under the server's KEK) in the record.
+// The transaction id is bytes in the record, hex in the stored JSON document and in the operator's view.
+import { fromHex, toHex } from '../bytes/index.js';
+import { TRANSACTION_ID_LENGTH } from '../gp/index.js';
 
 /**
  * pending  created, new keys drawn and sealed
@@ -28,8 +31,8 @@ export interface JobRecord {
   readonly eid: string;
   readonly algorithm: 'milenage' | 'tuak';
   readonly keyVersion: number;
-  /** 32 hex digits. */
-  readonly transactionId: string;
+  /** BF70 80 (DESIGN.md 4.5), TRANSACTION_ID_LENGTH bytes. */
+  readonly transactionId: Uint8Array;
   /** AES-GCM(KEK, K || OPc, aad = job id). */
   readonly sealedKeys: Uint8Array;
   readonly kLength: number;
@@ -59,15 +62,26 @@ export interface JobRecord {
   readonly updatedAt: string;
 }
 
-/** A record as stored by an older version: the fields added since take their neutral values. */
-export function upgradeRecord(doc: Partial<JobRecord>): Omit<JobRecord, 'sealedKeys' | 'revision'> {
+/** The stored JSON document of a record: all but the sealed keys (a column of their own), the id in hex. */
+export function jobDoc(j: JobRecord): string {
+  const { sealedKeys: _sealed, ...rest } = j;
+  return JSON.stringify({ ...rest, transactionId: toHex(j.transactionId) });
+}
+
+/**
+ * A stored JSON document (jobDoc) back to a record, also one written by an older version: the fields added
+ * since take their neutral values.
+ */
+export function upgradeRecord(doc: string): Omit<JobRecord, 'sealedKeys' | 'revision'> {
+  const parsed = JSON.parse(doc) as Partial<Omit<JobRecord, 'transactionId'>> & { transactionId: string };
   return {
     createdBy: 'unknown',
     attempts: 0,
     consecutiveFailures: 0,
     sessions: 0,
     securityAlarm: false,
-    ...doc,
+    ...parsed,
+    transactionId: fromHex(parsed.transactionId, 'transactionId', TRANSACTION_ID_LENGTH),
   } as Omit<JobRecord, 'sealedKeys' | 'revision'>;
 }
 
@@ -80,7 +94,7 @@ export function jobView(j: JobRecord) {
     eid: j.eid,
     algorithm: j.algorithm,
     keyVersion: j.keyVersion,
-    transactionId: j.transactionId,
+    transactionId: toHex(j.transactionId),
     state: j.state,
     history: j.history,
     ...(j.error === undefined ? {} : { error: j.error }),

@@ -3,7 +3,7 @@
 // card's answers inside the secure channel decide a job; every other failure counts an attempt (with backoff and
 // an alarm) and leaves the job where it was. Every write is compare-and-set on the record's revision.
 import { MAX_KEY_VERSION, akaKeyLengths, opcName, type AkaAlgorithm } from '../aka/params/index.js';
-import { concatBytes, fromHex, toHex } from '../bytes/index.js';
+import { concatBytes, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
 import {
   OUTCOME_NEGOTIATION_MISMATCH,
@@ -228,7 +228,7 @@ export class JobService implements OpenTransactions {
       eid: entry.eid,
       algorithm,
       keyVersion,
-      transactionId: toHex(this.#d.rng.randomBytes(TRANSACTION_ID_LENGTH)),
+      transactionId: this.#d.rng.randomBytes(TRANSACTION_ID_LENGTH),
       sealedKeys,
       kLength: k.length,
       state: 'pending',
@@ -317,9 +317,9 @@ export class JobService implements OpenTransactions {
   }
 
   /** The reconciler's question: which of these IMSIs' transactions do open jobs own? */
-  async openTransactionIds(imsis: readonly string[]): Promise<ReadonlySet<string>> {
+  async openTransactionIds(imsis: readonly string[]): Promise<readonly Uint8Array[]> {
     const open = await this.#d.store.byImsis(imsis, ACTIVE_STATES);
-    return new Set(open.map((j) => j.transactionId.toLowerCase()));
+    return open.map((j) => j.transactionId);
   }
 
   /**
@@ -347,7 +347,7 @@ export class JobService implements OpenTransactions {
       iccid: job.iccid,
       algorithm: job.algorithm,
       keyVersion: job.keyVersion,
-      transactionId: fromHex(job.transactionId, 'transactionId', TRANSACTION_ID_LENGTH),
+      transactionId: job.transactionId,
       openKeys,
       recover: job.state === 'sent',
     };
@@ -454,11 +454,9 @@ export class JobService implements OpenTransactions {
       const { k, opc } = order.openKeys();
       try {
         await this.#d.hss.stageCandidate(job.imsi, {
-          algorithm: job.algorithm,
-          k,
-          ...(job.algorithm === 'tuak' ? { topc: opc } : { opc }),
           keyVersion: job.keyVersion,
           transactionId: order.transactionId,
+          keys: { algorithm: job.algorithm, k, opc },
         });
       } finally {
         k.fill(0);

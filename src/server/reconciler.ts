@@ -2,7 +2,7 @@
 // pages through the subscribers with a candidate and aborts each one whose transaction id is not the
 // transaction of an open job (pending, staged, sent, applied): left over by a crash, a cancel racing with
 // staging, or staged by hand.
-import { toHex } from '../bytes/index.js';
+import { equalBytes, toHex } from '../bytes/index.js';
 import type { Logger } from '../ports/index.js';
 
 /** The part of an HSS subscriber view the reconciler reads (the HSS client's SubscriberView). */
@@ -23,8 +23,8 @@ export interface ReconcilerHss {
 
 /** Which transactions open jobs own (JobService.openTransactionIds). */
 export interface OpenTransactions {
-  /** Transaction ids (32 lowercase hex digits) of the open jobs of these IMSIs. */
-  openTransactionIds(imsis: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Transaction ids of the open jobs of these IMSIs. */
+  openTransactionIds(imsis: readonly string[]): Promise<readonly Uint8Array[]>;
 }
 
 /** contracts.md: every 30 s unless told otherwise. */
@@ -45,8 +45,8 @@ export async function abortOrphans(
   let aborted = 0;
   for (const v of staged) {
     const candidate = v.candidate as NonNullable<CandidateView['candidate']>;
+    if (open.some((id) => equalBytes(id, candidate.transactionId))) continue;
     const transactionId = toHex(candidate.transactionId);
-    if (open.has(transactionId)) continue;
     try {
       // By transaction id: a candidate staged meanwhile by a new job is not touched (the HSS answers 409).
       await hss.abortCandidate(v.imsi, candidate.transactionId);

@@ -15,6 +15,7 @@ import {
   OUTCOME_APPLIED,
   P1_STORE_DATA_LAST_BERTLV_RESPONSE,
   SecureChannelError,
+  StaticSecretCache,
   abandonScp11,
   beginScp11,
   finishScp11,
@@ -84,6 +85,35 @@ export interface SessionConfig {
   readonly policy: ServerPolicy;
   readonly clock: Clock;
   readonly rng: RandomSource;
+  /** ShSs per (SK.OCE.ECKA, PK.SD.ECKA), shared by the sessions; prepareSessionConfig makes one if absent. */
+  readonly staticSecrets?: StaticSecretCache;
+}
+
+/** An OCE credential with its certificates decoded once. */
+export interface PreparedOceCredential extends OceCredential {
+  /** `certificates`, decoded. */
+  readonly chain: readonly Certificate[];
+}
+
+/** A SessionConfig made ready once for all its sessions (prepareSessionConfig). */
+export interface PreparedSessionConfig extends SessionConfig {
+  readonly prepared: true;
+  readonly oce: readonly PreparedOceCredential[];
+  readonly staticSecrets: StaticSecretCache;
+}
+
+/**
+ * Decodes each OCE certificate chain once (a CertificateError names a bad one) and gives the sessions their
+ * ShSs cache; a prepared config is returned as it is.
+ */
+export function prepareSessionConfig(config: SessionConfig | PreparedSessionConfig): PreparedSessionConfig {
+  if ('prepared' in config) return config;
+  return {
+    ...config,
+    prepared: true,
+    oce: config.oce.map((o) => ({ ...o, chain: o.certificates.map((c) => decodeCertificate(c)) })),
+    staticSecrets: config.staticSecrets ?? new StaticSecretCache(),
+  };
 }
 
 /** The keys of a key update in the clear. */
@@ -215,7 +245,7 @@ function asSessionError(e: unknown): SessionError | undefined {
 }
 
 export class KeyUpdateSession {
-  readonly #config: SessionConfig;
+  readonly #config: PreparedSessionConfig;
   readonly #order: KeyUpdateOrder;
   readonly #hooks: SessionHooks;
   /** The EID the UE claimed in X-Admin-From. */
@@ -226,10 +256,16 @@ export class KeyUpdateSession {
   /** Scripts sent so far. */
   scripts = 0;
 
-  constructor(eid: string, order: KeyUpdateOrder, config: SessionConfig, hooks: SessionHooks) {
+  /** `config`: prepared once for many sessions (prepareSessionConfig), or prepared here. */
+  constructor(
+    eid: string,
+    order: KeyUpdateOrder,
+    config: SessionConfig | PreparedSessionConfig,
+    hooks: SessionHooks,
+  ) {
     this.eid = eid;
     this.#order = order;
-    this.#config = config;
+    this.#config = prepareSessionConfig(config);
     this.#hooks = hooks;
   }
 
@@ -360,10 +396,7 @@ export class KeyUpdateSession {
     );
     const oce = this.#config.oce.find((o) => o.keyPair.curve.name === suite.curve.name);
     if (oce === undefined) throw new Error('unreachable: suite without OCE credential');
-    const reference = caKlocReference(
-      decodeCaKlocIdentifiers(ff33.data),
-      decodeCertificate(oce.certificates[0]).issuerKeyId,
-    );
+    const reference = caKlocReference(decodeCaKlocIdentifiers(ff33.data), oce.chain[0].issuerKeyId);
     const { commands, state } = beginScp11(
       {
         variant: 'a',
@@ -373,7 +406,9 @@ export class KeyUpdateSession {
         aesKeyLength: suite.aesKeyLength,
         skOceEcka: oce.keyPair,
         oceCertificates: oce.certificates,
+        oceChain: oce.chain,
         caKlocReference: reference,
+        staticSecrets: this.#config.staticSecrets,
       },
       this.#config.rng,
     );

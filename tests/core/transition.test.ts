@@ -25,7 +25,7 @@ describe('core and the HSS key transition', () => {
     const fresh = new SeededRandom('new-keys');
     const tx = fresh.randomBytes(16);
     const keys = { algorithm: 'milenage' as const, k: fresh.randomBytes(16), opc: fresh.randomBytes(16) };
-    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, ...keys });
+    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, keys });
     // The card applied BF70; BF71 never reached the server, so nothing was committed.
     const applied = cardOf({
       ...ue.image,
@@ -59,7 +59,7 @@ describe('core and the HSS key transition', () => {
     const fresh = new SeededRandom('late-new-keys');
     const tx = fresh.randomBytes(16);
     const keys = { algorithm: 'milenage' as const, k: fresh.randomBytes(16), opc: fresh.randomBytes(16) };
-    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, ...keys });
+    await net.hssClient.stageCandidate(p.imsi, { keyVersion: 2, transactionId: tx, keys });
     await net.hssClient.commitCandidate(p.imsi, tx);
     // ...and only then does it answer, correctly for the old keys.
     if (early.state !== 'challenge') return;

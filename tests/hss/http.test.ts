@@ -479,9 +479,7 @@ for (const backend of backends()) {
       const km = milenageKeys('c1');
       const created = await client.createSubscriber({
         imsi: imsiOf(10),
-        algorithm: 'milenage',
-        k: km.k,
-        opc: km.opc,
+        keys: km,
         iccid: '89882110000000000102',
       });
       assert.equal(created.activeVersion, 1);
@@ -503,9 +501,7 @@ for (const backend of backends()) {
       const staged = await client.stageCandidate(imsiOf(10), {
         keyVersion: 2,
         transactionId: tx,
-        algorithm: 'tuak',
-        k: newKeys.k,
-        topc: newKeys.opc,
+        keys: { algorithm: 'tuak', k: newKeys.k, opc: newKeys.opc },
       });
       assert.deepEqual(staged.candidate?.transactionId, tx);
       await client.reportAuthEvent(`imsi-${imsiOf(10)}`, {
@@ -532,7 +528,7 @@ for (const backend of backends()) {
         2,
         'late commit is idempotent',
       );
-      const aborted = await client.abortCandidate(imsiOf(10), 'D0'.repeat(16));
+      const aborted = await client.abortCandidate(imsiOf(10), fromHex('D0'.repeat(16)));
       assert.equal(aborted.activeVersion, 2);
       const audit = await client.audit(imsiOf(10));
       // DESIGN.md 7: the actor is the principal that reported the success (the core), not a header
@@ -544,12 +540,7 @@ for (const backend of backends()) {
         (e: unknown) => e instanceof HssClientError && e.status === 404 && e.cause === 'USER_NOT_FOUND',
       );
       await assert.rejects(
-        client.createSubscriber({
-          imsi: imsiOf(11),
-          algorithm: 'milenage',
-          k: km.k.subarray(1),
-          opc: km.opc,
-        }),
+        client.createSubscriber({ imsi: imsiOf(11), keys: { ...km, k: km.k.subarray(1) } }),
         (e: unknown) =>
           e instanceof HssClientError &&
           e.status === 400 &&
@@ -568,7 +559,7 @@ for (const backend of backends()) {
 
     it('resynchronisation through the API: AUTS from the USIM moves SQN_HE past SQN_MS', async () => {
       const km = milenageKeys('c3');
-      await client.createSubscriber({ imsi: imsiOf(21), algorithm: 'milenage', k: km.k, opc: km.opc });
+      await client.createSubscriber({ imsi: imsiOf(21), keys: km });
       const supi = `imsi-${imsiOf(21)}`;
       const first = await client.generateEpsAuthData(supi, { servingNetworkId: { mcc: '001', mnc: '01' } });
       const sqnMs = (77_777n << 5n) | 9n;
@@ -592,7 +583,7 @@ for (const backend of backends()) {
 
     it('50 parallel generate-auth-data over HTTP for one subscriber: 50 distinct SQNs', async () => {
       const km = milenageKeys('c2');
-      await client.createSubscriber({ imsi: imsiOf(20), algorithm: 'milenage', k: km.k, opc: km.opc });
+      await client.createSubscriber({ imsi: imsiOf(20), keys: km });
       const answers = await Promise.all(
         Array.from({ length: 50 }, () =>
           client.generateAuthData(`imsi-${imsiOf(20)}`, { servingNetworkName: SNN }),

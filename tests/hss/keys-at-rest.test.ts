@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { toHex } from '../../src/bytes/index.js';
+import { fromHex, toHex } from '../../src/bytes/index.js';
 import { cryptoRandom, SeededRandom } from '../../src/crypto/index.js';
 import { Auc, KeyVault, loadKek, openHssRuntime, StoreFailureError } from '../../src/hss/index.js';
 import { parsePostgresUrl } from '../../src/hss/store/index.js';
@@ -73,7 +73,7 @@ for (const backend of backends()) {
       await rt.hss.create({ imsi: imsiOf(2), keys: secrets[1] }, 'test');
       await rt.hss.stageCandidate(
         imsiOf(1),
-        { keyVersion: 2, transactionId: 'ab'.repeat(16), keys: secrets[2] },
+        { keyVersion: 2, transactionId: fromHex('ab'.repeat(16)), keys: secrets[2] },
         'test',
       );
       await rt.auc.generateHeAka(imsiOf(1), SNN);

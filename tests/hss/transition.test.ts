@@ -3,7 +3,7 @@
 // staged candidate only, vectors recorded by RAND, and the audit trail.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex } from '../../src/bytes/index.js';
+import { fromHex, toHex } from '../../src/bytes/index.js';
 import {
   ConflictError,
   NoCredentialsError,
@@ -15,8 +15,8 @@ import { openStore, type SubscriberStore } from '../../src/hss/store/index.js';
 import { backends, queryDatabase } from './backends.js';
 import { imsiOf, makeHss, milenageKeys, SNN, tuakKeys, usim5g } from './fixture.js';
 
-const TX1 = '11'.repeat(16);
-const TX2 = '22'.repeat(16);
+const TX1 = fromHex('11'.repeat(16));
+const TX2 = fromHex('22'.repeat(16));
 
 for (const backend of backends()) {
   describe(`key transition on ${backend.name}`, { skip: backend.skip }, () => {

@@ -334,8 +334,12 @@ describe('Provisioning Server on the HTTP kit', () => {
     built = buildServerApp({
       store: new SqliteJobStore(':memory:'),
       hss: w.hss,
-      // only the RAM sessions use the rest of the session configuration
-      session: { rng: new SeededRandom('kit-server-app'), clock: w.clock } as unknown as SessionConfig,
+      // only the RAM sessions use the rest of the session configuration (no OCE credential to prepare)
+      session: {
+        rng: new SeededRandom('kit-server-app'),
+        clock: w.clock,
+        oce: [],
+      } as unknown as SessionConfig,
       kek: new Uint8Array(32),
       authenticator: builtAuth.authenticator,
     });

@@ -113,7 +113,6 @@ interface Job {
   state: 'pending' | 'staged' | 'sent' | 'applied' | 'completed' | 'cancelled';
   readonly version: number;
   readonly tx: Uint8Array;
-  readonly txHex: string;
   readonly keys: KeyMaterial;
 }
 
@@ -331,7 +330,7 @@ for (const backend of backends()) {
             guard++
           ) {
             if (job.state === 'pending') {
-              const input = { keyVersion: job.version, transactionId: job.txHex, keys: job.keys };
+              const input = { keyVersion: job.version, transactionId: job.tx, keys: job.keys };
               await world.hss.hss.stageCandidate(imsi, input, 'server');
               job.state = 'staged';
             } else if (job.state === 'staged') {
@@ -349,7 +348,7 @@ for (const backend of backends()) {
                 status?.lastTransactionId !== undefined && equalBytes(status.lastTransactionId, job.tx);
               job.state = applied ? 'applied' : 'staged';
             } else if (job.state === 'applied') {
-              await world.hss.hss.commitCandidate(imsi, job.txHex, 'server');
+              await world.hss.hss.commitCandidate(imsi, job.tx, 'server');
               job.state = 'completed';
             }
             await check('recovery');
@@ -367,7 +366,6 @@ for (const backend of backends()) {
                 state: 'pending',
                 version: active + 1,
                 tx,
-                txHex: Buffer.from(tx).toString('hex'),
                 keys: { algorithm: 'milenage', k: rng.randomBytes(16), opc: rng.randomBytes(16) },
               };
               break;
@@ -378,7 +376,7 @@ for (const backend of backends()) {
                 await hssCall(() =>
                   world.hss.hss.stageCandidate(
                     imsi,
-                    { keyVersion: job!.version, transactionId: job!.txHex, keys: job!.keys },
+                    { keyVersion: job!.version, transactionId: job!.tx, keys: job!.keys },
                     'server',
                   ),
                 )
@@ -407,19 +405,19 @@ for (const backend of backends()) {
             }
             case 'commit':
               if (job?.state !== 'applied') break;
-              await world.hss.hss.commitCandidate(imsi, job.txHex, 'server');
+              await world.hss.hss.commitCandidate(imsi, job.tx, 'server');
               if (!op.loseAnswer) job.state = 'completed';
               break;
             case 'cancel':
               if (job?.state !== 'pending' && job?.state !== 'staged') break;
               job.state = 'cancelled';
-              await hssCall(() => world.hss.hss.abortCandidate(imsi, job!.txHex, 'server'));
+              await hssCall(() => world.hss.hss.abortCandidate(imsi, job!.tx, 'server'));
               break;
             case 'reconcile': {
               // Aborts a candidate no open job owns (DESIGN.md 6 step 4).
               const c = (await hssView()).candidate;
               const open = job !== undefined && job.state !== 'completed' && job.state !== 'cancelled';
-              if (c !== undefined && !(open && c.transactionId === job!.txHex))
+              if (c !== undefined && !(open && equalBytes(c.transactionId, job!.tx)))
                 await hssCall(() => world.hss.hss.abortCandidate(imsi, c.transactionId, 'reconciler'));
               break;
             }

@@ -3,6 +3,7 @@
 // in the way of a new job.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { fromHex } from '../../src/bytes/index.js';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { silentLogger, type Logger } from '../../src/ports/index.js';
 import { runRamSession } from '../../src/ue/ram-agent.js';
@@ -16,13 +17,8 @@ function isStage(input: Parameters<typeof fetch>[0], init: Parameters<typeof fet
 /** A candidate no job knows of, staged straight at the HSS. */
 async function stageByHand(w: World, imsi: string, seed: string): Promise<void> {
   const r = new SeededRandom(seed);
-  await w.hss.stageCandidate(imsi, {
-    algorithm: 'milenage',
-    k: r.randomBytes(16),
-    opc: r.randomBytes(16),
-    keyVersion: 2,
-    transactionId: r.randomBytes(16),
-  });
+  const keys = { algorithm: 'milenage' as const, k: r.randomBytes(16), opc: r.randomBytes(16) };
+  await w.hss.stageCandidate(imsi, { keys, keyVersion: 2, transactionId: r.randomBytes(16) });
 }
 
 async function cancelRace(seed: string, when: 'before-stage-lands' | 'after-stage-lands'): Promise<void> {
@@ -145,7 +141,7 @@ describe('reconciler', () => {
       assert.equal((await w.server.jobs.get(job.id)).state, 'sent');
       assert.equal(w.s.card.image.profiles[0].keyVersion, 1);
       // Someone aborts the candidate at the HSS while the job waits.
-      await w.hss.abortCandidate(profile.imsi, (await w.server.jobs.get(job.id)).transactionId);
+      await w.hss.abortCandidate(profile.imsi, fromHex((await w.server.jobs.get(job.id)).transactionId));
       // BF72: not applied; BF70 again, with the candidate staged again first; applied and committed.
       await runRamSession({ url: w.server.ramUrl, eid: w.s.image.eid, channel: w.s.channel });
       assert.equal((await w.server.jobs.get(job.id)).state, 'completed');

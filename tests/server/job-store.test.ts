@@ -7,6 +7,7 @@ import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { fromHex, toHex } from '../../src/bytes/index.js';
 import {
   DUPLICATE_OPEN_JOB,
   PostgresJobStore,
@@ -30,7 +31,7 @@ function record(id: string, iccid: string, createdAt: string, fields: Partial<Jo
     eid: '89049032123451234512345678901235',
     algorithm: 'milenage',
     keyVersion: 2,
-    transactionId: id.padEnd(32, '0'),
+    transactionId: fromHex(id.padEnd(32, '0')),
     sealedKeys: new Uint8Array(48),
     kLength: 16,
     state: 'pending',
@@ -81,7 +82,8 @@ function oldRows(): unknown[][] {
   ];
   return rows.map(([id, iccid, state, at]) => {
     const { sealedKeys: _s, revision: _r, createdBy: _c, ...doc } = record(id, iccid, at, { state });
-    return [id, iccid, doc.imsi, doc.eid, state, Buffer.alloc(48), JSON.stringify(doc), at, at];
+    const json = JSON.stringify({ ...doc, transactionId: toHex(doc.transactionId) });
+    return [id, iccid, doc.imsi, doc.eid, state, Buffer.alloc(48), json, at, at];
   });
 }
 

@@ -1,11 +1,12 @@
 // GPC Amd F 7.1.1, 7.5, 7.6: what the off-card entity needs to open an SCP11 session, checked before anything
 // goes to the card (a bad parameter must not look like the card's failure).
 import { equalBytes } from '../../bytes/index.js';
-import { CertificateError, decodeCertificate } from '../../pki/index.js';
+import { CertificateError, decodeCertificate, type Certificate } from '../../pki/index.js';
 import { CryptoError, decodePoint, type Curve, type EcKeyPair } from '../../crypto/index.js';
 import { SecureChannelError } from '../errors.js';
 import { isAesKeyLength, type AesKeyLength, type MacLength, type Scp11Variant } from './params.js';
 import type { EmptyCommandForm } from './secure-messaging.js';
+import type { StaticSecretCache } from './static-secret-cache.js';
 
 /** Everything the handshake's commands depend on: PK.SD.ECKA is only needed once the card has answered. */
 export interface Scp11HandshakeParams {
@@ -22,10 +23,14 @@ export interface Scp11HandshakeParams {
   readonly skOceEcka?: EcKeyPair;
   /** CERT.OCE.ECKA and its issuers, root side first, leaf last (SCP11a, SCP11c). */
   readonly oceCertificates?: readonly Uint8Array[];
+  /** `oceCertificates` already decoded (once per credential), so the check does not decode the leaf again. */
+  readonly oceChain?: readonly Certificate[];
   /** The card's CA-KLOC key that verifies the first certificate: PSO P1 = KVN, P2 = KID. Default KID 10, KVN = `kvn`. */
   readonly caKlocReference?: { readonly kid: number; readonly kvn: number };
   /** How commands without data travel; default GP's form (no data field, counter still advances). */
   readonly emptyCommand?: EmptyCommandForm;
+  /** Where ShSs (SCP11a, SCP11c) is remembered across sessions; without it each handshake computes it. */
+  readonly staticSecrets?: StaticSecretCache;
 }
 
 export interface Scp11OceParams extends Scp11HandshakeParams {
@@ -39,6 +44,17 @@ function fail(message: string): never {
 
 function isByte(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xff;
+}
+
+/** The key CERT.OCE.ECKA certifies: from its decoded form when that has the same bytes, else decoded here. */
+function leafPublicKey(leaf: Uint8Array, decoded: Certificate | undefined): Uint8Array {
+  if (decoded !== undefined && equalBytes(decoded.raw, leaf)) return decoded.publicKey;
+  try {
+    return decodeCertificate(leaf).publicKey;
+  } catch (e) {
+    if (e instanceof CertificateError) fail(`CERT.OCE.ECKA: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Throws SecureChannelError('parameters') for parameters that cannot work. */
@@ -59,13 +75,7 @@ export function checkHandshakeParams(p: Scp11HandshakeParams): void {
       fail(`SCP11${p.variant} needs the OCE certificate chain`);
     }
     const leaf = p.oceCertificates[p.oceCertificates.length - 1];
-    let leafKey: Uint8Array;
-    try {
-      leafKey = decodeCertificate(leaf).publicKey;
-    } catch (e) {
-      if (e instanceof CertificateError) fail(`CERT.OCE.ECKA: ${e.message}`);
-      throw e;
-    }
+    const leafKey = leafPublicKey(leaf, p.oceChain?.[p.oceChain.length - 1]);
     // Otherwise the card would compute ShSs with another key and the failure would look like the card's.
     if (!equalBytes(leafKey, p.skOceEcka.publicKey)) fail('CERT.OCE.ECKA does not certify SK.OCE.ECKA');
     const ref = p.caKlocReference;

@@ -251,7 +251,7 @@ function finish(
   const shSs =
     variant === 'b'
       ? ecdh(curve, eskOceEcka.privateKey, pkSdEcka)
-      : staticSharedSecret(params.skOceEcka as EcKeyPair, pkSdEcka);
+      : staticSharedSecret(params.staticSecrets, params.skOceEcka as EcKeyPair, pkSdEcka);
   const keys = deriveSessionKeys(shSe, shSs, aesKeyLength);
   wipe(shSe, shSs);
 

@@ -66,7 +66,7 @@ import {
 } from './params.js';
 import { SecureMessaging } from './secure-messaging.js';
 import { computeReceipt, deriveSessionKeys } from './session-keys.js';
-import { staticSharedSecret } from './static-secret-cache.js';
+import { StaticSecretCache } from './static-secret-cache.js';
 
 /** Bounds on what PERFORM SECURITY OPERATION may make the card hold. */
 const MAX_CHAIN_CERTIFICATES = 4;
@@ -97,6 +97,8 @@ export interface Scp11SecurityDomainOptions {
   readonly curves?: readonly Curve[];
   /** 8 (default) or 16 bytes of C-MAC / R-MAC. */
   readonly macLength?: MacLength;
+  /** Where ShSs is remembered (shared by security domains of the same keys); default one of its own. */
+  readonly staticSecrets?: StaticSecretCache;
 }
 
 interface PendingChain {
@@ -120,6 +122,7 @@ function ok(data: Uint8Array = EMPTY): ResponseApdu {
 
 export class Scp11SecurityDomain {
   readonly #options: Scp11SecurityDomainOptions;
+  readonly #staticSecrets: StaticSecretCache;
   #pending: PendingChain | undefined;
   #oce: VerifiedOce | undefined;
   #session: Scp11CardSession | undefined;
@@ -129,6 +132,7 @@ export class Scp11SecurityDomain {
       throw new RangeError(`minimum AES key length ${options.minAesKeyLength} is not 16, 24 or 32`);
     }
     this.#options = options;
+    this.#staticSecrets = options.staticSecrets ?? new StaticSecretCache();
   }
 
   /** The open session, if any (undefined after reset, a failed handshake or a MAC failure). */
@@ -281,7 +285,7 @@ export class Scp11SecurityDomain {
     const shSs =
       pkOceEcka === undefined
         ? ecdh(curve, keySet.keyPair.privateKey, epkOceEcka)
-        : staticSharedSecret(keySet.keyPair, pkOceEcka);
+        : this.#staticSecrets.sharedSecret(keySet.keyPair, pkOceEcka);
     const keys = deriveSessionKeys(shSe, shSs, keyLength);
     shSe.fill(0);
     shSs.fill(0);

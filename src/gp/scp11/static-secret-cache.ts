@@ -1,25 +1,55 @@
 // ShSs = ECDH(static key, peer's static key) is the same for every session between the same two parties
-// (GPC Amd F 3.1.2), so both roles cache it per own key pair and peer key: one scalar multiplication saved
-// per handshake. Keyed by the EcKeyPair object (no secret ends up in a map key); bounded, first in first out.
-import { toHex } from '../../bytes/index.js';
+// (GPC Amd F 3.1.2), so a role may remember it per own key pair and peer key: one scalar multiplication saved
+// per handshake. An explicit object: whoever composes the role (OCE parameters, security domain, server session
+// configuration) creates one and shares it across sessions; bounded, oldest out first, with a size and clear().
+import { toHex, wipe } from '../../bytes/index.js';
 import { ecdh, type EcKeyPair } from '../../crypto/index.js';
+import { BoundedCache } from '../../ports/index.js';
 
-const PEERS_PER_KEY = 1024;
-const cache = new WeakMap<EcKeyPair, Map<string, Uint8Array>>();
+/** Pairs (own key, peer key) a default cache keeps. */
+export const DEFAULT_STATIC_SECRETS = 1024;
 
-/** ECDH(own static private key, peer static public key), from the cache when this pair was seen before. */
-export function staticSharedSecret(own: EcKeyPair, peerPublicKey: Uint8Array): Uint8Array {
-  let peers = cache.get(own);
-  if (peers === undefined) {
-    peers = new Map();
-    cache.set(own, peers);
+export class StaticSecretCache {
+  readonly #secrets: BoundedCache<string, Uint8Array>;
+  /** Own key pairs by object (no secret ends up in a map key), each with a number for the cache key. */
+  readonly #owners = new WeakMap<EcKeyPair, number>();
+  #nextOwner = 0;
+
+  /** `limit`: the most (own key, peer key) pairs kept; one more drops the oldest. */
+  constructor(readonly limit: number = DEFAULT_STATIC_SECRETS) {
+    this.#secrets = new BoundedCache(limit);
   }
-  const id = toHex(peerPublicKey);
-  let shSs = peers.get(id);
-  if (shSs === undefined) {
-    shSs = Uint8Array.from(ecdh(own.curve, own.privateKey, peerPublicKey));
-    if (peers.size >= PEERS_PER_KEY) peers.delete(peers.keys().next().value as string);
-    peers.set(id, shSs);
+
+  get size(): number {
+    return this.#secrets.size;
   }
-  return Uint8Array.from(shSs);
+
+  /** ECDH(own static private key, peer static public key), from the cache when this pair was seen before. */
+  sharedSecret(own: EcKeyPair, peerPublicKey: Uint8Array): Uint8Array {
+    let owner = this.#owners.get(own);
+    if (owner === undefined) {
+      owner = this.#nextOwner++;
+      this.#owners.set(own, owner);
+    }
+    const shSs = this.#secrets.getOrCreate(`${owner}:${toHex(peerPublicKey)}`, () =>
+      Uint8Array.from(ecdh(own.curve, own.privateKey, peerPublicKey)),
+    );
+    return Uint8Array.from(shSs);
+  }
+
+  /** Forgets (and wipes) every secret, e.g. after a static key changed. */
+  clear(): void {
+    this.#secrets.clear((shSs) => wipe(shSs));
+  }
+}
+
+/** ShSs through `cache` when there is one, computed afresh otherwise. */
+export function staticSharedSecret(
+  cache: StaticSecretCache | undefined,
+  own: EcKeyPair,
+  peerPublicKey: Uint8Array,
+): Uint8Array {
+  return cache === undefined
+    ? Uint8Array.from(ecdh(own.curve, own.privateKey, peerPublicKey))
+    : cache.sharedSecret(own, peerPublicKey);
 }

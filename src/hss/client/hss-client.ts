@@ -1,18 +1,26 @@
 // Typed client of the HSS HTTP API (contracts.md): Uint8Array in and out, hex only on the wire. Uses the global
-// fetch (or an injected one) and imports no store and no driver, so server/ and core/ can depend on it.
+// fetch (or an injected one) and imports no store and no driver, so server/ and core/ can depend on it. The
+// values are the HSS's own (model.ts); `topc` and hex exist only in the JSON.
 import { BytesError, fromHex, toHex } from '../../bytes/index.js';
 import { HssClientError } from './errors.js';
 import {
+  TRANSACTION_ID_LENGTH,
+  type AuditEvent,
+  type CandidateInput,
+  type KeyMaterial,
+  type NewSubscriber,
+  type SubscriberPatch,
+  type SubscriberView,
+} from './model.js';
+import {
   ADMIN_PREFIX,
   NUDM_UEAU_PREFIX,
-  type AkaAlgorithmName,
   type AuditJson,
   type AuthenticationInfoResultJson,
   type EpsAuthenticationInfoResultJson,
   type ProblemDetailsJson,
   type SubscriberListJson,
   type SubscriberViewJson,
-  type TuakParamsJson,
 } from './wire.js';
 
 export interface HssClientOptions {
@@ -70,66 +78,15 @@ export interface AuthEvent {
   failure?: 'MAC_FAILURE';
 }
 
-export interface KeySetInput {
-  algorithm: AkaAlgorithmName;
-  k: Uint8Array;
-  /** OPc (Milenage). */
-  opc?: Uint8Array;
-  /** TOPc (TUAK). */
-  topc?: Uint8Array;
-  tuak?: TuakParamsJson;
-}
-
-export interface NewSubscriber extends KeySetInput {
-  imsi: string;
-  iccid?: string;
-  keyVersion?: number;
-  amf?: Uint8Array;
-}
-
-export interface CandidateInput extends KeySetInput {
-  keyVersion: number;
-  /** 16 bytes (DESIGN.md 4.5 BF70 80); 32 hex digits accepted too. */
-  transactionId: TransactionId;
-}
-
-export interface SubscriberView {
-  imsi: string;
-  iccid: string | null;
-  algorithm: AkaAlgorithmName | null;
-  activeVersion: number | null;
-  candidate?: { version: number; transactionId: Uint8Array; stagedAt: Date };
-  tuak?: TuakParamsJson;
-  amf: Uint8Array;
-  sqn: bigint;
-  updatedAt: Date;
-}
-
-export interface AuditEntry {
-  at: Date;
-  event: string;
-  keyVersion: number | null;
-  transactionId?: Uint8Array;
-  actor: string;
-}
-
-/** A key-update transaction id: 16 bytes, or its 32 hex digits. */
-export type TransactionId = Uint8Array | string;
-
 const DEFAULT_TIMEOUT_MS = 10_000;
 /** RFC 6750 2.1: `Authorization: Bearer <token>`. */
 const AUTHORIZATION_HEADER = 'authorization';
 /** The HSS's readiness probe (src/http/probes.ts). */
 const READYZ_PATH = '/readyz';
 
-function txHex(id: TransactionId): string {
-  if (typeof id === 'string') {
-    if (!/^[0-9a-fA-F]{32}$/.test(id))
-      throw new HssClientError(0, 'INVALID_REQUEST', 'transactionId: expected 32 hex digits');
-    return id.toLowerCase();
-  }
-  if (!(id instanceof Uint8Array) || id.length !== 16) {
-    throw new HssClientError(0, 'INVALID_REQUEST', 'transactionId: expected 16 bytes');
+function txHex(id: Uint8Array): string {
+  if (!(id instanceof Uint8Array) || id.length !== TRANSACTION_ID_LENGTH) {
+    throw new HssClientError(0, 'INVALID_REQUEST', `transactionId: expected ${TRANSACTION_ID_LENGTH} bytes`);
   }
   return toHex(id);
 }
@@ -138,18 +95,25 @@ function hex(b: Uint8Array | undefined): string | undefined {
   return b === undefined ? undefined : toHex(b);
 }
 
-function bytes(value: unknown, field: string): Uint8Array {
+/** Hex from the HSS's answer; with `lengths`, of one of these byte lengths. */
+function bytes(value: unknown, field: string, ...lengths: number[]): Uint8Array {
   try {
-    return fromHex(String(value), field);
+    return fromHex(String(value), field, ...lengths);
   } catch (e) {
     if (e instanceof BytesError)
-      throw new HssClientError(200, 'INVALID_RESPONSE', `HSS answer: ${field} is not hex`);
+      throw new HssClientError(
+        200,
+        'INVALID_RESPONSE',
+        `HSS answer: ${field} is not hex of the expected length`,
+      );
     throw e;
   }
 }
 
-function keySetJson(k: KeySetInput) {
-  return { algorithm: k.algorithm, k: toHex(k.k), opc: hex(k.opc), topc: hex(k.topc), tuak: k.tuak };
+/** The wire names the second key `topc` for TUAK (contracts.md). */
+function keySetJson(k: KeyMaterial) {
+  const second = k.algorithm === 'tuak' ? { topc: toHex(k.opc) } : { opc: toHex(k.opc) };
+  return { algorithm: k.algorithm, k: toHex(k.k), ...second, tuak: k.tuak };
 }
 
 function viewFromJson(v: SubscriberViewJson): SubscriberView {
@@ -163,7 +127,7 @@ function viewFromJson(v: SubscriberViewJson): SubscriberView {
       : {
           candidate: {
             version: v.candidate.version,
-            transactionId: bytes(v.candidate.transactionId, 'candidate.transactionId'),
+            transactionId: bytes(v.candidate.transactionId, 'candidate.transactionId', TRANSACTION_ID_LENGTH),
             stagedAt: new Date(v.candidate.stagedAt),
           },
         }),
@@ -306,7 +270,7 @@ export class HssClient {
       iccid: s.iccid,
       keyVersion: s.keyVersion,
       amf: hex(s.amf),
-      ...keySetJson(s),
+      ...keySetJson(s.keys),
     };
     return viewFromJson(await this.#request<SubscriberViewJson>('POST', `${ADMIN_PREFIX}/subscribers`, body));
   }
@@ -328,7 +292,7 @@ export class HssClient {
     return r.subscribers.map(viewFromJson);
   }
 
-  async updateSubscriber(imsi: string, patch: { iccid?: string; amf?: Uint8Array }): Promise<SubscriberView> {
+  async updateSubscriber(imsi: string, patch: SubscriberPatch): Promise<SubscriberView> {
     const body = { iccid: patch.iccid, amf: hex(patch.amf) };
     return viewFromJson(await this.#request<SubscriberViewJson>('PATCH', this.#subscriber(imsi), body));
   }
@@ -339,14 +303,14 @@ export class HssClient {
 
   /** DESIGN.md 6 step 1 (idempotent for the same transaction id). */
   async stageCandidate(imsi: string, c: CandidateInput): Promise<SubscriberView> {
-    const body = { keyVersion: c.keyVersion, transactionId: txHex(c.transactionId), ...keySetJson(c) };
+    const body = { keyVersion: c.keyVersion, transactionId: txHex(c.transactionId), ...keySetJson(c.keys) };
     return viewFromJson(
       await this.#request<SubscriberViewJson>('PUT', `${this.#subscriber(imsi)}/candidate`, body),
     );
   }
 
   /** DESIGN.md 6 step 2 (idempotent). */
-  async commitCandidate(imsi: string, transactionId: TransactionId): Promise<SubscriberView> {
+  async commitCandidate(imsi: string, transactionId: Uint8Array): Promise<SubscriberView> {
     return viewFromJson(
       await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/commit`, {
         transactionId: txHex(transactionId),
@@ -354,7 +318,7 @@ export class HssClient {
     );
   }
 
-  async abortCandidate(imsi: string, transactionId: TransactionId): Promise<SubscriberView> {
+  async abortCandidate(imsi: string, transactionId: Uint8Array): Promise<SubscriberView> {
     return viewFromJson(
       await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/abort`, {
         transactionId: txHex(transactionId),
@@ -362,13 +326,15 @@ export class HssClient {
     );
   }
 
-  async audit(imsi: string): Promise<AuditEntry[]> {
+  async audit(imsi: string): Promise<AuditEvent[]> {
     const r = await this.#request<AuditJson>('GET', `${this.#subscriber(imsi)}/audit`);
     return r.events.map((e) => ({
       at: new Date(e.at),
+      imsi,
       event: e.event,
       keyVersion: e.keyVersion,
-      ...(e.transactionId === undefined ? {} : { transactionId: bytes(e.transactionId, 'transactionId') }),
+      transactionId:
+        e.transactionId === undefined ? null : bytes(e.transactionId, 'transactionId', TRANSACTION_ID_LENGTH),
       actor: e.actor,
     }));
   }

@@ -1,8 +1,11 @@
 // The JSON shapes of the HSS HTTP API (contracts.md), hex strings lowercase. Shared by the client and the
-// server side of the API; nothing here imports a store or a driver.
+// server side of the API; nothing here imports a store or a driver. The values inside are model.ts's.
+import type { AkaAlgorithm, TuakParams } from '../../aka/params/index.js';
+import type { AuditEventName } from './model.js';
 
 export type Hex = string;
-export type AkaAlgorithmName = 'milenage' | 'tuak';
+/** The algorithm as the JSON names it: the same names as inside. */
+export type AkaAlgorithmName = AkaAlgorithm;
 
 export interface ResynchronizationInfoJson {
   rand: Hex;
@@ -88,7 +91,8 @@ export interface SubscriberViewJson {
   algorithm: AkaAlgorithmName | null;
   activeVersion: number | null;
   candidate?: { version: number; transactionId: Hex; stagedAt: string };
-  tuak?: TuakParamsJson;
+  /** The active keys' TUAK parameters, every one given (the HSS fills in the defaults). */
+  tuak?: TuakParams;
   amf: Hex;
   /** SQN_HE (TS 33.102 Annex C), a 48-bit integer. */
   sqn: number;
@@ -101,7 +105,7 @@ export interface SubscriberListJson {
 
 export interface AuditEventJson {
   at: string;
-  event: string;
+  event: AuditEventName;
   keyVersion: number | null;
   transactionId?: Hex;
   actor: string;

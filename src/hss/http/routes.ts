@@ -1,14 +1,25 @@
 // The HSS HTTP API as one table (contracts.md): Nudm_UEAU-shaped vector generation and result confirmation
 // (TS 29.503) for role core, subscriber administration for operator, the key transition for provisioner
-// (DESIGN.md 6, 7). Each entry's roles and schemas serve both the fastify route and /openapi.json.
+// (DESIGN.md 6, 7). Each entry's roles and schemas serve both the fastify route and /openapi.json. Hex lives
+// here and in the client's wire shapes only: the HSS below takes and gives bytes.
 import { z } from 'zod';
 import { ROLE_CORE, ROLE_OPERATOR, ROLE_PROVISIONER } from '../../auth/index.js';
 import { fromHex, toHex } from '../../bytes/index.js';
 import { badRequest, route, type Route } from '../../http/index.js';
 import type { Auc } from '../auc.js';
-import { ADMIN_PREFIX, NUDM_UEAU_PREFIX, type SubscriberViewJson } from '../client/wire.js';
-import type { Hss, SubscriberView } from '../hss.js';
-import type { KeyMaterial } from '../subscriber.js';
+import {
+  TRANSACTION_ID_LENGTH,
+  type AuditEvent,
+  type KeyMaterial,
+  type SubscriberView,
+} from '../client/model.js';
+import {
+  ADMIN_PREFIX,
+  NUDM_UEAU_PREFIX,
+  type AuditEventJson,
+  type SubscriberViewJson,
+} from '../client/wire.js';
+import type { Hss } from '../hss.js';
 import type { HssMetrics } from './metrics.js';
 import {
   auditSchema,
@@ -42,6 +53,10 @@ function keysOf(b: z.infer<typeof newSubscriberSchema> | z.infer<typeof candidat
       };
 }
 
+function transactionIdOf(hex: string): Uint8Array {
+  return fromHex(hex, 'transactionId', TRANSACTION_ID_LENGTH);
+}
+
 function resyncOf(r: { rand: string; auts: string } | undefined) {
   return r === undefined ? undefined : { rand: fromHex(r.rand), auts: fromHex(r.auts) };
 }
@@ -57,7 +72,7 @@ export function viewJson(v: SubscriberView): SubscriberViewJson {
       : {
           candidate: {
             version: v.candidate.version,
-            transactionId: v.candidate.transactionId,
+            transactionId: toHex(v.candidate.transactionId),
             stagedAt: v.candidate.stagedAt.toISOString(),
           },
         }),
@@ -65,6 +80,16 @@ export function viewJson(v: SubscriberView): SubscriberViewJson {
     amf: toHex(v.amf),
     sqn: Number(v.sqn),
     updatedAt: v.updatedAt.toISOString(),
+  };
+}
+
+export function auditEventJson(e: AuditEvent): AuditEventJson {
+  return {
+    at: e.at.toISOString(),
+    event: e.event,
+    keyVersion: e.keyVersion,
+    ...(e.transactionId === null ? {} : { transactionId: toHex(e.transactionId) }),
+    actor: e.actor,
   };
 }
 
@@ -245,7 +270,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       handler: async ({ params, body, actor }) => {
         const input = {
           keyVersion: body.keyVersion,
-          transactionId: body.transactionId.toLowerCase(),
+          transactionId: transactionIdOf(body.transactionId),
           keys: keysOf(body),
         };
         return viewJson(await hss.stageCandidate(params.imsi, input, actor));
@@ -261,7 +286,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: view,
       errors: [404, 409],
       handler: async ({ params, body, actor }) =>
-        viewJson(await hss.commitCandidate(params.imsi, body.transactionId.toLowerCase(), actor)),
+        viewJson(await hss.commitCandidate(params.imsi, transactionIdOf(body.transactionId), actor)),
     }),
     route({
       method: 'POST',
@@ -273,7 +298,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: view,
       errors: [404, 409],
       handler: async ({ params, body, actor }) =>
-        viewJson(await hss.abortCandidate(params.imsi, body.transactionId.toLowerCase(), actor)),
+        viewJson(await hss.abortCandidate(params.imsi, transactionIdOf(body.transactionId), actor)),
     }),
     route({
       method: 'GET',
@@ -283,15 +308,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       params: imsiParams,
       ok: { status: 200, description: 'the audit trail', schema: auditSchema },
       errors: [404],
-      handler: async ({ params }) => ({
-        events: (await hss.audit(params.imsi)).map((e) => ({
-          at: e.at.toISOString(),
-          event: e.event,
-          keyVersion: e.keyVersion,
-          ...(e.transactionId === null ? {} : { transactionId: e.transactionId }),
-          actor: e.actor,
-        })),
-      }),
+      handler: async ({ params }) => ({ events: (await hss.audit(params.imsi)).map(auditEventJson) }),
     }),
   ];
 }

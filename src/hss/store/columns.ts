@@ -1,12 +1,9 @@
 // Row <-> record mapping shared by the drivers. Drivers convert their native types (Buffer, Date or ISO text,
-// number or decimal string) to and from the neutral values used here.
-import {
-  ALGORITHMS,
-  type AuditEvent,
-  type AuditEventName,
-  type StoredKeySet,
-  type SubscriberRecord,
-} from '../subscriber.js';
+// number or decimal string) to and from the neutral values used here. Transaction ids are bytes in the records
+// and 32 lowercase hex digits in their TEXT columns.
+import { fromHex, toHex } from '../../bytes/index.js';
+import { TRANSACTION_ID_LENGTH, type AuditEvent, type AuditEventName } from '../client/model.js';
+import { ALGORITHMS, type StoredKeySet, type SubscriberRecord } from '../subscriber.js';
 import type { AkaAlgorithm, TuakParams } from '../../aka/index.js';
 
 /** The columns of hss_subscribers in the order `recordValues` lists them. */
@@ -34,6 +31,19 @@ export const SUBSCRIBER_COLUMNS = [
 
 export type Neutral = string | number | bigint | Uint8Array | Date | null;
 
+/** A transaction id as its column holds it. */
+function txColumn(id: Uint8Array | null): string | null {
+  return id === null ? null : toHex(id);
+}
+
+function txOf(v: unknown, column: string): Uint8Array {
+  return fromHex(String(v), column, TRANSACTION_ID_LENGTH);
+}
+
+function optionalTxOf(v: unknown, column: string): Uint8Array | null {
+  return v === null || v === undefined ? null : txOf(v, column);
+}
+
 export function recordValues(r: SubscriberRecord): Neutral[] {
   const set = (s: StoredKeySet | null) =>
     s === null
@@ -46,9 +56,9 @@ export function recordValues(r: SubscriberRecord): Neutral[] {
     r.sqn,
     r.indBits,
     ...set(r.active),
-    r.activeTransactionId,
+    txColumn(r.activeTransactionId),
     ...set(r.candidate),
-    r.candidate?.transactionId ?? null,
+    txColumn(r.candidate?.transactionId ?? null),
     r.candidate?.stagedAt ?? null,
     r.fallbackVersion,
     r.createdAt,
@@ -97,13 +107,13 @@ export function rowToRecord(row: Row, read: RowReader): SubscriberRecord {
     sqn: read.bigint(row.sqn),
     indBits: Number(row.ind_bits),
     active: keySet(row, 'active', read),
-    activeTransactionId: str(row.active_transaction_id),
+    activeTransactionId: optionalTxOf(row.active_transaction_id, 'active_transaction_id'),
     candidate:
       candidate === null
         ? null
         : {
             ...candidate,
-            transactionId: String(row.candidate_transaction_id),
+            transactionId: txOf(row.candidate_transaction_id, 'candidate_transaction_id'),
             stagedAt: read.date(row.candidate_staged_at),
           },
     fallbackVersion: num(row.fallback_version),
@@ -115,7 +125,7 @@ export function rowToRecord(row: Row, read: RowReader): SubscriberRecord {
 export const AUDIT_COLUMNS = ['imsi', 'at', 'event', 'key_version', 'transaction_id', 'actor'] as const;
 
 export function auditValues(a: AuditEvent): Neutral[] {
-  return [a.imsi, a.at, a.event, a.keyVersion, a.transactionId, a.actor];
+  return [a.imsi, a.at, a.event, a.keyVersion, txColumn(a.transactionId), a.actor];
 }
 
 export function rowToAudit(row: Row, read: RowReader): AuditEvent {
@@ -124,7 +134,7 @@ export function rowToAudit(row: Row, read: RowReader): AuditEvent {
     at: read.date(row.at),
     event: String(row.event) as AuditEventName,
     keyVersion: num(row.key_version),
-    transactionId: str(row.transaction_id),
+    transactionId: optionalTxOf(row.transaction_id, 'transaction_id'),
     actor: String(row.actor),
   };
 }

@@ -4,7 +4,8 @@
 // the schema (created by `migrate`), e.g. postgres://postgres@127.0.0.1:5432/test?schema=hss.
 import pg from 'pg';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
-import type { AuditEvent, SubscriberRecord } from '../subscriber.js';
+import type { AuditEvent } from '../client/model.js';
+import type { SubscriberRecord } from '../subscriber.js';
 import {
   auditValues,
   AUDIT_COLUMNS,

@@ -7,7 +7,8 @@
 import { closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
-import type { AuditEvent, SubscriberRecord } from '../subscriber.js';
+import type { AuditEvent } from '../client/model.js';
+import type { SubscriberRecord } from '../subscriber.js';
 import {
   auditValues,
   AUDIT_COLUMNS,

@@ -1,6 +1,7 @@
 // The subscriber store: one interface, two drivers (sqlite.ts, postgres.ts). Drivers map rows and run the
 // statements; the state machine of key transitions (transition.ts) is shared and runs inside `mutate`.
-import type { AuditEvent, SubscriberRecord } from '../subscriber.js';
+import type { AuditEvent } from '../client/model.js';
+import type { SubscriberRecord } from '../subscriber.js';
 
 /** What a mutation of one subscriber writes: its new record and the audit lines, in one transaction. */
 export interface Mutation {

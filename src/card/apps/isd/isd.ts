@@ -93,6 +93,7 @@ export class IssuerSecurityDomain implements CardApplication {
       rng: context.rng,
       minAesKeyLength: image.settings.minAesKeyLength,
       curves: image.settings.keyUpdateCurves.map((n) => curveByName(n)),
+      staticSecrets: context.staticSecrets,
     });
   }
 

@@ -103,7 +103,8 @@ export function decideKeyUpdate(data: Uint8Array, env: KeyUpdateEnvironment): Ke
     opc: env.unwrapKey(request.wrappedOpc),
     ...(request.parameters === undefined ? {} : { parameters: request.parameters }),
   };
-  if (!constantTimeEqual(checkValuesOf(keys), request.checkValues)) {
+  const checkValues = checkValuesOf(keys);
+  if (!constantTimeEqual(checkValues, request.checkValues)) {
     wipe(keys.k, keys.opc);
     return refuse(OUTCOME_CHECK_VALUE_MISMATCH, profile);
   }
@@ -115,12 +116,13 @@ export function decideKeyUpdate(data: Uint8Array, env: KeyUpdateEnvironment): Ke
   }
 
   // 9. applied (the caller stores `next` atomically before answering)
-  return applied(request, keys, index, env.image);
+  return applied(request, keys, checkValues, index, env.image);
 }
 
 function applied(
   request: KeyUpdateRequest,
   keys: ProfileKeys,
+  checkValues: Uint8Array,
   index: number,
   image: CardImage,
 ): KeyUpdateDecision {
@@ -129,7 +131,7 @@ function applied(
     iccid: request.iccid,
     outcome: OUTCOME_APPLIED,
     keyVersion: request.keyVersion,
-    checkValues: checkValuesOf(keys),
+    checkValues,
   });
   const profiles = [...image.profiles];
   // SQN handling is unchanged by a key update: the SQN array belongs to the USIM, not to K.

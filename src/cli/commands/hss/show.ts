@@ -1,4 +1,6 @@
 // `ltku hss show IMSI`: one subscriber's state (never its keys), optionally with the audit trail.
+import { toHex } from '../../../bytes/index.js';
+import type { AuditEvent } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { printJson } from '../../output.js';
@@ -16,7 +18,7 @@ export const command: Command = {
     const runtime = await openFromOptions(ctx);
     try {
       const view = await runtime.hss.get(imsi);
-      const audit = ctx.values.audit ? await runtime.hss.audit(imsi) : undefined;
+      const audit = ctx.values.audit ? (await runtime.hss.audit(imsi)).map(auditForCli) : undefined;
       if (ctx.values.json) {
         printJson(ctx.stdout, { ...viewForCli(view), ...(audit ? { audit } : {}) });
       } else {
@@ -33,3 +35,8 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** An audit line as the CLI prints it: the transaction id in hex. */
+function auditForCli(e: AuditEvent) {
+  return { ...e, transactionId: e.transactionId === null ? null : toHex(e.transactionId) };
+}
