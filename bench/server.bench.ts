@@ -10,7 +10,12 @@ import {
   type CommandApdu,
 } from '../src/iso7816/index.js';
 import { FixedClock } from '../src/ports/index.js';
-import { decodeCertificate, trustAnchor, verifyCertificateSignature } from '../src/pki/index.js';
+import {
+  VerifiedCertificateCache,
+  decodeCertificate,
+  trustAnchor,
+  verifyCertificateSignature,
+} from '../src/pki/index.js';
 import { MemoryCardStore, VirtualCard } from '../src/card/index.js';
 import { StaticSecretCache } from '../src/gp/index.js';
 import { DEFAULT_POLICY, KeyUpdateSession, prepareSessionConfig } from '../src/server/index.js';
@@ -36,7 +41,7 @@ export const suite: BenchSuite = {
   title: 'Provisioning Server: key updates per second (one process, session + virtual card, P-256)',
   async run(print) {
     const s = setup('bench-server');
-    // Prepared once, as the server does: both sides keep ShSs across sessions (one cache each).
+    // Prepared once, as the server does: both sides keep ShSs and verified signatures across sessions (one cache each).
     const config = prepareSessionConfig({
       oce: [{ keyPair: s.pki.oce, certificates: [s.pki.oceCertificate] }],
       cardIssuers: [trustAnchor(s.pki.klcc.curve, s.pki.klcc.publicKey)],
@@ -45,6 +50,7 @@ export const suite: BenchSuite = {
       rng: cryptoRandom,
     });
     const cardSecrets = new StaticSecretCache();
+    const cardVerified = new VerifiedCertificateCache();
     const rng = new SeededRandom('bench-keys');
     const hooks = { beforeRequest: async () => {} };
     const update = await measure(
@@ -55,6 +61,7 @@ export const suite: BenchSuite = {
           clock: new FixedClock(NOW),
           rng: cryptoRandom,
           staticSecrets: cardSecrets,
+          verifiedCertificates: cardVerified,
         });
         const channel = new GetResponseChannel(card);
         const session = new KeyUpdateSession(

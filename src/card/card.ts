@@ -23,6 +23,7 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from '../iso7816/index.js';
+import type { VerifiedCertificateCache } from '../pki/index.js';
 import { silentLogger, type Clock, type Logger } from '../ports/index.js';
 import type { CardApplication } from './application.js';
 import { IssuerSecurityDomain } from './apps/isd/isd.js';
@@ -76,6 +77,8 @@ export interface VirtualCardOptions {
   readonly logger?: Logger;
   /** Where the ISD remembers ShSs; share one between cards of the same image (default: the card's own). */
   readonly staticSecrets?: StaticSecretCache;
+  /** OCE certificate signatures the ISD already verified; share one like staticSecrets (default: the card's own). */
+  readonly verifiedCertificates?: VerifiedCertificateCache;
 }
 
 interface Selection {
@@ -112,6 +115,7 @@ export class VirtualCard implements CardChannel {
       rng: options.rng,
       logger: this.#logger,
       staticSecrets: options.staticSecrets,
+      verifiedCertificates: options.verifiedCertificates,
     };
     this.#isd = new IssuerSecurityDomain(context);
     this.#applications = [this.#isd, ...image.profiles.map((_, i) => new UsimApplication(context, i))];

@@ -1,12 +1,15 @@
 // `ltku <noun> <verb> [options]`: finds cli/commands/<noun>/<verb>.js, parses its options, runs it.
 // `ltku demo` is cli/commands/demo/run.js (a noun whose only verb is `run`).
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from './command.js';
 import { UsageError } from './errors.js';
 
 const COMMANDS_DIR = new URL('./commands/', import.meta.url);
+const VERSION_FLAGS = ['--version', '-V', 'version'];
+const HELP_FLAGS = ['--help', '-h'];
+const HELP_NOUN = 'help';
 const DEFAULT_VERB = 'run';
 
 function listNouns(): string[] {
@@ -42,7 +45,10 @@ async function loadCommand(noun: string, verb: string): Promise<Command | undefi
 }
 
 async function overview(only?: string): Promise<string> {
-  const lines = ['usage: ltku <command> [options]   (ltku <command> --help for its options)', ''];
+  const lines = [
+    'usage: ltku <command> [options]   (ltku help <command> or ltku <command> --help: its options; ltku --version)',
+    '',
+  ];
   for (const noun of only === undefined ? listNouns() : [only]) {
     for (const verb of listVerbs(noun)) {
       const c = await loadCommand(noun, verb);
@@ -51,6 +57,35 @@ async function overview(only?: string): Promise<string> {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** The package's version: package.json is two levels up from src/cli, three from dist/src/cli. */
+function version(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'ltku' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
+}
+
+/** --json turns every error into one JSON object on stderr: {"error": {command, kind, message}}. */
+function reportError(
+  io: CommandIo,
+  json: boolean,
+  command: string,
+  kind: 'usage' | 'failure',
+  message: string,
+  usage?: string,
+): void {
+  if (json) io.stderr.write(JSON.stringify({ error: { command: `ltku ${command}`, kind, message } }) + '\n');
+  else io.stderr.write(`ltku ${command}: ${message}\n${usage === undefined ? '' : `\n${usage}\n`}`);
 }
 
 function processIo(): CommandIo {
@@ -64,11 +99,18 @@ function processIo(): CommandIo {
 
 /** Runs one command line; returns the exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  // `ltku help <command>` is `ltku <command> --help`.
+  if (argv[0] === HELP_NOUN && argv.length > 1) return main([...argv.slice(1), HELP_FLAGS[0]], io);
   const [noun, maybeVerb, ...rest] = argv;
-  if (noun === undefined || noun === '--help' || noun === '-h' || noun === 'help') {
+  if (noun !== undefined && VERSION_FLAGS.includes(noun)) {
+    io.stdout.write(`ltku ${version()}\n`);
+    return 0;
+  }
+  if (noun === undefined || HELP_FLAGS.includes(noun) || noun === HELP_NOUN) {
     io.stdout.write(await overview());
     return noun === undefined ? 2 : 0;
   }
+  const json = argv.includes('--json');
   let verb = maybeVerb;
   let args = rest;
   let command = verb !== undefined && !verb.startsWith('-') ? await loadCommand(noun, verb) : undefined;
@@ -83,14 +125,19 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
       io.stdout.write(await overview(noun));
       return maybeVerb === undefined ? 2 : 0;
     }
-    io.stderr.write(
-      verbs.length > 0
-        ? `ltku ${noun}: unknown command ${JSON.stringify(maybeVerb ?? '')}; one of: ${verbs.join(', ')}\n`
-        : `ltku: unknown command ${JSON.stringify(noun)}\n${await overview()}`,
-    );
+    if (verbs.length > 0)
+      reportError(
+        io,
+        json,
+        noun,
+        'usage',
+        `unknown command ${JSON.stringify(maybeVerb ?? '')}; one of: ${verbs.join(', ')}`,
+      );
+    else if (json) reportError(io, json, noun, 'usage', `unknown command ${JSON.stringify(noun)}`);
+    else io.stderr.write(`ltku: unknown command ${JSON.stringify(noun)}\n${await overview()}`);
     return 2;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  if (args.some((a) => HELP_FLAGS.includes(a))) {
     io.stdout.write(`${command.summary}\n\n${command.usage}\n`);
     return 0;
   }
@@ -105,10 +152,10 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
   } catch (e) {
     const name = verb === DEFAULT_VERB ? noun : `${noun} ${verb}`;
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr.write(`ltku ${name}: ${(e as Error).message}\n\n${command.usage}\n`);
+      reportError(io, json, name, 'usage', (e as Error).message, command.usage);
       return 2;
     }
-    io.stderr.write(`ltku ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    reportError(io, json, name, 'failure', e instanceof Error ? e.message : String(e));
     return 1;
   }
 }

@@ -91,3 +91,27 @@ export function exactlyOne(values: OptionValues, names: readonly string[]): stri
   }
   return present[0];
 }
+
+/** An http(s) URL option; anything else (e.g. HOST:PORT without a scheme) is a usage error naming the option. */
+export function parseHttpUrl(text: string, name: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const hint = /^[^/:]+:[0-9]+/.test(text) ? ` (did you mean http://${text}?)` : '';
+    throw new UsageError(`--${name}: expected an http(s) URL, got ${JSON.stringify(text)}${hint}`);
+  }
+  return text;
+}
+
+export function requireHttpUrl(values: OptionValues, name: string): string {
+  return parseHttpUrl(requireString(values, name), name);
+}
+
+export function optionalHttpUrl(values: OptionValues, name: string): string | undefined {
+  const v = optionalString(values, name);
+  return v === undefined ? undefined : parseHttpUrl(v, name);
+}

@@ -118,6 +118,10 @@ export const HEADER_ADMIN_FROM = 'x-admin-from';
 export const HEADER_ADMIN_NEXT_URI = 'x-admin-next-uri';
 export const HEADER_ADMIN_SCRIPT_STATUS = 'x-admin-script-status';
 export const HEADER_ADMIN_RESUME = 'x-admin-resume';
+/** ltku's own headers on the 204 that ends a session which ran a key-update job: its id, state, key version. */
+export const HEADER_LTKU_JOB = 'x-ltku-job';
+export const HEADER_LTKU_JOB_STATE = 'x-ltku-job-state';
+export const HEADER_LTKU_KEY_VERSION = 'x-ltku-key-version';
 export const CONTENT_TYPE_COMMAND_SCRIPT = 'application/vnd.globalplatform.card-content-mgt;version=1.0';
 export const CONTENT_TYPE_RESPONSE_SCRIPT =
   'application/vnd.globalplatform.card-content-mgt-response;version=1.0';

@@ -1,8 +1,8 @@
 // GPC Amd F 6.4 / DESIGN.md 4.2: certificate chain validation for SCP11. Signatures back to a trusted CA key,
 // validity dates against an injected clock, key usage (0082 for CAs, 0080 for the ECKA leaf), revocation
 // (deny list of serials), curve of the leaf. Chains are root side first, leaf last.
-import { equalBytes, toHex } from '../bytes/index.js';
-import type { Curve } from '../crypto/index.js';
+import { concatBytes, equalBytes, toHex } from '../bytes/index.js';
+import { sha256, type Curve } from '../crypto/index.js';
 import type { Clock } from '../ports/index.js';
 import {
   caKeyId,
@@ -29,39 +29,56 @@ export interface ValidateChainOptions {
   /** Revoked serials (from the issuers' CRLs or the card's deny list). */
   readonly denyList?: readonly Uint8Array[];
   readonly expectedCurve?: Curve;
-  /** Where verified signatures are remembered; defaults to a shared bounded cache. */
+  /** Where verified signatures are remembered across validations; without one, every signature is checked. */
   readonly cache?: VerifiedCertificateCache;
 }
 
-/** Remembers (issuer key, certificate bytes) pairs whose signature verified; bounded, oldest evicted first. */
+/** Pairs (issuer key, certificate) a default cache keeps. */
+export const DEFAULT_VERIFIED_CERTIFICATES = 1024;
+
+/**
+ * Remembers (issuer key, certificate bytes) pairs whose signature verified, by SHA-256 of the two. An explicit
+ * object: whoever validates chains repeatedly (a server's session configuration, a security domain) creates
+ * one and shares it; bounded, oldest out first, with a size and clear().
+ */
 export class VerifiedCertificateCache {
   readonly #entries = new Set<string>();
-  constructor(readonly limit = 1024) {}
+
+  /** `limit`: the most pairs kept; one more drops the oldest. */
+  constructor(readonly limit: number = DEFAULT_VERIFIED_CERTIFICATES) {}
+
+  /** The entry of `cert` signed by `issuer`: SHA-256(key length (2 bytes) || issuer key || certificate), hex. */
   static key(issuer: { publicKey: Uint8Array }, cert: Certificate): string {
-    return `${toHex(issuer.publicKey)}:${toHex(cert.raw)}`;
+    const { publicKey } = issuer;
+    const length = Uint8Array.of(publicKey.length >> 8, publicKey.length & 0xff);
+    return toHex(sha256(concatBytes(length, publicKey, cert.raw)));
   }
+
   has(key: string): boolean {
     return this.#entries.has(key);
   }
+
   add(key: string): void {
+    if (this.#entries.has(key)) return;
     if (this.#entries.size >= this.limit) this.#entries.delete(this.#entries.values().next().value as string);
     this.#entries.add(key);
   }
+
   get size(): number {
     return this.#entries.size;
   }
+
   clear(): void {
     this.#entries.clear();
   }
 }
 
-const sharedCache = new VerifiedCertificateCache();
-
 function signedBy(
   cert: Certificate,
   issuer: { curve: Curve; publicKey: Uint8Array },
-  cache: VerifiedCertificateCache,
+  cache: VerifiedCertificateCache | undefined,
 ) {
+  if (cache === undefined) return verifyCertificateSignature(cert, issuer);
   const key = VerifiedCertificateCache.key(issuer, cert);
   if (cache.has(key)) return true;
   const ok = verifyCertificateSignature(cert, issuer);
@@ -121,7 +138,7 @@ function checkRevoked(cert: Certificate, denyList: readonly Uint8Array[]): void 
 function findAnchor(
   first: Certificate,
   anchors: readonly TrustAnchor[],
-  cache: VerifiedCertificateCache,
+  cache: VerifiedCertificateCache | undefined,
 ): TrustAnchor {
   const byId =
     first.issuerKeyId !== undefined ? anchors.filter((a) => equalBytes(a.keyId, first.issuerKeyId!)) : [];
@@ -147,7 +164,7 @@ function findAnchor(
 // GPC Amd F 6.4: verify the chain from a trusted CA key down to the leaf; returns the verified leaf
 export function validateChain(chain: readonly Certificate[], opts: ValidateChainOptions): Certificate {
   if (chain.length === 0) throw new CertificateError('malformed', 'certificate chain is empty');
-  const cache = opts.cache ?? sharedCache;
+  const { cache } = opts;
   const denyList = opts.denyList ?? [];
   const now = opts.clock.now();
   let rest = chain;

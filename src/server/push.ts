@@ -14,7 +14,20 @@ export interface PushOptions {
   readonly fetch?: typeof fetch;
 }
 
-/** 202: delivered; 404: the UE is not attached (it will poll); anything else is logged. */
+/** The core's answer {delivered, streams} (core/http/routes.ts); 0 when it says nothing readable. */
+function streamsOf(text: string): number {
+  try {
+    const n = (JSON.parse(text) as { streams?: unknown }).streams;
+    return typeof n === 'number' ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * 202 with streams > 0: delivered; 202 with no stream open: queued at the core until the UE opens its stream
+ * (or it polls); 404: the UE is not attached (it will poll); anything else is logged.
+ */
 export function corePushNotifier(
   coreUrl: string,
   ramUrl: () => string,
@@ -32,8 +45,8 @@ export function corePushNotifier(
       body: JSON.stringify({ type: PUSH_KEY_UPDATE_PENDING, url: ramUrl() }),
       signal: AbortSignal.timeout(5_000),
     });
-    await response.arrayBuffer();
-    const delivered = response.status === 202;
+    const text = await response.text();
+    const streams = response.status === 202 ? streamsOf(text) : 0;
     if (response.status === 401 || response.status === 403)
       logger.error(
         { event: 'job-push', job: job.id, status: response.status },
@@ -41,8 +54,12 @@ export function corePushNotifier(
       );
     else
       logger.info(
-        { event: 'job-push', job: job.id, imsi: job.imsi, status: response.status },
-        delivered ? 'key update pushed to the attached UE' : 'UE not reachable by push; it will poll',
+        { event: 'job-push', job: job.id, imsi: job.imsi, status: response.status, streams },
+        streams > 0
+          ? 'key update pushed to the attached UE'
+          : response.status === 202
+            ? 'no UE event stream open: the notice waits at the core; the UE learns of the job when it syncs'
+            : 'UE not reachable by push; it learns of the job when it syncs',
       );
   };
 }

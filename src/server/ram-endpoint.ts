@@ -19,6 +19,9 @@ import {
   eidOfAdminFrom,
   encodeCommandScript,
   type CommandApdu,
+  HEADER_LTKU_JOB,
+  HEADER_LTKU_JOB_STATE,
+  HEADER_LTKU_KEY_VERSION,
 } from '../iso7816/index.js';
 import { CAUSE_SYSTEM_FAILURE, sendProblem, titleOf } from '../http/index.js';
 import type { Logger } from '../ports/index.js';
@@ -122,7 +125,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
     if (rest.length === 0) byEid.delete(eid);
     else byEid.set(eid, rest);
     if (typeof ending === 'string') l.session.abandon();
-    await l.claim.finish(typeof ending === 'string' ? 'released' : ending);
+    const job = await l.claim.finish(typeof ending === 'string' ? 'released' : ending);
     const suite = l.session.suite;
     o.onSessionEnd?.({
       eid,
@@ -132,6 +135,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       seconds: (performance.now() - l.openedAt) / 1000,
       ...(suite === undefined ? {} : { suite }),
     });
+    return job;
   };
   // The UE went away (idle, or pushed out by newer unauthenticated sessions): before authentication this
   // counts an attempt against the job; after it, the job stays as it is.
@@ -286,7 +290,13 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       // Superseded while this POST was processed: nothing more goes to this UE.
       if (!live.has(l.id)) throw new HttpFailure(409, 'the RAM session was superseded');
       if (step.kind === 'script') return sendScript(reply, l, step.commands);
-      await end(l, step.outcome);
+      const job = await end(l, step.outcome);
+      if (job !== undefined)
+        reply.headers({
+          [HEADER_LTKU_JOB]: job.id,
+          [HEADER_LTKU_JOB_STATE]: job.state,
+          [HEADER_LTKU_KEY_VERSION]: String(job.keyVersion),
+        });
       return reply.code(204).send();
     } catch (e) {
       return fail(reply, e, eid);

@@ -57,6 +57,7 @@ import {
   CertificateError,
   decodeCertificate,
   validateChain,
+  VerifiedCertificateCache,
   type Certificate,
   type TrustAnchor,
 } from '../pki/index.js';
@@ -87,6 +88,8 @@ export interface SessionConfig {
   readonly rng: RandomSource;
   /** ShSs per (SK.OCE.ECKA, PK.SD.ECKA), shared by the sessions; prepareSessionConfig makes one if absent. */
   readonly staticSecrets?: StaticSecretCache;
+  /** CERT.SD.ECKA signatures already verified, shared by the sessions; prepareSessionConfig makes one if absent. */
+  readonly verifiedCertificates?: VerifiedCertificateCache;
 }
 
 /** An OCE credential with its certificates decoded once. */
@@ -100,11 +103,12 @@ export interface PreparedSessionConfig extends SessionConfig {
   readonly prepared: true;
   readonly oce: readonly PreparedOceCredential[];
   readonly staticSecrets: StaticSecretCache;
+  readonly verifiedCertificates: VerifiedCertificateCache;
 }
 
 /**
  * Decodes each OCE certificate chain once (a CertificateError names a bad one) and gives the sessions their
- * ShSs cache; a prepared config is returned as it is.
+ * ShSs and verified-certificate caches; a prepared config is returned as it is.
  */
 export function prepareSessionConfig(config: SessionConfig | PreparedSessionConfig): PreparedSessionConfig {
   if ('prepared' in config) return config;
@@ -113,6 +117,7 @@ export function prepareSessionConfig(config: SessionConfig | PreparedSessionConf
     prepared: true,
     oce: config.oce.map((o) => ({ ...o, chain: o.certificates.map((c) => decodeCertificate(c)) })),
     staticSecrets: config.staticSecrets ?? new StaticSecretCache(),
+    verifiedCertificates: config.verifiedCertificates ?? new VerifiedCertificateCache(),
   };
 }
 
@@ -430,6 +435,7 @@ export class KeyUpdateSession {
       leafUsage: 'keyAgreement',
       denyList: this.#config.revokedCardSerials ?? [],
       expectedCurve: suite.curve,
+      cache: this.#config.verifiedCertificates,
     });
     if (certificate.eid !== this.eid) {
       throw new SessionError(

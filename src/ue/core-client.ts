@@ -2,6 +2,10 @@
 // hex for binary fields, and the server-sent events stream the core pushes work notices on.
 import { BytesError, fromHex, toHex } from '../bytes/index.js';
 import { CoreProtocolError } from './errors.js';
+import { describeFetchFailure, wrongServiceHint } from './net-error.js';
+
+/** TS 29.500 5.2.7.2: the cause of a 404 for a path the service does not have (not a subscriber unknown). */
+const ROUTE_NOT_FOUND_CAUSE = 'RESOURCE_URI_STRUCTURE_NOT_FOUND';
 
 export type CoreAnswer =
   | {
@@ -95,14 +99,21 @@ export class CoreClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (e) {
-      throw new CoreProtocolError(0, `core at ${this.#base} unreachable: ${(e as Error).message}`);
+      throw new CoreProtocolError(0, `core unreachable: ${describeFetchFailure(e, this.#base)}`);
     }
     let json: unknown;
     try {
       json = await response.json();
     } catch {
-      throw new CoreProtocolError(response.status, `core answer ${response.status} is not JSON`);
+      json = undefined;
     }
+    if (response.status === 404 && (json === undefined || (json as Json).cause === ROUTE_NOT_FOUND_CAUSE))
+      throw new CoreProtocolError(
+        404,
+        `core answered 404 to POST ${path}${await wrongServiceHint(this.#base, 'ltku core', this.#fetch)}`,
+      );
+    if (json === undefined)
+      throw new CoreProtocolError(response.status, `core answer ${response.status} is not JSON`);
     if (typeof json !== 'object' || json === null)
       throw new CoreProtocolError(response.status, 'core answer is not a JSON object');
     return { status: response.status, body: json as Json };
@@ -147,7 +158,7 @@ export class CoreClient {
       });
     } catch (e) {
       if (signal?.aborted) return;
-      throw new CoreProtocolError(0, `core at ${this.#base} unreachable: ${(e as Error).message}`);
+      throw new CoreProtocolError(0, `core event stream: ${describeFetchFailure(e, this.#base)}`);
     }
     if (response.status !== 200 || response.body === null)
       throw new CoreProtocolError(response.status, `event stream refused (${response.status})`);

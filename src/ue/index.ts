@@ -3,5 +3,6 @@ export * from './errors.js';
 export * from './usim.js';
 export * from './core-client.js';
 export * from './attach.js';
+export * from './net-error.js';
 export * from './transports/tcp.js';
 export * from './transports/pcsc.js';

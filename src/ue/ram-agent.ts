@@ -11,6 +11,9 @@ import {
   HEADER_ADMIN_PROTOCOL,
   HEADER_ADMIN_RESUME,
   HEADER_ADMIN_SCRIPT_STATUS,
+  HEADER_LTKU_JOB,
+  HEADER_LTKU_JOB_STATE,
+  HEADER_LTKU_KEY_VERSION,
   RemoteScriptError,
   adminFromEid,
   decodeCommandScript,
@@ -20,6 +23,7 @@ import {
   type ResponseApdu,
 } from '../iso7816/index.js';
 import { silentLogger, type Logger } from '../ports/index.js';
+import { describeFetchFailure, wrongServiceHint } from './net-error.js';
 
 export interface RamSessionOptions {
   /** The server's admin URL (the first POST). */
@@ -58,6 +62,25 @@ export interface RamSessionReport {
   /** C-APDUs run on the card. */
   readonly apdus: number;
   readonly exchanges: RamExchange[];
+  /** The key-update job the session ran, as the server's closing 204 names it; absent: nothing was pending. */
+  readonly job?: RamJobOutcome;
+}
+
+export interface RamJobOutcome {
+  readonly id: string;
+  /** The job's state after the session (completed, applied, failed, pending, ...). */
+  readonly state: string;
+  /** The key version the job installs (the card had the one before it). */
+  readonly keyVersion: number;
+}
+
+/** The job named by the closing 204's ltku headers, if the server names one. */
+function jobOutcomeOf(headers: Headers): RamJobOutcome | undefined {
+  const id = headers.get(HEADER_LTKU_JOB);
+  const state = headers.get(HEADER_LTKU_JOB_STATE);
+  const keyVersion = Number(headers.get(HEADER_LTKU_KEY_VERSION));
+  if (id === null || state === null || !Number.isInteger(keyVersion)) return undefined;
+  return { id, state, keyVersion };
 }
 
 export class RamAgentError extends Error {
@@ -78,6 +101,7 @@ export async function runRamSession(o: RamSessionOptions): Promise<RamSessionRep
   let body: Uint8Array | undefined;
   let resume = false;
   let post = 0;
+  let job: RamJobOutcome | undefined;
   for (;;) {
     const headers: Record<string, string> = {
       [HEADER_ADMIN_PROTOCOL]: ADMIN_PROTOCOL,
@@ -103,7 +127,7 @@ export async function runRamSession(o: RamSessionOptions): Promise<RamSessionRep
       // The server may or may not have seen this POST: start a resumed session at the admin URL.
       if (resumes >= maxResumes) {
         throw new RamAgentError(
-          `RAM server at ${o.url} unreachable after ${resumes} resumes: ${(e as Error).message}`,
+          `RAM server unreachable after ${resumes} resumes: ${describeFetchFailure(e, o.url)}`,
         );
       }
       resumes++;
@@ -123,9 +147,14 @@ export async function runRamSession(o: RamSessionOptions): Promise<RamSessionRep
       ms: performance.now() - started,
     };
     if (response.status === 204) {
+      job = jobOutcomeOf(response.headers);
       exchanges.push({ ...exchange, commands: 0 });
       o.onExchange?.(exchanges[exchanges.length - 1]);
       break;
+    }
+    if (response.status === 404 && post === 0) {
+      const hint = await wrongServiceHint(new URL(o.url).origin, 'RAM listener', doFetch);
+      throw new RamAgentError(`RAM server answered 404 at ${o.url}${hint}`);
     }
     if (response.status !== 200) {
       const detail = new TextDecoder().decode(answer).slice(0, 300);
@@ -169,5 +198,6 @@ export async function runRamSession(o: RamSessionOptions): Promise<RamSessionRep
     bytesReceived: exchanges.reduce((n, e) => n + e.responseBytes, 0),
     apdus,
     exchanges,
+    ...(job === undefined ? {} : { job }),
   };
 }

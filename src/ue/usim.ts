@@ -130,6 +130,26 @@ export async function selectUsim(channel: CardChannel, iccid: string): Promise<U
   throw new UsimError(`no USIM on the card has ICCID ${iccid}`);
 }
 
+/** Every USIM of the card with its ICCID and IMSI (TS 31.102 4.2.2, TS 102 221 13.2), in EF.DIR order. */
+export async function listUsimProfiles(channel: CardChannel): Promise<UsimSelection[]> {
+  const out: UsimSelection[] = [];
+  for (const aid of await listUsimAids(channel)) {
+    await transmitOk(channel, selectAid(aid), 'SELECT USIM');
+    const fcp = await channel.transmit(selectFid(FID_EF_ICCID));
+    if (fcp.sw === SW_FILE_NOT_FOUND) continue;
+    if (fcp.sw !== SW_OK) throw new StatusWordError(fcp.sw, 'SELECT EF.ICCID');
+    const iccid = decodeEfIccid(await transmitOk(channel, readBinary(), 'READ BINARY EF.ICCID'));
+    await transmitOk(channel, selectAid(aid), 'SELECT USIM');
+    await transmitOk(channel, selectFid(FID_EF_IMSI), 'SELECT EF.IMSI');
+    out.push({
+      aid,
+      iccid,
+      imsi: decodeEfImsi(await transmitOk(channel, readBinary(), 'READ BINARY EF.IMSI')),
+    });
+  }
+  return out;
+}
+
 function lv(value: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(value.length), value);
 }

@@ -39,14 +39,19 @@ describe('ltku aka generate/resync: milenage.json test sets (every entry)', () =
       ];
       const expected: Record<string, string> = {
         opc: t.OPc,
-        mac_a: t.f1,
-        mac_s: t.f1star,
+        rand: t.RAND,
+        sqn: t.SQN,
+        amf: t.AMF,
+        macA: t.f1,
+        macS: t.f1star,
         res: t.f2,
         ck: t.f3,
         ik: t.f4,
         ak: t.f5,
-        ak_star: t.f5star,
+        akStar: t.f5star,
       };
+      if (t.derived?.osmo_auc_gen_SRES !== undefined) expected.sres = t.derived.osmo_auc_gen_SRES;
+      if (t.derived?.osmo_auc_gen_Kc !== undefined) expected.kc = t.derived.osmo_auc_gen_Kc;
       if (t.derived?.AUTN !== undefined) expected.autn = t.derived.AUTN;
       for (const key of [
         ['--op', t.OP],
@@ -56,14 +61,19 @@ describe('ltku aka generate/resync: milenage.json test sets (every entry)', () =
         for (const [name, value] of Object.entries(expected)) assert.equal(out[name], value, name);
         assert.deepEqual(Object.keys(out), [
           'opc',
-          'mac_a',
-          'mac_s',
+          'rand',
+          'sqn',
+          'amf',
+          'macA',
+          'macS',
           'res',
           'ck',
           'ik',
           'ak',
-          'ak_star',
+          'akStar',
           'autn',
+          'sres',
+          'kc',
         ]);
       }
       const rs = t.derived?.resync_example;
@@ -83,7 +93,7 @@ describe('ltku aka generate/resync: milenage.json test sets (every entry)', () =
           rs.AUTS,
           '--json',
         ]);
-        assert.deepEqual(out, { sqn_ms: rs.SQN_MS, mac_s_ok: true });
+        assert.deepEqual(out, { sqnMs: rs.SQN_MS, macSOk: true });
       }
     });
   }
@@ -129,8 +139,8 @@ describe('ltku aka: milenage.json opc_only, auts_cases, aka_cases (every entry)'
         t.AUTS,
         '--json',
       ]);
-      assert.equal(out.mac_s_ok, t.expect === 'valid');
-      if (t.expected_SQN_MS !== undefined) assert.equal(out.sqn_ms, t.expected_SQN_MS);
+      assert.equal(out.macSOk, t.expect === 'valid');
+      if (t.expected_SQN_MS !== undefined) assert.equal(out.sqnMs, t.expected_SQN_MS);
     });
   }
   for (const t of milenageVectors.aka_cases) {
@@ -193,13 +203,13 @@ for (const [file, data] of Object.entries(tuakFiles)) {
         ]) {
           const out = await json(['aka', 'generate', ...common, ...key]);
           assert.equal(out.topc, t.TOPc);
-          assert.equal(out.mac_a, t.f1);
-          assert.equal(out.mac_s, t.f1star);
+          assert.equal(out.macA, t.f1);
+          assert.equal(out.macS, t.f1star);
           assert.equal(out.res, t.f2);
           assert.equal(out.ck, t.f3);
           assert.equal(out.ik, t.f4);
           assert.equal(out.ak, t.f5);
-          assert.equal(out.ak_star, t.f5star);
+          assert.equal(out.akStar, t.f5star);
           const sqnXorAk = Buffer.from(t.SQN, 'hex').map((b, i) => b ^ Buffer.from(t.f5, 'hex')[i]);
           assert.equal(out.autn, Buffer.from(sqnXorAk).toString('hex') + t.AMF + t.f1);
         }
@@ -207,7 +217,7 @@ for (const [file, data] of Object.entries(tuakFiles)) {
         // not in the vector file for AMF 0000, so its validity is checked by flipping it.
         const gen = await json(['aka', 'generate', ...withAmf('0000'), '--topc', t.TOPc]);
         const sqnMsConcealed = Buffer.from(t.SQN, 'hex').map((b, i) => b ^ Buffer.from(t.f5star, 'hex')[i]);
-        const auts = Buffer.from(sqnMsConcealed).toString('hex') + (gen.mac_s as string);
+        const auts = Buffer.from(sqnMsConcealed).toString('hex') + (gen.macS as string);
         const resyncArgs = [
           'aka',
           'resync',
@@ -225,9 +235,9 @@ for (const [file, data] of Object.entries(tuakFiles)) {
           String(t.lengths_bits.MAC),
           '--json',
         ];
-        assert.deepEqual(await json([...resyncArgs, '--auts', auts]), { sqn_ms: t.SQN, mac_s_ok: true });
+        assert.deepEqual(await json([...resyncArgs, '--auts', auts]), { sqnMs: t.SQN, macSOk: true });
         const bad = auts.slice(0, -1) + (auts.endsWith('0') ? '1' : '0');
-        assert.deepEqual(await json([...resyncArgs, '--auts', bad]), { sqn_ms: t.SQN, mac_s_ok: false });
+        assert.deepEqual(await json([...resyncArgs, '--auts', bad]), { sqnMs: t.SQN, macSOk: false });
       });
     }
   });
@@ -262,7 +272,7 @@ describe('ltku aka generate: the 5G/EPS chain case of kdf.json', () => {
         '--json',
       ]);
       assert.equal(out.autn, c.AUTN);
-      assert.equal(out.xres_star, c.XRES_star_FC6B);
+      assert.equal(out.xresStar, c.XRES_star_FC6B);
       assert.equal(out.kausf, c.KAUSF_FC6A);
       assert.equal(out.kasme, c.KASME_FC10_208_93);
     });
@@ -293,13 +303,27 @@ describe('ltku aka generate: random RAND and the table', () => {
     const again = await json([...args, '--rand', a.rand as string, '--json']);
     assert.equal(again.autn, a.autn);
     assert.equal(again.res, a.res);
-    assert.equal(again.rand, undefined);
+    assert.equal(again.rand, a.rand, 'RAND is echoed');
+  });
+  it('takes --sqn in decimal (osmo-auc-gen style) and defaults --amf to 8000', async () => {
+    const base = ['aka', 'generate', '--alg', 'milenage', '--k', t.K, '--opc', t.OPc, '--rand', t.RAND];
+    const zero = await json([...base, '--sqn', '0', '--json']);
+    assert.deepEqual([zero.sqn, zero.amf], ['000000000000', '8000']);
+    const hex = await json([...base, '--sqn', '000000000000', '--amf', '8000', '--json']);
+    assert.equal(zero.autn, hex.autn);
+    const decimal = await json([...base, '--sqn', String(parseInt(t.SQN, 16)), '--amf', t.AMF, '--json']);
+    const prefixed = await json([...base, '--sqn', `0x${t.SQN}`, '--amf', t.AMF, '--json']);
+    assert.deepEqual([decimal.autn, prefixed.autn], [t.derived.AUTN, t.derived.AUTN]);
+    // SRES/Kc as osmo-auc-gen prints them (TS 33.102 c2/c3); they depend on RAND only, not on SQN/AMF.
+    assert.deepEqual([zero.sres, zero.kc], [t.derived.osmo_auc_gen_SRES, t.derived.osmo_auc_gen_Kc]);
+    for (const bad of ['-1', '281474976710656', '0x1000000000000', 'ff'])
+      assert.equal((await runCli([...base, '--sqn', bad])).code, 2, bad);
   });
   it('prints an aligned table without --json', async () => {
     const r = await runCli([...args, '--rand', t.RAND]);
     assert.equal(r.code, 0);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 9);
+    assert.equal(lines.length, 14);
     const column = lines[0].indexOf(t.OPc);
     assert.ok(column > 0);
     for (const line of lines) assert.match(line.slice(column), /^[0-9a-f]+$/);
@@ -331,14 +355,14 @@ describe('ltku aka: usage errors exit 2 and name the option', () => {
   const cases: [string, string[], RegExp][] = [
     ['missing --k', without('--k'), /--k/],
     ['missing --sqn', without('--sqn'), /--sqn/],
-    ['missing --amf', without('--amf'), /--amf/],
     ['missing --alg', without('--alg'), /--alg/],
     ['unknown --alg', replace('--alg', 'comp128'), /--alg/],
     ['neither --opc nor --op', without('--opc'), /--opc, --op/],
     ['both --opc and --op', [...ok, '--op', t.OP], /--opc, --op/],
     ['bad hex in --opc', replace('--opc', 'zz' + t.OPc.slice(2)), /--opc: not a hex digit/],
     ['short --k', replace('--k', t.K.slice(2)), /--k: expected 16 bytes/],
-    ['long --sqn', replace('--sqn', t.SQN + '00'), /--sqn: expected 6 bytes/],
+    ['long --sqn', replace('--sqn', t.SQN + '00'), /--sqn: expected a decimal number/],
+    ['odd --amf', replace('--amf', '800'), /--amf/],
     ['odd --rand', replace('--rand', t.RAND.slice(1)), /--rand: odd number/],
     ['--topc with milenage', [...ok, '--topc', '00'.repeat(32)], /--topc/],
     ['--mac-bits with milenage', [...ok, '--mac-bits', '64'], /--mac-bits/],

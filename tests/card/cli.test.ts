@@ -144,6 +144,11 @@ describe('ltku card / ltku scp11', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /< C006/, 'bare C0 list, no E0 wrapper');
     assert.equal((await runCli(['card', 'apdu', card(), 'zz'])).code, 2);
+    const j = await runCli(['card', 'apdu', card(), '--json', '80CA00E000']);
+    assert.equal(j.code, 0, j.stderr);
+    const [x] = JSON.parse(j.stdout).exchanges;
+    assert.deepEqual([x.command, x.sw], ['80ca00e000', '9000']);
+    assert.match(x.response, /^c006/);
   });
 
   it('scp11 send opens a channel to the created card and reads its key information inside it', async () => {
@@ -161,6 +166,22 @@ describe('ltku card / ltku scp11', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /SCP11a with key set 11\/1/);
     assert.match(r.stdout, /< C0061101B120F000C0061102B120F003C0061001B020F000 9000/);
+    const j = await runCli([
+      'scp11',
+      'send',
+      '--card',
+      card(),
+      '--key',
+      join(dir, 'oce.key'),
+      '--chain',
+      join(dir, 'oce.crt'),
+      '--json',
+      '80CA00E000',
+    ]);
+    assert.equal(j.code, 0, j.stderr);
+    const out = JSON.parse(j.stdout);
+    assert.deepEqual([out.variant, out.kid, out.kvn], ['scp11a', 0x11, 1]);
+    assert.deepEqual(out.exchanges[0].sw, '9000');
   });
 
   it('scp11 send with SCP11b and SCP11c; STORE DATA needs an authenticated OCE (11a/11c), so 11b gets 6982', async () => {
@@ -193,7 +214,7 @@ describe('ltku card / ltku scp11', () => {
     let stop!: (s: string) => void;
     const stopSignal = new Promise<string>((resolve) => (stop = resolve));
     const serving = runCli(
-      ['card', 'serve', card(), '--tcp', `127.0.0.1:${port}`, '--log-level', 'silent'],
+      ['card', 'serve', card(), '--tcp', `127.0.0.1:${port}`, '--log-level', 'silent', '--json'],
       stopSignal,
     );
     let sent;
@@ -217,7 +238,17 @@ describe('ltku card / ltku scp11', () => {
     stop('SIGTERM');
     const done = await serving;
     assert.equal(done.code, 0, done.stderr);
-    assert.match(done.stdout, /listening on tcp 127\.0\.0\.1:\d+/);
-    assert.match(done.stdout, /stopped \(SIGTERM\)/);
+    const events = done.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      events.map((e) => [e.event, e.transport ?? e.signal]),
+      [
+        ['listening', 'tcp'],
+        ['stopped', 'SIGTERM'],
+      ],
+    );
+    assert.match(String(events[0].address), /^127\.0\.0\.1:\d+$/);
   });
 });

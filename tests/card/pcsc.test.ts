@@ -48,7 +48,12 @@ function scriptor(apdus: string[]): Promise<{ responses: string[]; output: strin
   });
 }
 
-describe('PC/SC through pcscd + vpcd + scriptor', { skip: missing && `skipped: ${missing}` }, () => {
+// Node 20's summary counts skipped tests, not skipped suites: when something is missing, one skipped test
+// stands for the suite (and its hooks do not run).
+const suiteIfPresent = (title: string, body: () => void) =>
+  missing === undefined ? describe(title, body) : it(title, { skip: `skipped: ${missing}` }, () => {});
+
+suiteIfPresent('PC/SC through pcscd + vpcd + scriptor', () => {
   it('SELECT ISD, GET DATA BF21, SELECT USIM, AUTHENTICATE', { timeout: 60_000 }, async () => {
     const s = setup('pcsc', { curves: [(await import('../../src/crypto/index.js')).P256] });
     const running = spawnSync('pgrep', ['-x', 'pcscd']).status === 0;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../../src/bytes/index.js';
 import {
+  AesCbcDecryptor,
+  AesCbcEncryptor,
   AesEcb,
   CryptoError,
   aesCbcDecrypt,
@@ -43,6 +45,8 @@ describe('AES-CBC known answers (tests/vectors/aes.json cbc)', () => {
       const iv = fromHex(v.iv);
       assert.equal(toHex(aesCbcEncrypt(key, iv, fromHex(v.plaintext))), v.ciphertext);
       assert.equal(toHex(aesCbcDecrypt(key, iv, fromHex(v.ciphertext))), v.plaintext);
+      assert.equal(toHex(new AesCbcEncryptor(key).encrypt(iv, fromHex(v.plaintext))), v.ciphertext);
+      assert.equal(toHex(new AesCbcDecryptor(key).decrypt(iv, fromHex(v.ciphertext))), v.plaintext);
     });
   }
 });
@@ -89,5 +93,52 @@ describe('AES parameter checks', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('AES-CBC with one context for many messages (AesCbcEncryptor, AesCbcDecryptor)', () => {
+  it('property: every call is plain CBC with its own IV, whatever came before', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(16, 24, 32),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(
+          fc.record({
+            iv: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+            blocks: fc.integer({ min: 0, max: 5 }),
+            seed: fc.integer({ min: 0, max: 255 }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (keyLength, keyBytes, messages) => {
+          const key = keyBytes.subarray(0, keyLength);
+          const encryptor = new AesCbcEncryptor(key);
+          const decryptor = new AesCbcDecryptor(key);
+          for (const { iv, blocks, seed } of messages) {
+            const data = new Uint8Array(blocks * 16).map((_, i) => (i * 13 + seed) & 0xff);
+            const copy = Uint8Array.from(data);
+            const expected = aesCbcEncrypt(key, iv, data);
+            assert.deepEqual(encryptor.encrypt(iv, data), expected);
+            assert.deepEqual(data, copy, 'the input is left as it was');
+            assert.deepEqual(decryptor.decrypt(iv, expected), data);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('checks its arguments like the one-shot functions and refuses use after dispose()', () => {
+    const key = new Uint8Array(16);
+    assert.throws(() => new AesCbcEncryptor(new Uint8Array(15)), CryptoError);
+    assert.throws(() => new AesCbcDecryptor(new Uint8Array(15)), CryptoError);
+    const encryptor = new AesCbcEncryptor(key);
+    const decryptor = new AesCbcDecryptor(key);
+    assert.throws(() => encryptor.encrypt(new Uint8Array(16), new Uint8Array(17)), /17 is not a multiple/);
+    assert.throws(() => decryptor.decrypt(new Uint8Array(8), new Uint8Array(16)), /IV/);
+    encryptor.dispose();
+    decryptor.dispose();
+    assert.throws(() => encryptor.encrypt(new Uint8Array(16), new Uint8Array(16)), /disposed/);
+    assert.throws(() => decryptor.decrypt(new Uint8Array(16), new Uint8Array(16)), /disposed/);
   });
 });

@@ -146,6 +146,21 @@ for (const backend of backends()) {
       );
     });
 
+    it('show takes an ICCID as well as an IMSI; add takes --op (OPc derived, never printed)', async () => {
+      const byIccid = JSON.parse((await run('show', ['8988211000000000011', ...store, '--json'])).stdout);
+      assert.equal(byIccid.imsi, imsiOf(1));
+      await assert.rejects(run('show', ['8988211000000000999', ...store]), /no subscriber has ICCID/);
+      await assert.rejects(run('show', ['12345678901234567', ...store]), UsageError);
+      const op = 'cdc202d5123e20f62b6d676ac72cb318';
+      const k = '465b5ce8b199b49faa5f0a2ee238a6bc';
+      const base = ['--imsi', imsiOf(7), '--algorithm', 'milenage', '--k', k, ...store];
+      await assert.rejects(run('add', [...base, '--op', op, '--opc', op]), /--opc, --op/);
+      await assert.rejects(run('add', [...base, '--top', op + op]), /--top is for TUAK/);
+      const added = await run('add', [...base, '--op', op, '--json']);
+      assert.equal(JSON.parse(added.stdout).imsi, imsiOf(7));
+      assert.equal(added.stdout.includes(op), false);
+    });
+
     it('serve creates credentials on the first run, answers its roles only, and stops on the stop signal', async () => {
       let stop!: (s: string) => void;
       const stopSignal = new Promise<string>((resolve) => (stop = resolve));

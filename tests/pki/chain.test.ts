@@ -152,4 +152,14 @@ describe('verified-certificate cache', () => {
     rejects('revoked', () => validateChain([c], { ...opts, denyList: [fromHex('99')] }));
     assert.equal(toHex(validateChain([c], opts).serial), '99');
   });
+
+  it('keys an entry by the issuer key and the certificate apart, not by their concatenation', () => {
+    const a = ca.issue({ format: 'gp' }).certificate;
+    const key = VerifiedCertificateCache.key(ca.anchor, a);
+    assert.match(key, /^[0-9a-f]{64}$/);
+    const shifted = { ...a, raw: a.raw.subarray(1) };
+    const longer = { publicKey: Uint8Array.of(...ca.anchor.publicKey, a.raw[0]) };
+    assert.notEqual(VerifiedCertificateCache.key(longer, shifted), key);
+    assert.equal(VerifiedCertificateCache.key(ca.anchor, a), key);
+  });
 });

@@ -178,9 +178,25 @@ describe('ltku server / ue sync', () => {
 
       const onAdmin = await runCli(['ue', 'sync', '--card', card, '--server', url, '--json']);
       assert.equal(onAdmin.code, 1, 'the RAM endpoint is not on the admin listener');
+      assert.match(
+        JSON.parse(onAdmin.stderr).error.message,
+        /is "ltku Provisioning Server admin API", not the RAM/,
+      );
+      const onRam = await runCli(['server', 'jobs', '--server', ramBase, ...asClient]);
+      assert.equal(onRam.code, 1);
+      assert.match(onRam.stderr, /publishes no \/openapi\.json: not the Provisioning Server admin API/);
       const sync = await runCli(['ue', 'sync', '--card', card, '--server', ramBase, '--json']);
       assert.equal(sync.code, 0, sync.stderr);
-      assert.ok(JSON.parse(sync.stdout).posts <= 4);
+      const synced = JSON.parse(sync.stdout);
+      assert.ok(synced.posts <= 4);
+      assert.deepEqual(
+        [synced.job, synced.outcome, synced.keyVersionBefore, synced.keyVersionAfter],
+        [created.id, 'completed', 1, 2],
+      );
+      const again = await runCli(['ue', 'sync', '--card', card, '--server', ramBase]);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /outcome +nothing to do/);
+      assert.doesNotMatch(again.stdout, /key version/);
 
       const jobs = await runCli(['server', 'jobs', '--server', url, '--json', ...asClient]);
       const listed = JSON.parse(jobs.stdout).jobs as { iccid: string; state: string }[];

@@ -93,7 +93,9 @@ describe('ltku core serve, ltku ue attach|detach', () => {
     assert.match(tokenOf() ?? '', /^[0-9a-f]{32}$/);
     const saved = loadCardImage(file).profiles[1];
     assert.equal(UsimSqnArray.fromJSON(saved.sqn).sqnMs(), (await net.hssClient.getSubscriber(p.imsi)).sqn);
-    const table = await runCli(['ue', 'attach', ...common.slice(0, -1)]);
+    // The same profile named by its IMSI (looked up among the card's USIMs).
+    const byImsi = common.slice(0, -1).map((a) => (a === '--iccid' ? '--imsi' : a === p.iccid ? p.imsi : a));
+    const table = await runCli(['ue', 'attach', ...byImsi]);
     assert.match(table.stdout, /state\s+attached/);
     const token = tokenOf() as string;
     for (const out of [attached.stdout, table.stdout]) {
@@ -184,11 +186,32 @@ describe('ltku core serve, ltku ue attach|detach', () => {
     const iccid = await runCli(['ue', 'detach', '--card', 'x', '--iccid', '12', '--core', core.url]);
     assert.equal(iccid.code, 2);
     assert.match(iccid.stderr, /--iccid/);
+    const both = await runCli(['ue', 'attach', '--card', 'x', ...base, '--imsi', '001010000000001']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /give only one of --iccid, --imsi/);
+    const json = await runCli(['ue', 'attach', '--tcp', '127.0.0.1:1', ...base, '--json']);
+    assert.equal(json.code, 1);
+    assert.equal(JSON.parse(json.stderr).error.kind, 'failure', 'errors as JSON with --json');
     const badTcp = await runCli(['ue', 'attach', '--tcp', 'nohostport', ...base]);
     assert.equal(badTcp.code, 2);
     const closed = await runCli(['ue', 'attach', '--tcp', '127.0.0.1:1', ...base]);
     assert.equal(closed.code, 1);
     assert.match(closed.stderr, /cannot connect to card at 127\.0\.0\.1:1/);
+    const noScheme = await runCli([
+      'ue',
+      'attach',
+      '--card',
+      'x',
+      '--iccid',
+      '8900000000000000000',
+      '--core',
+      '127.0.0.1:8084',
+    ]);
+    assert.equal(noScheme.code, 2);
+    assert.match(
+      noScheme.stderr,
+      /--core: expected an http\(s\) URL, got "127\.0\.0\.1:8084" \(did you mean http:\/\/127/,
+    );
     const noHss = await runCli(['core', 'serve', '--hss', 'ftp://x', '--listen', '127.0.0.1:0']);
     assert.equal(noHss.code, 2);
     assert.match(noHss.stderr, /--hss/);

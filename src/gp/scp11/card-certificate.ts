@@ -1,7 +1,13 @@
 // GPC Amd F 7.4.3 / DESIGN.md 4.2, OCE side: read CERT.SD.ECKA (GET DATA BF21, wrapped or bare) and verify it
 // against the card issuers the OCE trusts before its public key is used for SCP11.
 import { type CardChannel, transmitOk } from '../../iso7816/index.js';
-import { decodeCertificates, validateChain, type Certificate, type TrustAnchor } from '../../pki/index.js';
+import {
+  decodeCertificates,
+  validateChain,
+  type Certificate,
+  type TrustAnchor,
+  type VerifiedCertificateCache,
+} from '../../pki/index.js';
 import type { Curve } from '../../crypto/index.js';
 import type { Clock } from '../../ports/index.js';
 import { certificateStoreQuery } from '../get-data.js';
@@ -14,6 +20,8 @@ export interface CardCertificateOptions {
   readonly denyList?: readonly Uint8Array[];
   /** The curve the OCE expects the key set on (from the Key Information Template). */
   readonly expectedCurve?: Curve;
+  /** Signatures already verified, shared across reads; without one, every signature is checked. */
+  readonly cache?: VerifiedCertificateCache;
 }
 
 /** The verified CERT.SD.ECKA of key set KID/KVN; its publicKey is PK.SD.ECKA, its eid the card's EID. */

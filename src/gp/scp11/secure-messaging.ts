@@ -3,13 +3,11 @@
 // The receipt is the first MAC chaining value and the encryption counter starts at 1.
 import { concatBytes, wipe } from '../../bytes/index.js';
 import {
+  AesCbcDecryptor,
+  AesCbcEncryptor,
   AesCmac,
-  AesEcb,
   CryptoError,
-  aesCbcDecrypt,
-  aesCbcEncrypt,
   constantTimeEqual,
-  padIso9797M2,
   unpadIso9797M2,
 } from '../../crypto/index.js';
 import {
@@ -35,6 +33,8 @@ const BLOCK = 16;
 const ZERO_IV = new Uint8Array(BLOCK);
 /** GPC Amd D 6.2.7: the response ICV is computed from the counter with its first byte set to 80. */
 const RESPONSE_ICV_MARKER = 0x80;
+/** ISO/IEC 9797-1 padding method 2: the first padding byte. */
+const PADDING_MARKER = 0x80;
 
 /** How a host sends a command without data: GP's "no data field" or Yubico's one encrypted padding block. */
 export type EmptyCommandForm = 'no-data' | 'padding-block';
@@ -54,11 +54,23 @@ function swBytes(sw: number): Uint8Array {
   return Uint8Array.of(sw >> 8, sw & 0xff);
 }
 
-/** One SCP11 session's secure-messaging state: keys, MAC chaining value, encryption counter. */
+// GPC Amd D 6.2.6: the counter as a 16-byte big-endian block, its first byte set to `marker` (00 or 80).
+function counterBlock(target: Uint8Array, counter: number, marker: number): void {
+  new DataView(target.buffer, target.byteOffset, BLOCK).setBigUint64(BLOCK - 8, BigInt(counter));
+  target[0] = marker;
+}
+
+/**
+ * One SCP11 session's secure-messaging state: keys, MAC chaining value, encryption counter. Each session key
+ * gets its AES contexts once (created when first needed), freed by end().
+ */
 export class SecureMessaging {
   readonly #keys: Scp11SessionKeys;
   readonly #macLength: MacLength;
-  readonly #icvCipher: AesEcb;
+  readonly #enc: AesCbcEncryptor;
+  #dec: AesCbcDecryptor | undefined;
+  #dekEnc: AesCbcEncryptor | undefined;
+  #dekDec: AesCbcDecryptor | undefined;
   readonly #cMac: AesCmac;
   readonly #rMac: AesCmac;
   #mcv: Uint8Array;
@@ -70,7 +82,7 @@ export class SecureMessaging {
   constructor(keys: Scp11SessionKeys, receipt: Uint8Array, macLength: MacLength) {
     this.#keys = keys;
     this.#macLength = macLength;
-    this.#icvCipher = new AesEcb(keys.sEnc);
+    this.#enc = new AesCbcEncryptor(keys.sEnc);
     this.#cMac = new AesCmac(keys.sMac);
     this.#rMac = new AesCmac(keys.sRmac);
     this.#mcv = Uint8Array.from(receipt);
@@ -92,6 +104,8 @@ export class SecureMessaging {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
+    for (const context of [this.#enc, this.#dec, this.#dekEnc, this.#dekDec, this.#cMac, this.#rMac])
+      context?.dispose();
     wipeSessionKeys(this.#keys);
     wipe(this.#mcv);
   }
@@ -99,9 +113,21 @@ export class SecureMessaging {
   // GPC Amd D 6.2.6: ICV = AES(S-ENC, counter as 16 bytes big-endian), first byte 80 for responses.
   #icv(counter: number, marker: number): Uint8Array {
     const block = new Uint8Array(BLOCK);
-    new DataView(block.buffer).setBigUint64(BLOCK - 8, BigInt(counter));
-    block[0] = marker;
-    return this.#icvCipher.encryptBlocks(block);
+    counterBlock(block, counter, marker);
+    return this.#enc.encrypt(ZERO_IV, block);
+  }
+
+  // GPC Amd D 6.2.6 / 6.2.7: AES-CBC(S-ENC, ICV, data padded by ISO 9797-1 method 2). One CBC pass with a zero
+  // IV over counter block || padded data gives ICV || ciphertext, since the first output block chains into
+  // the second: the ICV and the encryption take one AES call.
+  #encrypt(counter: number, marker: number, data: Uint8Array): Uint8Array {
+    const input = new Uint8Array(BLOCK + (Math.floor(data.length / BLOCK) + 1) * BLOCK);
+    counterBlock(input, counter, marker);
+    input.set(data, BLOCK);
+    input[BLOCK + data.length] = PADDING_MARKER;
+    const out = this.#enc.encrypt(ZERO_IV, input);
+    wipe(input);
+    return out.subarray(BLOCK);
   }
 
   #checkOpen(): void {
@@ -128,9 +154,7 @@ export class SecureMessaging {
       );
     }
     const counter = this.#counter++;
-    const enc = encrypt
-      ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, 0), padIso9797M2(cmd.data))
-      : EMPTY;
+    const enc = encrypt ? this.#encrypt(counter, 0, cmd.data) : EMPTY;
     const extended = cmd.extended === true || lc > SHORT_MAX_NC || (cmd.ne ?? 0) > SHORT_MAX_NE;
     const cla = cmd.cla | CLA_SECURE_MESSAGING;
     const full = this.#cMac.mac(
@@ -176,7 +200,11 @@ export class SecureMessaging {
     if (body.length % BLOCK !== 0)
       this.#fail(reason, `encrypted ${what} data of ${body.length} bytes is not whole blocks`);
     try {
-      return Uint8Array.from(unpadIso9797M2(aesCbcDecrypt(this.#keys.sEnc, icv, body)));
+      this.#dec ??= new AesCbcDecryptor(this.#keys.sEnc);
+      const padded = this.#dec.decrypt(icv, body);
+      const plain = Uint8Array.from(unpadIso9797M2(padded));
+      wipe(padded);
+      return plain;
     } catch (e) {
       if (e instanceof CryptoError) this.#fail(reason, `${what} data is not padded (ISO 9797-1 method 2)`);
       throw e;
@@ -228,10 +256,7 @@ export class SecureMessaging {
     if (counter === undefined) throw new SecureChannelError('closed', 'no unwrapped command to answer');
     this.#responseCounter = undefined;
     if (!isProtectedSw(response.sw)) return response;
-    const enc =
-      response.data.length > 0
-        ? aesCbcEncrypt(this.#keys.sEnc, this.#icv(counter, RESPONSE_ICV_MARKER), padIso9797M2(response.data))
-        : EMPTY;
+    const enc = response.data.length > 0 ? this.#encrypt(counter, RESPONSE_ICV_MARKER, response.data) : EMPTY;
     const rmac = this.#rMac
       .mac(concatBytes(this.#mcv, enc, swBytes(response.sw)))
       .subarray(0, this.#macLength);
@@ -243,11 +268,13 @@ export class SecureMessaging {
   /** DESIGN.md 4.3: each key separately, AES-CBC with S-DEK, zero IV, no padding. */
   wrapKey(key: Uint8Array): Uint8Array {
     this.#checkOpen();
-    return aesCbcEncrypt(this.#keys.sDek, ZERO_IV, key);
+    this.#dekEnc ??= new AesCbcEncryptor(this.#keys.sDek);
+    return this.#dekEnc.encrypt(ZERO_IV, key);
   }
 
   unwrapKey(wrapped: Uint8Array): Uint8Array {
     this.#checkOpen();
-    return aesCbcDecrypt(this.#keys.sDek, ZERO_IV, wrapped);
+    this.#dekDec ??= new AesCbcDecryptor(this.#keys.sDek);
+    return this.#dekDec.decrypt(ZERO_IV, wrapped);
   }
 }

@@ -38,6 +38,7 @@ import {
   CertificateError,
   decodeCertificate,
   validateChain,
+  VerifiedCertificateCache,
   type Certificate,
   type TrustAnchor,
 } from '../../pki/index.js';
@@ -99,6 +100,8 @@ export interface Scp11SecurityDomainOptions {
   readonly macLength?: MacLength;
   /** Where ShSs is remembered (shared by security domains of the same keys); default one of its own. */
   readonly staticSecrets?: StaticSecretCache;
+  /** OCE certificate signatures already verified (shared like staticSecrets); default one of its own. */
+  readonly verifiedCertificates?: VerifiedCertificateCache;
 }
 
 interface PendingChain {
@@ -123,6 +126,7 @@ function ok(data: Uint8Array = EMPTY): ResponseApdu {
 export class Scp11SecurityDomain {
   readonly #options: Scp11SecurityDomainOptions;
   readonly #staticSecrets: StaticSecretCache;
+  readonly #verifiedCertificates: VerifiedCertificateCache;
   #pending: PendingChain | undefined;
   #oce: VerifiedOce | undefined;
   #session: Scp11CardSession | undefined;
@@ -133,6 +137,7 @@ export class Scp11SecurityDomain {
     }
     this.#options = options;
     this.#staticSecrets = options.staticSecrets ?? new StaticSecretCache();
+    this.#verifiedCertificates = options.verifiedCertificates ?? new VerifiedCertificateCache();
   }
 
   /** The open session, if any (undefined after reset, a failed handshake or a MAC failure). */
@@ -210,6 +215,7 @@ export class Scp11SecurityDomain {
         clock: this.#options.clock,
         leafUsage: 'keyAgreement',
         denyList: this.#options.denyList,
+        cache: this.#verifiedCertificates,
       });
     } catch (e) {
       if (e instanceof CertificateError) reject(SW_SECURITY_STATUS_NOT_SATISFIED, `PSO: ${e.message}`);

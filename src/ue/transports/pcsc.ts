@@ -49,15 +49,20 @@ async function loadPcsc(): Promise<() => PcscLite> {
   // libpcsclite blocks the whole process in SCardEstablishContext when pcscd is not running: check first.
   const socket = process.env.PCSCLITE_CSOCK_NAME ?? PCSCD_SOCKET;
   if (process.platform === 'linux' && !existsSync(socket)) {
-    throw new UeTransportError(`PC/SC is not available: pcscd is not running (no socket ${socket})`);
+    throw new UeTransportError(
+      `PC/SC is not available: pcscd is not running (no socket ${socket}); start it (Debian: apt-get install ` +
+        `pcscd, then systemctl start pcscd.socket), or use --card/--tcp`,
+    );
   }
   try {
     const mod = (await import(PCSC_MODULE)) as { default: () => PcscLite };
     return mod.default;
   } catch (e) {
     throw new UeTransportError(
-      `PC/SC is not available: the optional dependency ${PCSC_MODULE} could not be loaded ` +
-        `(${(e as Error).message}); install libpcsclite-dev and reinstall, or use --card/--tcp`,
+      `PC/SC is not available: the optional dependency ${PCSC_MODULE} is not installed or did not build ` +
+        `(${(e as Error).message.split('\n')[0]}). To get it: install the PC/SC headers and a compiler ` +
+        `(Debian: apt-get install libpcsclite-dev build-essential python3), then run \`npm install\` again ` +
+        `(or \`npm rebuild ${PCSC_MODULE}\`) in the ltku directory; or use --card/--tcp`,
     );
   }
 }

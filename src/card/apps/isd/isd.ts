@@ -94,6 +94,7 @@ export class IssuerSecurityDomain implements CardApplication {
       minAesKeyLength: image.settings.minAesKeyLength,
       curves: image.settings.keyUpdateCurves.map((n) => curveByName(n)),
       staticSecrets: context.staticSecrets,
+      verifiedCertificates: context.verifiedCertificates,
     });
   }
 

@@ -11,7 +11,7 @@ export const command: Command = {
   usage: [
     'ltku aka resync --alg milenage|tuak --k HEX (--opc|--op|--topc|--top) HEX --rand HEX --auts HEX [--json]',
     '                [--keccak-iterations N] [--mac-bits 64|128|256]   (TUAK; AUTS is 6 bytes + MAC-S)',
-    'Exit code 0 whenever AUTS was resolved; mac_s_ok tells whether it is authentic.',
+    'Exit code 0 whenever AUTS was resolved; macSOk tells whether it is authentic.',
   ].join('\n'),
   options: {
     ...keyOptions,
@@ -24,11 +24,11 @@ export const command: Command = {
     const rand = requireHex(values, 'rand', 16);
     const auts = requireHex(values, 'auts', 6 + fns.macLength);
     const { sqnMs, macOk } = resolveAuts(fns, rand, auts);
-    const out = { sqn_ms: toHex(sqnToBytes(sqnMs)), mac_s_ok: macOk };
+    const out = { sqnMs: toHex(sqnToBytes(sqnMs)), macSOk: macOk };
     if (values.json === true) printJson(ctx.stdout, out);
     else
       printTable(ctx.stdout, [
-        ['SQN_MS', out.sqn_ms],
+        ['SQN_MS', out.sqnMs],
         ['MAC-S', macOk ? 'ok' : 'FAILED (wrong K/OPc or not this RAND)'],
       ]);
     return 0;

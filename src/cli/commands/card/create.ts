@@ -164,7 +164,9 @@ export const command: Command = {
     if (v.json === true) {
       printJson(ctx.stdout, summary);
     } else {
-      ctx.stdout.write(`created card ${out} (EID ${eid}, mode 0600)\n`);
+      ctx.stdout.write(
+        `created card ${out} (EID ${eid}, mode 0600; holds clear K/OPc and the card's private keys)\n`,
+      );
       printTable(ctx.stdout, [
         ...summary.keySets.map(
           (k) => [`SCP11 key set`, `KID ${k.kid.toString(16)} KVN ${k.kvn} ${k.curve}`] as const,
@@ -177,8 +179,9 @@ export const command: Command = {
         ),
         ...(subscribersOut === undefined
           ? []
-          : [['subscribers', `${subscribersOut} (mode 0600, holds keys)`] as const]),
+          : [['subscribers', `${subscribersOut} (mode 0600, holds clear K/OPc)`] as const]),
       ]);
+      ctx.stdout.write('keep these files out of version control and out of unencrypted backups\n');
     }
     return 0;
   },

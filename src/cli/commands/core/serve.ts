@@ -5,30 +5,21 @@ import { cryptoRandom } from '../../../crypto/index.js';
 import { listenCore } from '../../../core/index.js';
 import { HssClient } from '../../../hss/client/index.js';
 import type { Command } from '../../command.js';
+import { LOG_LEVEL_OPTIONS, LOG_LEVEL_USAGE, logLevelOf } from '../../log-level.js';
 import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { parseHostPort } from '../../host-port.js';
-import { optionalString, requireString } from '../../options.js';
+import { optionalString, requireHttpUrl } from '../../options.js';
 import { printJson } from '../../output.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8084';
 const SNN_PATTERN = /^5G:mnc[0-9]{3}\.mcc[0-9]{3}\.3gppnetwork\.org$/;
 
-function parseUrl(text: string, option: string): string {
-  try {
-    const u = new URL(text);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-    return text;
-  } catch {
-    throw new UsageError(`--${option}: expected an http(s) URL, got ${JSON.stringify(text)}`);
-  }
-}
-
 export const command: Command = {
   summary: 'serve the core network attach/detach API (AMF/AUSF role) in front of an HSS',
   usage:
     `ltku core serve --hss URL [--listen HOST:PORT] [--snn NAME] [--data-dir DIR] [--credentials DIR]\n` +
-    `                [--token-file FILE] [--json]\n` +
+    `                [--token-file FILE] [--json] ${LOG_LEVEL_USAGE}\n` +
     `  default --listen ${DEFAULT_LISTEN} (port 0: any free port); --snn: serving network name used when the\n` +
     `  UE names none (default 5G:mnc001.mcc001.3gppnetwork.org)\n` +
     `  --credentials: principals allowed to push (provisioner) and read UE state (operator); default\n` +
@@ -36,6 +27,7 @@ export const command: Command = {
     `  (default <credentials>/core.token)`,
   options: {
     ...SERVICE_OPTIONS,
+    ...LOG_LEVEL_OPTIONS,
     'data-dir': { type: 'string' },
     hss: { type: 'string' },
     listen: { type: 'string' },
@@ -43,15 +35,13 @@ export const command: Command = {
     json: { type: 'boolean' },
   },
   async run(ctx) {
-    const hssUrl = parseUrl(requireString(ctx.values, 'hss'), 'hss');
+    const logLevel = logLevelOf(ctx.values, ctx.env);
+    const hssUrl = requireHttpUrl(ctx.values, 'hss');
     const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
     const snn = optionalString(ctx.values, 'snn');
     if (snn !== undefined && !SNN_PATTERN.test(snn))
       throw new UsageError('--snn: expected 5G:mnc<3 digits>.mcc<3 digits>.3gppnetwork.org');
-    const logger = pino(
-      { name: 'core', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
-      ctx.stderr as pino.DestinationStream,
-    );
+    const logger = pino({ name: 'core', level: logLevel }, ctx.stderr as pino.DestinationStream);
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const hssToken = readTokenFile(tokenFileOf(ctx.values, ROLE_CORE));
     const running = await listenCore(

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { VirtualCard, openCardImageFile } from '../../../card/index.js';
 import { cryptoRandom, curveByName, CURVES } from '../../../crypto/index.js';
 import { attach, detach } from '../../../ue/index.js';
+import { openApduTrace, TRACE_HELP, TRACE_OPTIONS, TRACE_USAGE } from '../../apdu-trace.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalString } from '../../options.js';
@@ -15,6 +16,8 @@ import { printJson } from '../../output.js';
 import { ltku } from './support/cli-steps.js';
 import { runKeyUpdate, startServer, type DemoServer } from './support/key-update.js';
 import { Narrator, StepFailed } from './support/narrator.js';
+import { DemoReport, suiteFact } from './support/report.js';
+import { reportPath } from '../../report/index.js';
 import { demoCredentials, startHssAndCore } from './support/services.js';
 
 const systemClock = { now: () => new Date() };
@@ -29,8 +32,10 @@ function openCard(path: string): VirtualCard {
 export const command: Command = {
   summary: 'run the whole key-update flow on loopback with embedded defaults (npm start)',
   usage: [
-    'ltku demo [--json] [--db postgres://...] [--curve NAME] [--alg milenage|tuak] [--keep DIR]',
+    `ltku demo [--json] [--db postgres://...] [--curve NAME] [--alg milenage|tuak] [--keep DIR] ${TRACE_USAGE} [--report FILE]`,
     '  --keep DIR leaves the PKI, the card images and the databases in DIR for inspection',
+    TRACE_HELP,
+    '  --report FILE writes one self-contained HTML page of the run (sequence diagram, job history, key versions)',
   ].join('\n'),
   options: {
     json: { type: 'boolean' },
@@ -38,6 +43,8 @@ export const command: Command = {
     curve: { type: 'string' },
     alg: { type: 'string' },
     keep: { type: 'string' },
+    ...TRACE_OPTIONS,
+    report: { type: 'string' },
   },
   async run(ctx) {
     const json = ctx.values.json === true;
@@ -49,12 +56,16 @@ export const command: Command = {
         '--db: expected a postgres:// URL (the default is SQLite files in the demo directory)',
       );
     }
+    // Every APDU of the real card and of the clone, as a SIMtrace would see it (wrapped commands encrypted).
+    const trace = openApduTrace(ctx.values, (m) => ctx.stderr.write(`ltku demo: warning: ${m}\n`));
     const keep = optionalString(ctx.values, 'keep');
     const dir = keep !== undefined ? resolve(keep) : mkdtempSync(join(tmpdir(), 'ltku-demo-'));
     if (keep !== undefined) mkdirSync(dir, { recursive: true });
-    const n = new Narrator(ctx.stdout, json);
+    const reportFile = optionalString(ctx.values, 'report');
+    const report = reportFile !== undefined ? new DemoReport(reportPath(reportFile)) : undefined;
+    const n = new Narrator(ctx.stdout, json, (step, title) => report?.recorder.phase(`[${step}] ${title}`));
     const started = performance.now();
-    const stops: (() => Promise<void>)[] = [];
+    const stops: (() => Promise<void>)[] = [() => trace.close()];
     let failed: StepFailed | undefined;
     let keyUpdate: Record<string, unknown> = {};
     n.say(`ltku demo: long-term key update over SCP11a (curve ${curve.name}, ${alg}) in ${dir}`);
@@ -128,7 +139,7 @@ export const command: Command = {
         async () => {
           // DESIGN.md 7: one principal per role, tokens in memory; the services keep only their hashes
           const credentials = demoCredentials();
-          const hc = await startHssAndCore(dir, db, credentials);
+          const hc = await startHssAndCore(dir, db, credentials, report?.recorder.fetch('core', 'hss'));
           stops.push(hc.stopAll);
           server = await startServer({
             dir,
@@ -138,6 +149,7 @@ export const command: Command = {
             coreUrl: hc.coreUrl,
             subscribersFile: subscribers,
             credentials,
+            hssFetch: report?.recorder.fetch('server', 'hss'),
           });
           stops.push(server.close);
           return {
@@ -155,11 +167,19 @@ export const command: Command = {
         ],
       );
       const card = openCard(cardFile);
-      stops.push(async () => card.close());
+      report?.cardBefore(card);
+      stops.push(async () => {
+        report?.cardAfter(card);
+        card.close();
+      });
       /** DESIGN.md 7: the token of each attach of the real card, kept for its detach (never narrated). */
       const attachTokens = new Map<string, string>();
       const attachOnce = async (c: VirtualCard, iccid: string) => {
-        const r = await attach(c, { iccid, coreUrl: services.coreUrl });
+        const r = await attach(trace.channel(report ? report.recorder.channel(c) : c), {
+          iccid,
+          coreUrl: services.coreUrl,
+          fetch: report?.recorder.fetch('ue', 'core'),
+        });
         if (r.attachToken !== undefined && c === card) attachTokens.set(iccid, r.attachToken);
         return {
           imsi: r.imsi,
@@ -183,10 +203,11 @@ export const command: Command = {
         (d) => [`USIM answered ${d.rounds.join(', ')}; ${d.state}`],
       );
       keyUpdate = await runKeyUpdate(n, {
-        card,
+        card: trace.channel(card),
         eid: setup.eid,
         iccid: target.iccid,
         server,
+        report,
       });
       await n.step(
         'step-7',
@@ -194,7 +215,12 @@ export const command: Command = {
         async () => {
           const attachToken = attachTokens.get(target.iccid);
           if (attachToken === undefined) throw new Error('no attach token kept from the first attach');
-          await detach(card, { iccid: target.iccid, coreUrl: services.coreUrl, attachToken });
+          await detach(trace.channel(report ? report.recorder.channel(card) : card), {
+            iccid: target.iccid,
+            coreUrl: services.coreUrl,
+            attachToken,
+            fetch: report?.recorder.fetch('ue', 'core'),
+          });
           const r = await attachOnce(card, target.iccid);
           mustAttach(r);
           return r;
@@ -234,6 +260,20 @@ export const command: Command = {
       if (keep === undefined) rmSync(dir, { recursive: true, force: true });
     }
     const totalMs = Math.round(performance.now() - started);
+    report?.write({
+      command: ['ltku demo', `--curve ${curve.name}`, `--alg ${alg}`, db ? '--db (PostgreSQL)' : '']
+        .join(' ')
+        .trim(),
+      totalMs,
+      steps: n.steps,
+      ...(failed ? { failure: failed.message } : {}),
+      facts: [
+        ['curve', curve.name],
+        ['algorithm', alg],
+        ['database', db ? 'PostgreSQL' : 'SQLite'],
+        ...suiteFact(keyUpdate),
+      ],
+    });
     if (json) {
       printJson(ctx.stdout, {
         ok: failed === undefined,
@@ -245,6 +285,7 @@ export const command: Command = {
         ...keyUpdate,
         steps: n.steps,
         ...(keep !== undefined ? { dir } : {}),
+        ...(report ? { report: report.path } : {}),
       });
     } else if (failed) {
       ctx.stderr.write(`ltku demo: ${failed.message}\n`);
@@ -252,6 +293,9 @@ export const command: Command = {
       n.say(
         `\nltku demo: all seven steps done in ${totalMs} ms${keep !== undefined ? `; files kept in ${dir}` : ''}`,
       );
+    }
+    if (report && !json) {
+      n.say(`ltku demo: report written to ${report.path}`);
     }
     return failed === undefined ? 0 : 1;
   },

@@ -2,6 +2,7 @@
 import pino from 'pino';
 import { listenHss } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
+import { LOG_LEVEL_OPTIONS, LOG_LEVEL_USAGE, logLevelOf } from '../../log-level.js';
 import { openServiceAuthenticator } from '../../credentials.js';
 import { parseHostPort } from '../../host-port.js';
 import { optionalString } from '../../options.js';
@@ -14,17 +15,21 @@ export const command: Command = {
   summary: 'serve the HSS/AuC HTTP API (Nudm_UEAU vectors, admin, key transition)',
   usage: [
     `ltku hss serve [--listen HOST:PORT] [--credentials DIR] ${STORE_USAGE}`,
+    `               ${LOG_LEVEL_USAGE}`,
     `  default --listen ${DEFAULT_LISTEN} (port 0: any free port)`,
     '  --credentials: principals.json of the callers (default <data-dir>/credentials, created with the',
     '  principals operator, provisioner and core if missing; re-read when it changes)',
   ].join('\n'),
-  options: { ...STORE_OPTIONS, listen: { type: 'string' }, credentials: { type: 'string' } },
+  options: {
+    ...STORE_OPTIONS,
+    ...LOG_LEVEL_OPTIONS,
+    listen: { type: 'string' },
+    credentials: { type: 'string' },
+  },
   async run(ctx) {
+    const logLevel = logLevelOf(ctx.values, ctx.env);
     const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
-    const logger = pino(
-      { name: 'hss', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
-      ctx.stderr as pino.DestinationStream,
-    );
+    const logger = pino({ name: 'hss', level: logLevel }, ctx.stderr as pino.DestinationStream);
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const runtime = await openFromOptions(ctx, logger);
     let running;

@@ -1,22 +1,23 @@
-// `ltku hss show IMSI`: one subscriber's state (never its keys), optionally with the audit trail.
+// `ltku hss show IMSI|ICCID`: one subscriber's state (never its keys), optionally with the audit trail.
 import { toHex } from '../../../bytes/index.js';
 import type { AuditEvent } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { printJson } from '../../output.js';
+import { resolveImsi } from './lib/subscriber-id.js';
 import { printView, viewForCli } from './lib/view.js';
 import { openFromOptions, STORE_OPTIONS, STORE_USAGE } from './lib/store-options.js';
 
 export const command: Command = {
   summary: 'show a subscriber (versions, candidate, SQN; never keys) and its audit trail',
-  usage: `ltku hss show IMSI [--audit] ${STORE_USAGE}`,
+  usage: `ltku hss show IMSI|ICCID [--audit] ${STORE_USAGE}`,
   options: { ...STORE_OPTIONS, audit: { type: 'boolean' } },
   allowPositionals: true,
   async run(ctx) {
-    if (ctx.positionals.length !== 1) throw new UsageError('expected one IMSI');
-    const imsi = ctx.positionals[0];
+    if (ctx.positionals.length !== 1) throw new UsageError('expected one IMSI or ICCID');
     const runtime = await openFromOptions(ctx);
     try {
+      const imsi = await resolveImsi(runtime.hss, ctx.positionals[0]);
       const view = await runtime.hss.get(imsi);
       const audit = ctx.values.audit ? (await runtime.hss.audit(imsi)).map(auditForCli) : undefined;
       if (ctx.values.json) {

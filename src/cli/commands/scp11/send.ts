@@ -28,6 +28,7 @@ import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { parseHostPort } from '../../host-port.js';
 import { exactlyOne, optionalChoice, optionalInt, requireString } from '../../options.js';
+import { printJson } from '../../output.js';
 import { openCardFile } from '../card/support/open-card.js';
 import { readCertificateFile } from '../card/support/files.js';
 
@@ -42,7 +43,7 @@ export const command: Command = {
   summary: 'open an SCP11 channel to a card ISD and send APDUs inside it',
   usage: [
     'ltku scp11 send (--card CARD | --tcp HOST:PORT) --key OCE.key --chain OCE.crt[,CA.crt...]',
-    '                [--kvn N] [--variant a|b|c] [--aes 16|24|32] HEX...',
+    '                [--kvn N] [--variant a|b|c] [--aes 16|24|32] [--json] HEX...',
     '  --chain: leaf first (PEM/DER X.509 or GP); --kvn: the card key set (default: the first with the KID);',
     "  the CA-KLOC reference comes from GET DATA FF33 (the key id that issued the chain's root-side certificate).",
   ].join('\n'),
@@ -54,6 +55,7 @@ export const command: Command = {
     kvn: { type: 'string' },
     variant: { type: 'string' },
     aes: { type: 'string' },
+    json: { type: 'boolean' },
   },
   allowPositionals: true,
   async run(ctx) {
@@ -128,9 +130,11 @@ export const command: Command = {
             ? { kid: match.kid, kvn: match.kvn }
             : { kid: KID_CA_KLOC, kvn: ids[0]?.kvn ?? 1 };
       }
-      ctx.stdout.write(
-        `card ${leaf.eid ?? leaf.subject}: SCP11${variant} with key set ${kid.toString(16)}/${kvn} (${leaf.curve.name}), AES-${aes * 8}\n`,
-      );
+      const json = ctx.values.json === true;
+      if (!json)
+        ctx.stdout.write(
+          `card ${leaf.eid ?? leaf.subject}: SCP11${variant} with key set ${kid.toString(16)}/${kvn} (${leaf.curve.name}), AES-${aes * 8}\n`,
+        );
       const scp = await openScp11(
         channel,
         {
@@ -144,14 +148,33 @@ export const command: Command = {
         },
         cryptoRandom,
       );
+      const exchanges: { command: string; response: string; sw: string; status: string }[] = [];
       for (const c of commands) {
         const r = await scp.transmit(c);
+        const header = toHex(Uint8Array.of(c.cla, c.ins, c.p1, c.p2));
+        exchanges.push({
+          command: header + toHex(c.data),
+          response: toHex(r.data),
+          sw: r.sw.toString(16).padStart(4, '0'),
+          status: describeSw(r.sw),
+        });
+        if (json) continue;
         ctx.stdout.write(
           `> ${toHex(Uint8Array.of(c.cla, c.ins, c.p1, c.p2)).toUpperCase()}${c.data.length ? ' ' + toHex(c.data).toUpperCase() : ''}\n`,
         );
         ctx.stdout.write(`< ${toHex(r.data).toUpperCase()}${r.data.length ? ' ' : ''}${describeSw(r.sw)}\n`);
       }
       scp.close();
+      if (json)
+        printJson(ctx.stdout, {
+          card: leaf.eid ?? leaf.subject,
+          variant: `scp11${variant}`,
+          kid,
+          kvn,
+          curve: leaf.curve.name,
+          aesKeyLength: aes,
+          exchanges,
+        });
       return 0;
     } finally {
       close();

@@ -16,10 +16,11 @@ import {
   type InventoryEntry,
 } from '../../../server/index.js';
 import type { Command } from '../../command.js';
+import { LOG_LEVEL_OPTIONS, LOG_LEVEL_USAGE, logLevelOf } from '../../log-level.js';
 import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { parseHostPort } from '../../host-port.js';
-import { optionalString, requireString } from '../../options.js';
+import { optionalHttpUrl, optionalString, requireHttpUrl, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
 
@@ -50,6 +51,7 @@ export const command: Command = {
     'ltku server serve --pki DIR --hss URL [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
     '                  [--admin-listen HOST:PORT] [--inventory FILE]... [--kek-file FILE] [--core URL]',
     '                  [--credentials DIR] [--token-file FILE] [--json]',
+    `                  ${LOG_LEVEL_USAGE}`,
     '  --listen: the UE-facing RAM endpoint only; --admin-listen: the admin API (role operator)',
     '  --core: push new jobs to attached UEs through the core network',
     `  default --listen ${DEFAULT_LISTEN}, --admin-listen ${DEFAULT_ADMIN_LISTEN}, --db <data-dir>/server.sqlite,`,
@@ -65,14 +67,16 @@ export const command: Command = {
     listen: { type: 'string' },
     'admin-listen': { type: 'string' },
     ...SERVICE_OPTIONS,
+    ...LOG_LEVEL_OPTIONS,
     inventory: { type: 'string', multiple: true },
     'kek-file': { type: 'string' },
     core: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
+    const logLevel = logLevelOf(ctx.values, ctx.env);
     const pkiDir = requireString(ctx.values, 'pki');
-    const hssUrl = requireString(ctx.values, 'hss');
+    const hssUrl = requireHttpUrl(ctx.values, 'hss');
     const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
     const adminListen = parseHostPort(
       optionalString(ctx.values, 'admin-listen') ?? DEFAULT_ADMIN_LISTEN,
@@ -80,10 +84,7 @@ export const command: Command = {
     );
     const dataDir = resolve(optionalString(ctx.values, 'data-dir') ?? DEFAULT_DATA_DIR);
     const inventoryFiles = (ctx.values.inventory ?? []) as string[];
-    const logger = pino(
-      { name: 'server', level: ctx.env.LTKU_LOG_LEVEL ?? 'info' },
-      ctx.stderr as pino.DestinationStream,
-    );
+    const logger = pino({ name: 'server', level: logLevel }, ctx.stderr as pino.DestinationStream);
     const trust = loadServerPki(pkiDir);
     const inventory = readInventory(inventoryFiles);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -94,7 +95,7 @@ export const command: Command = {
     );
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const token = readTokenFile(tokenFileOf(ctx.values, ROLE_PROVISIONER));
-    const coreUrl = optionalString(ctx.values, 'core');
+    const coreUrl = optionalHttpUrl(ctx.values, 'core');
     const store = await openJobStore(db);
     let running;
     try {

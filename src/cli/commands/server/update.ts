@@ -65,6 +65,11 @@ export const command: Command = {
         ['key version', String(job.keyVersion)],
         ['state', String(job.state)],
       ]);
+    if (!ctx.values.json)
+      ctx.stdout.write(
+        `next: the card runs the job at its next \`ltku ue sync\` (an attached UE is told by push);\n` +
+          `      follow it with \`ltku server jobs\` (state pending -> staged -> sent -> applied -> completed)\n`,
+      );
     return 0;
   },
 };

@@ -1,33 +1,33 @@
 // `ltku ue attach`: the UE agent attaches one profile of a card to the core (5G AKA through its USIM).
 import { attach } from '../../../ue/index.js';
 import type { Command } from '../../command.js';
-import { UsageError } from '../../errors.js';
-import { optionalString, requireString } from '../../options.js';
+import { optionalString, requireHttpUrl } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
 import { ATTACH_TOKEN_OPTIONS, ATTACH_TOKEN_USAGE, AttachTokens } from './support/attach-tokens.js';
+import { checkProfileOption, PROFILE_OPTIONS, PROFILE_USAGE, profileIccid } from './support/profile-id.js';
 import { CARD_OPTIONS, CARD_USAGE, openCardChannel } from './support/open-channel.js';
 
 export const command: Command = {
   summary: 'attach a profile of a card to the core network (USIM AUTHENTICATE, 5G AKA)',
   usage: [
-    `ltku ue attach ${CARD_USAGE} --iccid ID --core URL [--snn NAME] ${ATTACH_TOKEN_USAGE} [--json]`,
+    `ltku ue attach ${CARD_USAGE} ${PROFILE_USAGE} --core URL [--snn NAME] ${ATTACH_TOKEN_USAGE} [--json]`,
     '  the attach token (what authorises the later detach) is kept in <data-dir>/ue-attach-tokens.json (0600)',
   ].join('\n'),
   options: {
     ...CARD_OPTIONS,
     ...ATTACH_TOKEN_OPTIONS,
-    iccid: { type: 'string' },
+    ...PROFILE_OPTIONS,
     core: { type: 'string' },
     snn: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
-    const iccid = requireString(ctx.values, 'iccid');
-    if (!/^[0-9]{19,20}$/.test(iccid)) throw new UsageError('--iccid: expected 19 or 20 digits');
-    const coreUrl = requireString(ctx.values, 'core');
+    checkProfileOption(ctx.values);
+    const coreUrl = requireHttpUrl(ctx.values, 'core');
     const snn = optionalString(ctx.values, 'snn');
     const card = await openCardChannel(ctx.values);
     try {
+      const iccid = await profileIccid(card.channel, ctx.values);
       const { attachToken, ...result } = await attach(card.channel, {
         iccid,
         coreUrl,

@@ -20,6 +20,7 @@ import { runRamSession, type RamExchange } from '../../../../ue/ram-agent.js';
 import { adminRequest, type AdminTarget } from '../../server/support/admin-client.js';
 import { loadServerPki } from '../../server/support/server-pki.js';
 import type { Narrator } from './narrator.js';
+import type { DemoReport } from './report.js';
 import type { DemoCredentials } from './services.js';
 
 export interface DemoServer {
@@ -50,6 +51,8 @@ export async function startServer(o: {
   coreUrl: string;
   subscribersFile: string;
   credentials: DemoCredentials;
+  /** The server's fetch to the HSS (recorded by --report). */
+  hssFetch?: typeof fetch;
 }): Promise<DemoServer> {
   const store = await openJobStore(o.db ?? join(o.dir, 'server.sqlite'));
   let lastSession: SessionEnd | undefined;
@@ -57,7 +60,7 @@ export async function startServer(o: {
   try {
     running = await listenServer({
       store,
-      hss: new HssClient(o.hssUrl, { token: o.credentials.tokenOf(ROLE_PROVISIONER) }),
+      hss: new HssClient(o.hssUrl, { token: o.credentials.tokenOf(ROLE_PROVISIONER), fetch: o.hssFetch }),
       authenticator: o.credentials.authenticator,
       coreUrl: o.coreUrl,
       coreToken: o.credentials.tokenOf(ROLE_PROVISIONER),
@@ -90,7 +93,7 @@ export async function startServer(o: {
 
 export async function runKeyUpdate(
   n: Narrator,
-  o: { card: CardChannel; eid: string; iccid: string; server: DemoServer },
+  o: { card: CardChannel; eid: string; iccid: string; server: DemoServer; report?: DemoReport },
 ): Promise<Record<string, unknown>> {
   const job = await n.step(
     'order',
@@ -114,7 +117,8 @@ export async function runKeyUpdate(
         url: o.server.ramUrl,
         eid: o.eid,
         // The terminal collects 61xx answers with GET RESPONSE before the R-APDU goes into the script.
-        channel: new GetResponseChannel(o.card),
+        channel: new GetResponseChannel(o.report ? o.report.recorder.channel(o.card) : o.card),
+        fetch: o.report?.recorder.fetch('ue', 'server'),
         onExchange: (e) => exchanges.push(e),
       });
       const suite = o.server.lastSession()?.suite;
@@ -148,6 +152,7 @@ export async function runKeyUpdate(
     'server has committed the new keys at the HSS',
     async () => {
       const view = (await adminRequest(o.server.operator, 'GET', `/admin/v1/jobs/${job.id}`)) as JobView;
+      o.report?.job(view);
       if (view.state !== 'completed') {
         throw new Error(`job ${view.id} is ${view.state}${view.error ? `: ${view.error}` : ''}`);
       }

@@ -26,6 +26,8 @@ export class Narrator {
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly quiet: boolean,
+    /** Called as each step starts (the --report recorder marks a phase). */
+    private readonly onStepStart?: (step: string, title: string) => void,
   ) {}
 
   say(line: string): void {
@@ -40,6 +42,7 @@ export class Narrator {
     describe: (details: T) => string[] = () => [],
   ): Promise<T> {
     const start = performance.now();
+    this.onStepStart?.(step, title);
     this.say(`\n[${step}] ${title}`);
     try {
       const details = await body();

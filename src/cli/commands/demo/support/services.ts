@@ -48,6 +48,8 @@ export async function startHssAndCore(
   dataDir: string,
   db: string | undefined,
   credentials: DemoCredentials,
+  /** The core's fetch to the HSS (recorded by --report). */
+  hssFetch?: typeof fetch,
 ): Promise<Services> {
   const stack: Running[] = [];
   const hssRuntime = await openHssRuntime({ dataDir, ...(db ? { db } : {}) });
@@ -61,7 +63,7 @@ export async function startHssAndCore(
     });
     stack.push(hss);
     const core = await listenCore({
-      hss: new HssClient(hss.url, { token: credentials.tokenOf(ROLE_CORE) }),
+      hss: new HssClient(hss.url, { token: credentials.tokenOf(ROLE_CORE), fetch: hssFetch }),
       authenticator: credentials.authenticator,
       clock: systemClock,
       rng: cryptoRandom,

@@ -1,9 +1,13 @@
 // The admin API as the CLI calls it, with the operator's bearer token (DESIGN.md 7); a problem-details answer
 // becomes an error naming the server's reason (never the token).
+import { describeFetchFailure, wrongServiceHint } from '../../../../ue/index.js';
+
 export class AdminRequestError extends Error {
   override name = 'AdminRequestError';
 }
 
+/** The server's cause for a job or profile it does not know (server/problem.ts), unlike a path it lacks. */
+const CAUSE_NOT_FOUND = 'NOT_FOUND';
 /** RFC 6750 2.1. */
 const AUTHORIZATION_HEADER = 'authorization';
 
@@ -31,15 +35,22 @@ export async function adminRequest(
       signal: AbortSignal.timeout(30_000),
     });
   } catch (e) {
-    throw new AdminRequestError(`server ${target.server} unreachable: ${(e as Error).message}`);
+    throw new AdminRequestError(`server admin API unreachable: ${describeFetchFailure(e, target.server)}`);
   }
   const text = await response.text();
   let json: unknown;
   try {
     json = text === '' ? {} : JSON.parse(text);
   } catch {
-    throw new AdminRequestError(`server answered ${response.status} with a body that is not JSON`);
+    json = undefined;
   }
+  // A 404 for the path itself (not for a job or profile): another service, or another listener, answered.
+  if (response.status === 404 && (json as { cause?: string } | undefined)?.cause !== CAUSE_NOT_FOUND)
+    throw new AdminRequestError(
+      `server answered 404 to ${method} ${path}${await wrongServiceHint(target.server, 'Provisioning Server admin API')}`,
+    );
+  if (json === undefined)
+    throw new AdminRequestError(`server answered ${response.status} with a body that is not JSON`);
   if (!response.ok) {
     const detail = (json as { detail?: string }).detail ?? text;
     const hint =

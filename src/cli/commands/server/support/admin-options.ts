@@ -2,7 +2,7 @@
 import { ROLE_OPERATOR } from '../../../../auth/index.js';
 import type { OptionValues } from '../../../command.js';
 import { readTokenFile, tokenFileOf } from '../../../credentials.js';
-import { requireString } from '../../../options.js';
+import { requireHttpUrl } from '../../../options.js';
 import type { AdminTarget } from './admin-client.js';
 
 export const ADMIN_OPTIONS = {
@@ -16,6 +16,6 @@ export const ADMIN_USAGE =
   '--server ADMIN-URL [--token-file FILE] (default <data-dir>/credentials/operator.token, --data-dir .ltku)';
 
 export function adminTargetOf(values: OptionValues): AdminTarget {
-  const server = requireString(values, 'server');
+  const server = requireHttpUrl(values, 'server');
   return { server, token: readTokenFile(tokenFileOf(values, ROLE_OPERATOR)) };
 }
