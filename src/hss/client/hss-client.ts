@@ -1,8 +1,9 @@
 // Typed client of the HSS HTTP API (contracts.md): Uint8Array in and out, hex only on the wire. Uses the global
 // fetch (or an injected one) and imports no store and no driver, so server/ and core/ can depend on it. The
 // values are the HSS's own (model.ts); `topc` and hex exist only in the JSON.
-import { BytesError, fromHex, toHex } from '../../bytes/index.js';
+import { toHex } from '../../bytes/index.js';
 import { HssClientError } from './errors.js';
+import { bytes, subscriberViewFromJson } from './subscriber-view-json.js';
 import {
   TRANSACTION_ID_LENGTH,
   type AuditEvent,
@@ -96,46 +97,11 @@ function hex(b: Uint8Array | undefined): string | undefined {
 }
 
 /** Hex from the HSS's answer; with `lengths`, of one of these byte lengths. */
-function bytes(value: unknown, field: string, ...lengths: number[]): Uint8Array {
-  try {
-    return fromHex(String(value), field, ...lengths);
-  } catch (e) {
-    if (e instanceof BytesError)
-      throw new HssClientError(
-        200,
-        'INVALID_RESPONSE',
-        `HSS answer: ${field} is not hex of the expected length`,
-      );
-    throw e;
-  }
-}
 
 /** The wire names the second key `topc` for TUAK (contracts.md). */
 function keySetJson(k: KeyMaterial) {
   const second = k.algorithm === 'tuak' ? { topc: toHex(k.opc) } : { opc: toHex(k.opc) };
   return { algorithm: k.algorithm, k: toHex(k.k), ...second, tuak: k.tuak };
-}
-
-function viewFromJson(v: SubscriberViewJson): SubscriberView {
-  return {
-    imsi: v.imsi,
-    iccid: v.iccid,
-    algorithm: v.algorithm,
-    activeVersion: v.activeVersion,
-    ...(v.candidate === undefined
-      ? {}
-      : {
-          candidate: {
-            version: v.candidate.version,
-            transactionId: bytes(v.candidate.transactionId, 'candidate.transactionId', TRANSACTION_ID_LENGTH),
-            stagedAt: new Date(v.candidate.stagedAt),
-          },
-        }),
-    ...(v.tuak === undefined ? {} : { tuak: v.tuak }),
-    amf: bytes(v.amf, 'amf'),
-    sqn: BigInt(v.sqn),
-    updatedAt: new Date(v.updatedAt),
-  };
 }
 
 function resyncJson(r: ResynchronizationInfo | undefined) {
@@ -272,11 +238,13 @@ export class HssClient {
       amf: hex(s.amf),
       ...keySetJson(s.keys),
     };
-    return viewFromJson(await this.#request<SubscriberViewJson>('POST', `${ADMIN_PREFIX}/subscribers`, body));
+    return subscriberViewFromJson(
+      await this.#request<SubscriberViewJson>('POST', `${ADMIN_PREFIX}/subscribers`, body),
+    );
   }
 
   async getSubscriber(imsi: string): Promise<SubscriberView> {
-    return viewFromJson(await this.#request<SubscriberViewJson>('GET', this.#subscriber(imsi)));
+    return subscriberViewFromJson(await this.#request<SubscriberViewJson>('GET', this.#subscriber(imsi)));
   }
 
   /** A page of subscribers; `candidate: true` lists only those with a staged candidate (DESIGN.md 6 step 4). */
@@ -289,12 +257,14 @@ export class HssClient {
     if (page.candidate !== undefined) q.set('candidate', String(page.candidate));
     const query = q.size > 0 ? `?${q}` : '';
     const r = await this.#request<SubscriberListJson>('GET', `${ADMIN_PREFIX}/subscribers${query}`);
-    return r.subscribers.map(viewFromJson);
+    return r.subscribers.map(subscriberViewFromJson);
   }
 
   async updateSubscriber(imsi: string, patch: SubscriberPatch): Promise<SubscriberView> {
     const body = { iccid: patch.iccid, amf: hex(patch.amf) };
-    return viewFromJson(await this.#request<SubscriberViewJson>('PATCH', this.#subscriber(imsi), body));
+    return subscriberViewFromJson(
+      await this.#request<SubscriberViewJson>('PATCH', this.#subscriber(imsi), body),
+    );
   }
 
   async deleteSubscriber(imsi: string): Promise<void> {
@@ -304,14 +274,14 @@ export class HssClient {
   /** DESIGN.md 6 step 1 (idempotent for the same transaction id). */
   async stageCandidate(imsi: string, c: CandidateInput): Promise<SubscriberView> {
     const body = { keyVersion: c.keyVersion, transactionId: txHex(c.transactionId), ...keySetJson(c.keys) };
-    return viewFromJson(
+    return subscriberViewFromJson(
       await this.#request<SubscriberViewJson>('PUT', `${this.#subscriber(imsi)}/candidate`, body),
     );
   }
 
   /** DESIGN.md 6 step 2 (idempotent). */
   async commitCandidate(imsi: string, transactionId: Uint8Array): Promise<SubscriberView> {
-    return viewFromJson(
+    return subscriberViewFromJson(
       await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/commit`, {
         transactionId: txHex(transactionId),
       }),
@@ -319,7 +289,7 @@ export class HssClient {
   }
 
   async abortCandidate(imsi: string, transactionId: Uint8Array): Promise<SubscriberView> {
-    return viewFromJson(
+    return subscriberViewFromJson(
       await this.#request<SubscriberViewJson>('POST', `${this.#subscriber(imsi)}/candidate/abort`, {
         transactionId: txHex(transactionId),
       }),

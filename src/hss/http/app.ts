@@ -10,7 +10,7 @@ import { HssMetrics } from './metrics.js';
 import { hssProblemOf } from './problem.js';
 import { hssRoutes } from './routes.js';
 
-export { viewJson } from './routes.js';
+export { subscriberViewJson as viewJson } from '../client/subscriber-view-json.js';
 
 export interface HssAppDeps {
   readonly hss: Hss;

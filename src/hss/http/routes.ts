@@ -7,18 +7,9 @@ import { ROLE_CORE, ROLE_OPERATOR, ROLE_PROVISIONER } from '../../auth/index.js'
 import { fromHex, toHex } from '../../bytes/index.js';
 import { badRequest, route, type Route } from '../../http/index.js';
 import type { Auc } from '../auc.js';
-import {
-  TRANSACTION_ID_LENGTH,
-  type AuditEvent,
-  type KeyMaterial,
-  type SubscriberView,
-} from '../client/model.js';
-import {
-  ADMIN_PREFIX,
-  NUDM_UEAU_PREFIX,
-  type AuditEventJson,
-  type SubscriberViewJson,
-} from '../client/wire.js';
+import { TRANSACTION_ID_LENGTH, type AuditEvent, type KeyMaterial } from '../client/model.js';
+import { ADMIN_PREFIX, NUDM_UEAU_PREFIX, type AuditEventJson } from '../client/wire.js';
+import { subscriberViewJson } from '../client/subscriber-view-json.js';
 import type { Hss } from '../hss.js';
 import type { HssMetrics } from './metrics.js';
 import {
@@ -59,28 +50,6 @@ function transactionIdOf(hex: string): Uint8Array {
 
 function resyncOf(r: { rand: string; auts: string } | undefined) {
   return r === undefined ? undefined : { rand: fromHex(r.rand), auts: fromHex(r.auts) };
-}
-
-export function viewJson(v: SubscriberView): SubscriberViewJson {
-  return {
-    imsi: v.imsi,
-    iccid: v.iccid,
-    algorithm: v.algorithm,
-    activeVersion: v.activeVersion,
-    ...(v.candidate === undefined
-      ? {}
-      : {
-          candidate: {
-            version: v.candidate.version,
-            transactionId: toHex(v.candidate.transactionId),
-            stagedAt: v.candidate.stagedAt.toISOString(),
-          },
-        }),
-    ...(v.tuak === undefined ? {} : { tuak: v.tuak }),
-    amf: toHex(v.amf),
-    sqn: Number(v.sqn),
-    updatedAt: v.updatedAt.toISOString(),
-  };
 }
 
 export function auditEventJson(e: AuditEvent): AuditEventJson {
@@ -192,7 +161,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: { ...view, status: 201 },
       errors: [409],
       handler: async ({ body, actor }) =>
-        viewJson(
+        subscriberViewJson(
           await hss.create(
             {
               imsi: body.imsi,
@@ -215,7 +184,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       handler: async ({ query }) => {
         const filter = { withCandidate: query.candidate === 'true' };
         const page = await hss.list(query.limit ?? DEFAULT_LIST_LIMIT, query.offset ?? 0, filter);
-        return { subscribers: page.map(viewJson) };
+        return { subscribers: page.map(subscriberViewJson) };
       },
     }),
     route({
@@ -226,7 +195,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       params: imsiParams,
       ok: view,
       errors: [404],
-      handler: async ({ params }) => viewJson(await hss.get(params.imsi)),
+      handler: async ({ params }) => subscriberViewJson(await hss.get(params.imsi)),
     }),
     route({
       method: 'PATCH',
@@ -243,7 +212,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
           ...(body.iccid ? { iccid: body.iccid } : {}),
           ...(body.amf ? { amf: fromHex(body.amf) } : {}),
         };
-        return viewJson(await hss.update(params.imsi, patch, actor));
+        return subscriberViewJson(await hss.update(params.imsi, patch, actor));
       },
     }),
     route({
@@ -273,7 +242,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
           transactionId: transactionIdOf(body.transactionId),
           keys: keysOf(body),
         };
-        return viewJson(await hss.stageCandidate(params.imsi, input, actor));
+        return subscriberViewJson(await hss.stageCandidate(params.imsi, input, actor));
       },
     }),
     route({
@@ -286,7 +255,9 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: view,
       errors: [404, 409],
       handler: async ({ params, body, actor }) =>
-        viewJson(await hss.commitCandidate(params.imsi, transactionIdOf(body.transactionId), actor)),
+        subscriberViewJson(
+          await hss.commitCandidate(params.imsi, transactionIdOf(body.transactionId), actor),
+        ),
     }),
     route({
       method: 'POST',
@@ -298,7 +269,7 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: view,
       errors: [404, 409],
       handler: async ({ params, body, actor }) =>
-        viewJson(await hss.abortCandidate(params.imsi, transactionIdOf(body.transactionId), actor)),
+        subscriberViewJson(await hss.abortCandidate(params.imsi, transactionIdOf(body.transactionId), actor)),
     }),
     route({
       method: 'GET',
