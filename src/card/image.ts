@@ -33,6 +33,8 @@ export interface CardKeySet {
   readonly keyPair: EcKeyPair;
   /** CERT.SD.ECKA and its issuers, leaf last. */
   readonly certificates: readonly Uint8Array[];
+  /** GPC Amd F 7.5 (SCP11a/c): serials of the OCE certificates accepted; absent or empty: any chain-valid OCE. */
+  readonly oceAllowlist?: readonly Uint8Array[];
 }
 
 /** A CA-KLOC public key (KID 10) the card trusts to certify an OCE. */
@@ -41,6 +43,8 @@ export interface CardCaKey {
   readonly curve: Curve;
   readonly publicKey: Uint8Array;
   readonly name?: string;
+  /** GPC Amd F 7.5, KID 10 form (yubikit): serials every certificate of an OCE chain under this key must carry. */
+  readonly oceAllowlist?: readonly Uint8Array[];
 }
 
 export interface ProfileKeys {
@@ -141,9 +145,24 @@ const imageSchema = z.object({
     akaAlgorithms: z.array(algorithm),
   }),
   keySets: z.array(
-    z.object({ kid: byte, kvn: byte, curve: curveName, privateKey: hex, certificates: z.array(hex).min(1) }),
+    z.object({
+      kid: byte,
+      kvn: byte,
+      curve: curveName,
+      privateKey: hex,
+      certificates: z.array(hex).min(1),
+      oceAllowlist: z.array(hex.min(2).max(42)).optional(),
+    }),
   ),
-  caKloc: z.array(z.object({ kvn: byte, curve: curveName, publicKey: hex, name: z.string().optional() })),
+  caKloc: z.array(
+    z.object({
+      kvn: byte,
+      curve: curveName,
+      publicKey: hex,
+      name: z.string().optional(),
+      oceAllowlist: z.array(hex.min(2).max(42)).optional(),
+    }),
+  ),
   denyList: z.array(hex),
   loadFiles: z.array(hex),
   profiles: z.array(profileSchema),
@@ -191,12 +210,14 @@ export function encodeCardImage(image: CardImage): string {
       curve: k.keyPair.curve.name,
       privateKey: toHex(k.keyPair.privateKey),
       certificates: k.certificates.map(toHex),
+      ...(k.oceAllowlist === undefined ? {} : { oceAllowlist: k.oceAllowlist.map(toHex) }),
     })),
     caKloc: image.caKloc.map((c) => ({
       kvn: c.kvn,
       curve: c.curve.name,
       publicKey: toHex(c.publicKey),
       ...(c.name === undefined ? {} : { name: c.name }),
+      ...(c.oceAllowlist === undefined ? {} : { oceAllowlist: c.oceAllowlist.map(toHex) }),
     })),
     denyList: image.denyList.map(toHex),
     loadFiles: image.loadFiles.map(toHex),
@@ -274,12 +295,14 @@ export function decodeCardImage(text: string): CardImage {
         kvn: k.kvn,
         keyPair: keyPairFromPrivate(curveByName(k.curve), fromHex(k.privateKey)),
         certificates: k.certificates.map((c) => fromHex(c)),
+        ...(k.oceAllowlist === undefined ? {} : { oceAllowlist: k.oceAllowlist.map((s) => fromHex(s)) }),
       })),
       caKloc: j.caKloc.map((c) => ({
         kvn: c.kvn,
         curve: curveByName(c.curve),
         publicKey: fromHex(c.publicKey),
         ...(c.name === undefined ? {} : { name: c.name }),
+        ...(c.oceAllowlist === undefined ? {} : { oceAllowlist: c.oceAllowlist.map((s) => fromHex(s)) }),
       })),
       denyList: j.denyList.map((s) => fromHex(s)),
       loadFiles: j.loadFiles.map((s) => fromHex(s)),

@@ -4,10 +4,10 @@
 import { concatBytes, toHex } from '../bytes/index.js';
 import { generateKeyPair, type Curve, type EcKeyPair, type RandomSource } from '../crypto/index.js';
 import { TUAK_DEFAULT_PARAMS, UsimSqnArray, type AkaAlgorithm } from '../aka/index.js';
-import { kidOfVariant, type Scp11Variant } from '../gp/scp11/index.js';
+import { kidOfVariant, variantOfKid, type Scp11Variant } from '../gp/scp11/index.js';
 import type { DataObjectForm } from '../gp/data-objects/index.js';
 import type { TuakParameters } from '../gp/key-update/index.js';
-import { issueGpCertificate, issueX509Certificate, type NameInput } from '../pki/index.js';
+import { cardKeyPin, issueGpCertificate, issueX509Certificate, type NameInput } from '../pki/index.js';
 import type { CardCaKey, CardImage, CardKeySet, CardProfile } from './image.js';
 
 /** TS 31.102 / ETSI TS 101 220 Annex E: RID A000000087, application code 1002 (3GPP USIM), then our extension. */
@@ -53,6 +53,10 @@ export interface PersonaliseOptions {
   readonly sdCertificateFormat: 'gp' | 'x509';
   readonly issuer: SdCertificateIssuer;
   readonly trustedOceCas: readonly Omit<CardCaKey, 'kvn'>[];
+  /** GPC Amd F 7.5: OCE certificate serials every SCP11a/c key set accepts (absent or empty: any). */
+  readonly oceAllowlist?: readonly Uint8Array[];
+  /** GPC Amd F 7.5, KID 10 form (yubikit): serials set on every trusted CA-KLOC key; every chain certificate must be listed. */
+  readonly caKlocOceAllowlist?: readonly Uint8Array[];
   readonly dataObjects: DataObjectForm;
   readonly minAesKeyLength: 16 | 24 | 32;
   readonly notBefore: Date;
@@ -126,7 +130,15 @@ function newKeySet(o: PersonaliseOptions, curve: Curve, kvn: number, kid: number
           },
           issuerName: o.issuer.name,
         });
-  return { kid, kvn, keyPair, certificates: [certificate] };
+  const allowlist = o.oceAllowlist ?? [];
+  const restricted = allowlist.length > 0 && variantOfKid(kid) !== 'b';
+  return {
+    kid,
+    kvn,
+    keyPair,
+    certificates: [certificate],
+    ...(restricted ? { oceAllowlist: allowlist.map((s) => s.slice()) } : {}),
+  };
 }
 
 export function personaliseCard(o: PersonaliseOptions): CardImage {
@@ -145,7 +157,13 @@ export function personaliseCard(o: PersonaliseOptions): CardImage {
     keySets: o.curves.flatMap((c, i) =>
       (o.variants ?? ['a']).map((v) => newKeySet(o, c, i + 1, kidOfVariant(v))),
     ),
-    caKloc: o.trustedOceCas.map((c, i) => ({ ...c, kvn: i + 1 })),
+    caKloc: o.trustedOceCas.map((c, i) => ({
+      ...c,
+      kvn: i + 1,
+      ...((o.caKlocOceAllowlist ?? []).length > 0
+        ? { oceAllowlist: o.caKlocOceAllowlist!.map((s) => s.slice()) }
+        : {}),
+    })),
     denyList: [],
     loadFiles: [USIM_AID_PREFIX],
     profiles: Array.from({ length: o.profiles }, (_, i) => newProfile(o, i + 1)),
@@ -157,6 +175,12 @@ export function subscribersFile(image: CardImage): object {
   return {
     format: SUBSCRIBERS_FORMAT,
     eid: image.eid,
+    // Issue 13: the card's pins (pki/card-key-pin.ts), one per key set; the server refuses any other key
+    cardKeyPins: image.keySets.map((ks) => ({
+      kid: ks.kid,
+      kvn: ks.kvn,
+      pkSdEckaSha256: toHex(cardKeyPin(ks.kid, ks.kvn, ks.keyPair.publicKey).sha256),
+    })),
     subscribers: image.profiles.map((p) => {
       const tuak = p.keys.algorithm === 'tuak';
       const params: Omit<TuakParameters, 'kind'> =

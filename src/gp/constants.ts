@@ -41,6 +41,15 @@ export const TAG_CA_KLOC_IDS = 0xff33;
 
 /** GPC 2.3 11.11.2.1 STORE DATA P1: last block (b8), BER-TLV (b5), response expected (b1). */
 export const P1_STORE_DATA_LAST_BERTLV_RESPONSE = 0x91;
+/** GPC 2.3 11.11.2.1 STORE DATA P1: last block (b8), BER-TLV (b5), no response data (yubikit's store_data). */
+export const P1_STORE_DATA_LAST_BERTLV = 0x90;
+
+// GPC Amd F 7.5 (restriction of the OCE certificates a key set accepts) as Yubico's yubikit sends it
+// (securitydomain.py store_allowlist): STORE DATA A6{83 <KID KVN>} 70{93 <serial> ...}; 70{} clears the list.
+/** The OCE certificate allowlist: the serials of the OCE certificates a key set accepts. */
+export const TAG_OCE_ALLOWLIST = 0x70;
+/** One certificate serial number (ASN.1 INTEGER content, as in the 7F21 certificate's tag 93). */
+export const TAG_OCE_SERIAL = 0x93;
 
 /** GPC Amd F 7.5.2 PSO: P1 b8 / P2 b8 set while more blocks / more certificates follow. */
 export const PSO_MORE_FOLLOW = 0x80;

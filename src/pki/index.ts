@@ -9,3 +9,4 @@ export * from './eid.js';
 export * from './chain.js';
 export * from './ca.js';
 export * from './crl.js';
+export * from './card-key-pin.js';

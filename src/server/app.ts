@@ -22,7 +22,11 @@ import { ServerMetrics } from './metrics.js';
 import { serverProblemOf } from './problem.js';
 import { registerRamEndpoint, RAM_PATH, type RamEndpointOptions } from './ram-endpoint.js';
 import { Reconciler } from './reconciler.js';
+import type { OceValidityPolicy } from './oce-validity.js';
+import { OceValidityWatch } from './oce-validity-watch.js';
 import { prepareSessionConfig, type SessionConfig } from './session.js';
+import { ServerCardKeyPins, isCardPinStore } from './card-pins.js';
+import { ServerConfigError } from './errors.js';
 
 export { ADMIN_PREFIX } from './admin-api.js';
 export { ServerMetrics } from './metrics.js';
@@ -53,6 +57,8 @@ export interface ServerDeps {
   readonly readiness?: readonly ReadinessCheck[];
   /** Given to read them in-process (tests); built otherwise. */
   readonly metrics?: ServerMetrics;
+  /** Issue 13: refuse to build inside this OCE expiry margin, warn ahead, check periodically (absent: no guard). */
+  readonly oceValidity?: OceValidityPolicy;
 }
 
 export const SERVER_API_INFO = {
@@ -82,6 +88,8 @@ export interface ServerApp {
   readonly jobs: JobService;
   readonly inventory: Inventory;
   readonly metrics: ServerMetrics;
+  /** The OCE expiry guard (with deps.oceValidity). */
+  readonly oceValidity?: OceValidityWatch;
 }
 
 export function buildServerApp(
@@ -115,12 +123,32 @@ export function buildServerApp(
   const errors = { service: 'server', title: 'server', logger, mapError: serverProblemOf, metrics };
 
   // DESIGN.md 7: the UE-facing listener has the RAM endpoint and the probes, nothing that lists anything
+  // decoded once for every session of this server (OCE chains, the ShSs cache)
+  // Issue 13: every session checks the card's key pin (inventory, then first-use pins in the job store)
+  const pinStore = isCardPinStore(deps.store) ? deps.store : undefined;
+  if (deps.session.unpinnedCards === 'tofu' && pinStore === undefined) {
+    throw new ServerConfigError('unpinned cards on first use (tofu) need a job store that records pins');
+  }
+  const session = prepareSessionConfig({
+    ...deps.session,
+    cardKeyPins: deps.session.cardKeyPins ?? new ServerCardKeyPins(inventory, pinStore, () => clock.now()),
+  });
+  const oceValidity =
+    deps.oceValidity === undefined
+      ? undefined
+      : new OceValidityWatch(
+          session.oce.map((o) => o.chain),
+          deps.oceValidity,
+          clock,
+          logger,
+          metrics.registry,
+        );
+  oceValidity?.checkAtStart(); // a ServerConfigError inside the safety margin
   const ram = createHttpApp({ ...errors, listener: 'ram' });
   registerRoutes(ram, probeRoutes(readiness, logger), deps.authenticator);
   const endpoint = registerRamEndpoint(ram, {
     jobs,
-    // decoded once for every session of this server (OCE chains, the ShSs cache)
-    session: prepareSessionConfig(deps.session),
+    session,
     logger,
     onSessionEnd: (e) => {
       metrics.sessionEnded(e);
@@ -138,7 +166,7 @@ export function buildServerApp(
     readiness,
     metrics,
   });
-  return { ram, admin, jobs, inventory, metrics };
+  return { ram, admin, jobs, inventory, metrics, ...(oceValidity === undefined ? {} : { oceValidity }) };
 }
 
 export interface RunningServer {
@@ -166,7 +194,10 @@ export async function listenServer(
 ): Promise<RunningServer> {
   let ramUrl = '';
   const logger = deps.logger ?? silentLogger;
-  const { ram, admin, jobs, inventory, metrics } = buildServerApp(deps, () => deps.publicRamUrl ?? ramUrl);
+  const { ram, admin, jobs, inventory, metrics, oceValidity } = buildServerApp(
+    deps,
+    () => deps.publicRamUrl ?? ramUrl,
+  );
   const ramListening = await listenApp(ram, host, port);
   let adminListening;
   try {
@@ -179,6 +210,7 @@ export async function listenServer(
   // DESIGN.md 6 step 4: aborts HSS candidates whose transaction is no open job's; once now, then periodically
   const intervalMs = deps.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
   const reconciler = new Reconciler(jobs, deps.hss, logger, Math.max(intervalMs, 1));
+  oceValidity?.start();
   if (intervalMs > 0) reconciler.start();
   else
     void reconciler
@@ -193,6 +225,7 @@ export async function listenServer(
     inventory,
     metrics,
     close: async () => {
+      oceValidity?.stop();
       await reconciler.stop();
       await ramListening.close();
       await adminListening.close();

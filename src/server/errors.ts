@@ -4,6 +4,8 @@
 export type SessionFailure =
   | 'card-answer' // a status word or a malformed answer from the card
   | 'certificate' // CERT.SD.ECKA did not verify, or its EID is not the claimed one
+  | 'card-pin' // CERT.SD.ECKA verified but its key is not the card's pinned key (issue 13: a security alarm)
+  | 'card-unpinned' // the card has no pin and the server refuses unpinned cards (issue 13)
   | 'negotiation' // no suite both sides allow
   | 'secure-channel' // receipt, MAC or secure messaging failure
   | 'result' // BF71/BF73 malformed or not matching the request

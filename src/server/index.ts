@@ -13,3 +13,6 @@ export * from './app.js';
 export * from './job-store-postgres.js';
 export * from './open-job-store.js';
 export * from './push.js';
+export * from './oce-validity.js';
+export * from './oce-validity-watch.js';
+export * from './card-pins.js';

@@ -6,12 +6,15 @@ import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   OPEN_JOB_INDEX,
   OPEN_STATES_SQL,
+  cardKeyPinsSchema,
   checkRevision,
   failDuplicates,
   recordOfRow,
   type JobStore,
 } from './job-store.js';
 import { ServerConfigError } from './errors.js';
+import { pinOfRow, rowOfPin, type CardPinRow, type CardPinStore } from './card-pins.js';
+import type { CardKeyPin } from '../pki/index.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 /** PostgreSQL's unique_violation (Appendix A). */
@@ -34,9 +37,11 @@ interface Row {
   revision: number;
 }
 
-export class PostgresJobStore implements JobStore {
+export class PostgresJobStore implements JobStore, CardPinStore {
   readonly #pool: pg.Pool;
   readonly #table: string;
+  /** Issue 13: pins recorded at first use. */
+  readonly #pins: string;
   readonly #schema: string;
 
   constructor(url: string) {
@@ -44,6 +49,7 @@ export class PostgresJobStore implements JobStore {
     this.#pool = new pg.Pool({ connectionString, max: 4 });
     this.#schema = schema;
     this.#table = `"${schema}".key_update_jobs`;
+    this.#pins = `"${schema}".card_key_pins`;
   }
 
   /** Creates or upgrades the table; instances starting together serialise on an advisory lock. */
@@ -60,6 +66,7 @@ export class PostgresJobStore implements JobStore {
       await client.query(
         `ALTER TABLE ${this.#table} ADD COLUMN IF NOT EXISTS revision INTEGER NOT NULL DEFAULT 0`,
       );
+      await client.query(cardKeyPinsSchema(this.#pins));
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON ${this.#table} (iccid, state)`);
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON ${this.#table} (imsi, state)`);
       const open = await client.query<Row>(
@@ -149,6 +156,24 @@ export class PostgresJobStore implements JobStore {
       [[...values], [...states]],
     );
     return r.rows.map(recordOfRow);
+  }
+
+  async cardPin(eid: string): Promise<CardKeyPin | undefined> {
+    const r = await this.#pool.query<CardPinRow>(
+      `SELECT kid, kvn, pk_sha256 FROM ${this.#pins} WHERE eid = $1`,
+      [eid],
+    );
+    return r.rows[0] === undefined ? undefined : pinOfRow(r.rows[0]);
+  }
+
+  async pinCard(eid: string, pin: CardKeyPin, at: string): Promise<CardKeyPin> {
+    const row = rowOfPin(eid, pin, at);
+    await this.#pool.query(
+      `INSERT INTO ${this.#pins} (eid, kid, kvn, pk_sha256, pinned_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (eid) DO NOTHING`,
+      [row.eid, row.kid, row.kvn, row.pk_sha256, row.pinned_at],
+    );
+    return (await this.cardPin(eid)) as CardKeyPin;
   }
 
   /** Tests: removes the schema and everything in it. */

@@ -4,6 +4,8 @@ import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ACTIVE_STATES, jobDoc, upgradeRecord, type JobRecord, type JobState } from './job.js';
 import { ServerConfigError } from './errors.js';
+import { pinOfRow, rowOfPin, type CardPinRow, type CardPinStore } from './card-pins.js';
+import type { CardKeyPin } from '../pki/index.js';
 
 export interface JobStore {
   /** Stores a new job; false when another open job holds its ICCID (the unique index said no). */
@@ -64,6 +66,17 @@ export function failDuplicates(open: readonly JobRecord[], at: string): JobRecor
   return failed;
 }
 
+/** Issue 13: the pins recorded at first use (server/card-pins.ts), one per EID; shared with PostgreSQL. */
+export function cardKeyPinsSchema(table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  eid       TEXT PRIMARY KEY,
+  kid       INTEGER NOT NULL,
+  kvn       INTEGER NOT NULL,
+  pk_sha256 TEXT NOT NULL,     -- SHA-256 of PK.SD.ECKA (pki/card-key-pin.ts), hex
+  pinned_at TEXT NOT NULL
+);`;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS key_update_jobs (
   id          TEXT PRIMARY KEY,
@@ -79,6 +92,7 @@ CREATE TABLE IF NOT EXISTS key_update_jobs (
 );
 CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON key_update_jobs (iccid, state);
 CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON key_update_jobs (imsi, state);
+${cardKeyPinsSchema('card_key_pins')}
 `;
 
 const UNIQUE_OPEN = `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON key_update_jobs (iccid)
@@ -132,7 +146,7 @@ function createPrivate(path: string): void {
 /** Prepared statements kept per SQL text (the IN lists of #by vary with the card's profile count). */
 const STATEMENT_CACHE_SIZE = 256;
 
-export class SqliteJobStore implements JobStore {
+export class SqliteJobStore implements JobStore, CardPinStore {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Database.Statement>();
 
@@ -236,6 +250,20 @@ export class SqliteJobStore implements JobStore {
          ORDER BY created_at, id`,
     ).all(...values, ...states) as Row[];
     return rows.map(recordOfRow);
+  }
+
+  async cardPin(eid: string): Promise<CardKeyPin | undefined> {
+    const row = this.#prepare('SELECT kid, kvn, pk_sha256 FROM card_key_pins WHERE eid = ?').get(eid) as
+      CardPinRow | undefined;
+    return row === undefined ? undefined : pinOfRow(row);
+  }
+
+  async pinCard(eid: string, pin: CardKeyPin, at: string): Promise<CardKeyPin> {
+    this.#prepare(
+      `INSERT INTO card_key_pins (eid, kid, kvn, pk_sha256, pinned_at)
+         VALUES (@eid, @kid, @kvn, @pk_sha256, @pinned_at) ON CONFLICT (eid) DO NOTHING`,
+    ).run(rowOfPin(eid, pin, at));
+    return (await this.cardPin(eid)) as CardKeyPin;
   }
 
   async close(): Promise<void> {

@@ -528,6 +528,8 @@ export class JobService implements OpenTransactions {
   async #countAttempt(id: string, eid: string, sessionId: string, error: SessionError): Promise<JobRecord> {
     const at = this.#now();
     const p = this.#policy;
+    // Issue 13: a card certificate that validates but carries another key than the card's pin.
+    const pinAlarm = error.failure === 'card-pin';
     const counted = await this.#change(
       id,
       (j) => CARD_STATES.includes(j.state),
@@ -541,7 +543,7 @@ export class JobService implements OpenTransactions {
             lastAttemptAt: at,
             nextAttemptAt: new Date(Date.parse(at) + backoff).toISOString(),
             lastAttemptError: `${error.failure}: ${error.message}`.slice(0, ATTEMPT_ERROR_MAX),
-            securityAlarm: j.securityAlarm || run % p.alarmAfter === 0,
+            securityAlarm: j.securityAlarm || run % p.alarmAfter === 0 || pinAlarm,
           },
         };
       },
@@ -560,6 +562,20 @@ export class JobService implements OpenTransactions {
       },
       'key update attempt failed; the job stays as it was',
     );
+    if (pinAlarm) {
+      this.securityAlarms++;
+      this.#d.logger.error(
+        {
+          event: 'security-alarm',
+          reason: 'card-pin-mismatch',
+          job: id,
+          eid,
+          iccid: counted.iccid,
+          session: sessionId,
+        },
+        "a card certificate that validates carries another key than the card's pin (a compromised CA-KLCC?)",
+      );
+    }
     if (counted.consecutiveFailures % p.alarmAfter === 0) {
       this.securityAlarms++;
       this.#d.logger.error(

@@ -35,7 +35,7 @@ export class ServerMetrics extends HttpMetrics {
     const alarms = () => this.#alarms();
     this.securityAlarms = new Counter({
       name: 'ltku_server_security_alarms_total',
-      help: 'Security alarms raised (outcome 06 reports, runs of failed attempts; DESIGN.md 4.4, 7)',
+      help: 'Security alarms raised (outcome 06 reports, runs of failed attempts, card key pin mismatches; DESIGN.md 4.4, 7, issue 13)',
       registers: [this.registry],
       // read from the job service when scraped (it counts them)
       collect() {

@@ -55,12 +55,20 @@ import {
 } from '../iso7816/index.js';
 import {
   CertificateError,
+  cardKeyPin,
   decodeCertificate,
   validateChain,
   VerifiedCertificateCache,
   type Certificate,
+  type CardKeyPin,
   type TrustAnchor,
 } from '../pki/index.js';
+import {
+  DEFAULT_UNPINNED_CARD_POLICY,
+  pinVerdict,
+  type CardKeyPins,
+  type UnpinnedCardPolicy,
+} from './card-pins.js';
 import type { Clock } from '../ports/index.js';
 import { SessionError } from './errors.js';
 import { ScriptChannel } from './script-channel.js';
@@ -90,6 +98,13 @@ export interface SessionConfig {
   readonly staticSecrets?: StaticSecretCache;
   /** CERT.SD.ECKA signatures already verified, shared by the sessions; prepareSessionConfig makes one if absent. */
   readonly verifiedCertificates?: VerifiedCertificateCache;
+  /**
+   * Issue 13: the key each card must present (server/card-pins.ts). The server app always sets it (inventory,
+   * then first-use pins); absent, as in protocol tests of a bare session, no key is pinned.
+   */
+  readonly cardKeyPins?: CardKeyPins;
+  /** Issue 13: a card without a pin is refused (default) or pinned at its first session (`tofu`). */
+  readonly unpinnedCards?: UnpinnedCardPolicy;
 }
 
 /** An OCE credential with its certificates decoded once. */
@@ -443,9 +458,20 @@ export class KeyUpdateSession {
         `CERT.SD.ECKA is for EID ${certificate.eid ?? '(none)'}, the UE claimed ${this.eid}`,
       );
     }
+    const firstUse = await this.#checkPin(suite, certificate);
+    if (this.#phase !== p) throw new SessionError('job', 'the session ended meanwhile');
     const responses = expectOk(script.responses.slice(1), handshake.names);
     const channel = new ScriptChannel();
     const scp = finishScp11(handshake, responses, certificate.publicKey, channel);
+    if (firstUse !== undefined) {
+      try {
+        await this.#pinFirstUse(firstUse);
+        if (this.#phase !== p) throw new SessionError('job', 'the session ended meanwhile');
+      } catch (e) {
+        scp.close();
+        throw e;
+      }
+    }
     // The receipt verified: the card has authenticated (DESIGN.md 7).
     const auth: Authenticated = { suite, certificate, digest, scp, script: channel };
     const authenticated: Phase = { kind: 'authenticated', auth };
@@ -459,6 +485,33 @@ export class KeyUpdateSession {
     // Abandoned (superseded) while a hook ran: nothing more goes to the card.
     if (this.#phase !== authenticated) throw new SessionError('job', 'the session ended meanwhile');
     return this.#send(auth, decision);
+  }
+
+  // Issue 13: the validated CERT.SD.ECKA must carry the card's pinned key, whoever signed it. Returns the pin to
+  // record once the receipt proves the card holds SK.SD.ECKA (an unpinned card under `tofu`).
+  async #checkPin(suite: Suite, certificate: Certificate): Promise<CardKeyPin | undefined> {
+    const pins = this.#config.cardKeyPins;
+    if (pins === undefined) return undefined;
+    const presented = cardKeyPin(suite.kid, suite.kvn, certificate.publicKey);
+    const verdict = pinVerdict(await pins.pinsOf(this.eid), presented);
+    if (verdict === 'match') return undefined;
+    if (verdict === 'mismatch') throw this.#pinMismatch(presented);
+    if ((this.#config.unpinnedCards ?? DEFAULT_UNPINNED_CARD_POLICY) === 'tofu') return presented;
+    throw new SessionError('card-unpinned', 'the card has no key pin and the server refuses unpinned cards');
+  }
+
+  async #pinFirstUse(pin: CardKeyPin): Promise<void> {
+    const pins = this.#config.cardKeyPins as CardKeyPins;
+    const recorded = await pins.pinFirstUse(this.eid, pin);
+    // Another session pinned another key meanwhile: the first one stays.
+    if (pinVerdict([recorded], pin) !== 'match') throw this.#pinMismatch(pin);
+  }
+
+  #pinMismatch(presented: CardKeyPin): SessionError {
+    return new SessionError(
+      'card-pin',
+      `CERT.SD.ECKA of key set KID ${presented.kid} KVN ${presented.kvn} carries key SHA-256 ${toHex(presented.sha256).slice(0, 16)}..., not the card's pinned key`,
+    );
   }
 
   // DESIGN.md 4.5: STORE DATA BF70 (K and OPc wrapped with S-DEK) or BF72, one request per command (80 E2 91 00).

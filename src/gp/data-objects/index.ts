@@ -4,3 +4,4 @@ export * from './key-information.js';
 export * from './capabilities.js';
 export * from './ca-kloc.js';
 export * from './certificate-store.js';
+export * from './oce-allowlist.js';

@@ -11,7 +11,9 @@
 //   6A80  ePK.OCE.ECKA not a point of the key set's curve
 // PERFORM SECURITY OPERATION: 6A88 no CA-KLOC key with that KID/KVN; 6A80 a certificate that does not decode
 // or a chain over the size limits; 6982 a chain that does not validate (untrusted, signature, dates, usage,
-// revoked, curve).
+// revoked, curve), a chain with a certificate the CA-KLOC key's own non-empty OCE allowlist does not list (the
+// KID 10 form yubikit stores), or a leaf whose serial no SCP11a/c key set allows (every one has a non-empty OCE
+// allowlist and none lists it). MUTUAL AUTHENTICATE then checks the chosen key set's own allowlist (6982).
 import { concatBytes, decodeTlvs, tlv, type Tlv } from '../../bytes/index.js';
 import {
   CryptoError,
@@ -55,6 +57,7 @@ import {
   TAG_EPK,
   TAG_RECEIPT,
 } from '../constants.js';
+import { chainOnList, serialOnList } from '../data-objects/oce-allowlist.js';
 import { Scp11CardSession } from './card-session.js';
 import {
   decodeControlReference,
@@ -82,12 +85,16 @@ export interface SdKeySet {
   readonly keyPair: EcKeyPair;
   /** CERT.SD.ECKA and its issuers, leaf last (the content of GET DATA BF21). */
   readonly certificates: readonly Uint8Array[];
+  /** GPC Amd F 7.5: serials of the OCE certificates this SCP11a/c key set accepts; absent or empty: any. */
+  readonly oceAllowlist?: readonly Uint8Array[];
 }
 
 export interface Scp11SecurityDomainOptions {
   readonly keySets: readonly SdKeySet[];
   /** CA-KLOC public keys (KID 10) that may certify an OCE, each with its KVN. */
   readonly caKloc: readonly TrustAnchor[];
+  /** GPC Amd F 7.5 (KID 10 form): per CA-KLOC KVN, the serials every certificate of its OCE chains must carry. */
+  readonly caKlocAllowlists?: readonly CaKlocAllowlist[];
   /** Revoked certificate serials. */
   readonly denyList?: readonly Uint8Array[];
   readonly clock: Clock;
@@ -102,6 +109,12 @@ export interface Scp11SecurityDomainOptions {
   readonly staticSecrets?: StaticSecretCache;
   /** OCE certificate signatures already verified (shared like staticSecrets); default one of its own. */
   readonly verifiedCertificates?: VerifiedCertificateCache;
+}
+
+export interface CaKlocAllowlist {
+  readonly kvn: number;
+  /** Absent or empty: any chain this CA-KLOC key validates. */
+  readonly serials: readonly Uint8Array[];
 }
 
 interface PendingChain {
@@ -192,8 +205,38 @@ export class Scp11SecurityDomain {
     }
     if ((cmd.p2 & PSO_MORE_FOLLOW) !== 0) return ok();
     this.#pending = undefined;
-    this.#oce = { leaf: this.#validate(pending.certificates, kvn) };
+    const { leaf, chain } = this.#validate(pending.certificates, kvn);
+    this.#checkCaKlocAllowlist(chain, kvn);
+    this.#checkAllowedAnywhere(leaf);
+    this.#oce = { leaf };
     return ok();
+  }
+
+  // GPC Amd F 7.5 / yubikit store_allowlist(KeyRef(0x10, kvn)): the CA-KLOC key's list, checked on the chain
+  #checkCaKlocAllowlist(chain: readonly Certificate[], kvn: number): void {
+    const list = (this.#options.caKlocAllowlists ?? []).find((l) => l.kvn === kvn)?.serials ?? [];
+    if (list.length === 0) return;
+    if (
+      !chainOnList(
+        list,
+        chain.map((c) => c.serial),
+      )
+    ) {
+      reject(
+        SW_SECURITY_STATUS_NOT_SATISFIED,
+        `PSO: an OCE certificate is not on the allowlist of CA-KLOC KVN ${kvn.toString(16)}`,
+      );
+    }
+  }
+
+  // GPC Amd F 7.5: refused at PSO when no SCP11a/c key set would accept this OCE leaf
+  #checkAllowedAnywhere(leaf: Certificate): void {
+    const keySets = this.#options.keySets.filter((k) => variantOfKid(k.kid) !== 'b');
+    const open = keySets.some((k) => (k.oceAllowlist ?? []).length === 0);
+    if (keySets.length === 0 || open) return;
+    if (!keySets.some((k) => serialOnList(k.oceAllowlist ?? [], leaf.serial))) {
+      reject(SW_SECURITY_STATUS_NOT_SATISFIED, 'PSO: CERT.OCE.ECKA is on no OCE allowlist');
+    }
   }
 
   #anchorsFor(kvn: number): TrustAnchor[] {
@@ -201,7 +244,7 @@ export class Scp11SecurityDomain {
   }
 
   // GPC Amd F 6.4: the chain must lead from a CA-KLOC key to a key agreement certificate
-  #validate(raw: readonly Uint8Array[], kvn: number): Certificate {
+  #validate(raw: readonly Uint8Array[], kvn: number): { leaf: Certificate; chain: Certificate[] } {
     let chain: Certificate[];
     try {
       chain = raw.map((c) => decodeCertificate(c));
@@ -210,13 +253,14 @@ export class Scp11SecurityDomain {
       throw e;
     }
     try {
-      return validateChain(chain, {
+      const leaf = validateChain(chain, {
         anchors: this.#anchorsFor(kvn),
         clock: this.#options.clock,
         leafUsage: 'keyAgreement',
         denyList: this.#options.denyList,
         cache: this.#verifiedCertificates,
       });
+      return { leaf, chain };
     } catch (e) {
       if (e instanceof CertificateError) reject(SW_SECURITY_STATUS_NOT_SATISFIED, `PSO: ${e.message}`);
       throw e;
@@ -272,6 +316,13 @@ export class Scp11SecurityDomain {
         reject(
           SW_SECURITY_STATUS_NOT_SATISFIED,
           `CERT.OCE.ECKA is on ${oce.leaf.curve.name}, key set ${kid.toString(16)}/${kvn.toString(16)} on ${curve.name}`,
+        );
+      }
+      const allowlist = keySet.oceAllowlist ?? [];
+      if (allowlist.length > 0 && !serialOnList(allowlist, oce.leaf.serial)) {
+        reject(
+          SW_SECURITY_STATUS_NOT_SATISFIED,
+          `CERT.OCE.ECKA is not on the OCE allowlist of key set ${kid.toString(16)}/${kvn.toString(16)}`,
         );
       }
       pkOceEcka = oce.leaf.publicKey;

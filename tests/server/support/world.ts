@@ -63,6 +63,8 @@ export interface WorldOptions {
   store?: JobStore;
   hssFetch?: typeof fetch;
   coreUrl?: string;
+  /** The server's inventory from a personalisation file written before key pinning (no cardKeyPins). */
+  unpinned?: boolean;
 }
 
 const dirs: string[] = [];
@@ -99,7 +101,12 @@ export async function world(seed: string, o: WorldOptions = {}): Promise<World> 
   const clock = new FixedClock(NOW);
   const s = setup(seed);
   const runtime: HssRuntime = await openHssRuntime({ dataDir: tempDir('ltku-server-'), kekHex: KEK_HEX });
-  const file = JSON.stringify(subscribersFile(s.image));
+  const personalisation = subscribersFile(s.image) as { cardKeyPins?: unknown };
+  const file = JSON.stringify(personalisation);
+  const inventoryFile = JSON.stringify({
+    ...personalisation,
+    cardKeyPins: o.unpinned ? undefined : personalisation.cardKeyPins,
+  });
   for (const sub of parsePersonalisationFile(file).subscribers) await runtime.hss.create(sub, 'test');
   const hssHttp = await listenHss({
     hss: runtime.hss,
@@ -117,7 +124,7 @@ export async function world(seed: string, o: WorldOptions = {}): Promise<World> 
       hss,
       kek: new Uint8Array(32).fill(7),
       authenticator,
-      inventory: parseInventoryFile(file),
+      inventory: parseInventoryFile(inventoryFile),
       ...(o.coreUrl === undefined ? {} : { coreUrl: o.coreUrl }),
       onSessionEnd: (e) => ends.push(e),
       logger,

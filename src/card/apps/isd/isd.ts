@@ -22,6 +22,7 @@ import {
   INS_PERFORM_SECURITY_OPERATION,
   INS_STORE_DATA,
   ISD_AID,
+  P1_STORE_DATA_LAST_BERTLV,
   P1_STORE_DATA_LAST_BERTLV_RESPONSE,
   SECURITY_LEVEL_AUTHENTICATED,
   SECURITY_LEVEL_C_DECRYPTION,
@@ -29,10 +30,12 @@ import {
   TAG_CA_KLOC_IDS,
   TAG_CAPABILITIES,
   TAG_CERT_STORE,
+  TAG_CONTROL_REFERENCE,
   TAG_KEY_INFO_TEMPLATE,
 } from '../../../gp/constants.js';
 import { Scp11SecurityDomain, type Scp11CardSession } from '../../../gp/scp11/index.js';
 import { DataObjectError, decodeKeyReferenceQuery } from '../../../gp/data-objects/index.js';
+import { storeOceAllowlist } from './oce-allowlist.js';
 import {
   TAG_KEY_STATUS_REQUEST,
   TAG_KEY_UPDATE_REQUEST,
@@ -79,15 +82,17 @@ export class IssuerSecurityDomain implements CardApplication {
     this.#context = context;
     const image = context.image;
     this.#sd = new Scp11SecurityDomain({
-      keySets: image.keySets.map((k) => ({
-        kid: k.kid,
-        kvn: k.kvn,
-        keyPair: k.keyPair,
-        certificates: k.certificates,
-      })),
+      // read at each use: a STORE DATA allowlist update replaces the image's key sets
+      get keySets() {
+        return context.image.keySets;
+      },
       caKloc: image.caKloc.map((c) =>
         trustAnchor(c.curve, c.publicKey, { kvn: c.kvn, ...(c.name ? { name: c.name } : {}) }),
       ),
+      // read at each use: a STORE DATA allowlist update on KID 10 replaces the image's CA-KLOC entries
+      get caKlocAllowlists() {
+        return context.image.caKloc.map((c) => ({ kvn: c.kvn, serials: c.oceAllowlist ?? [] }));
+      },
       denyList: image.denyList,
       clock: context.clock,
       rng: context.rng,
@@ -218,7 +223,8 @@ export class IssuerSecurityDomain implements CardApplication {
     }
   }
 
-  // DESIGN.md 4.5: 80 E2 91 00 inside SCP11a/c with C-MAC and C-DECRYPTION; BF70 or BF72
+  // DESIGN.md 4.5: 80 E2 91 00 inside SCP11a/c with C-MAC and C-DECRYPTION; BF70 or BF72, or (GPC Amd F 7.5,
+  // P1 90 or 91) A6{83} 70{93...}, the OCE allowlist of a key set
   #storeData(cmd: CommandApdu, session: Scp11CardSession | undefined): Uint8Array {
     if (
       session === undefined ||
@@ -229,9 +235,6 @@ export class IssuerSecurityDomain implements CardApplication {
         'STORE DATA outside an authenticated SCP11 session',
       );
     }
-    if (cmd.p1 !== P1_STORE_DATA_LAST_BERTLV_RESPONSE || cmd.p2 !== P2_STORE_DATA_BLOCK_0) {
-      throw new StatusWordError(SW_INCORRECT_P1P2, 'STORE DATA: only P1 91 P2 00 is supported');
-    }
     let tag: number;
     try {
       tag = decodeTlvs(cmd.data)[0]?.tag ?? -1;
@@ -239,6 +242,16 @@ export class IssuerSecurityDomain implements CardApplication {
       if (e instanceof TlvError) throw new StatusWordError(SW_WRONG_DATA, `STORE DATA: ${e.message}`);
       throw e;
     }
+    const allowlist = tag === TAG_CONTROL_REFERENCE;
+    const p1Ok =
+      cmd.p1 === P1_STORE_DATA_LAST_BERTLV_RESPONSE || (allowlist && cmd.p1 === P1_STORE_DATA_LAST_BERTLV);
+    if (!p1Ok || cmd.p2 !== P2_STORE_DATA_BLOCK_0) {
+      throw new StatusWordError(
+        SW_INCORRECT_P1P2,
+        'STORE DATA: only P1 91 (or 90 for A6) P2 00 is supported',
+      );
+    }
+    if (allowlist) return storeOceAllowlist(cmd.data, this.#context);
     const image = this.#context.image;
     if (tag === TAG_KEY_STATUS_REQUEST) return keyStatus(cmd.data, image);
     if (tag !== TAG_KEY_UPDATE_REQUEST)

@@ -3,7 +3,7 @@
 // K/OPc; optionally the personalisation output file the HSS imports (mode 0600).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { toHex } from '../../../bytes/index.js';
+import { fromHex, toHex } from '../../../bytes/index.js';
 import { CURVES, cryptoRandom, curveByName } from '../../../crypto/index.js';
 import { decodeCertificate, CertificateError, randomEid, eidCheckDigitsValid } from '../../../pki/index.js';
 import { FileCardStore, personaliseCard, subscribersFile, type CardCaKey } from '../../../card/index.js';
@@ -22,11 +22,13 @@ export const command: Command = {
     'ltku card create --pki DIR --out CARD [--profiles N] [--alg milenage|tuak] [--imsi-prefix MCCMNC]',
     '                 [--curves P-256,brainpoolP256r1,...] [--sd-cert-format gp|x509] [--trust-oce-ca FILE ...]',
     '                 [--data-objects gp|bare] [--min-aes 16|24|32] [--eid 32DIGITS] [--days N] [--scp11 a,b,c]',
-    '                 [--subscribers-out FILE] [--json]',
+    '                 [--oce-allowlist SERIAL[,SERIAL...]] [--subscribers-out FILE] [--json]',
     '  CARD (mode 0600) holds the card secrets; --subscribers-out writes the personalisation output file',
     '  (EID, per profile IMSI, ICCID, algorithm, K, OPc/TOPc; mode 0600) that `ltku hss import` reads.',
     '  The PKI CA-KLOC is always trusted (KVN 1); each --trust-oce-ca (PEM/DER X.509 or GP) adds KVN 2, 3, ...',
     '  One key set per curve (KVN 1, 2, ...) and --scp11 variant (KID 11 a, 13 b, 15 c; default a).',
+    '  --oce-allowlist (hex serials): set on every trusted CA-KLOC key (KID 10, as yubikit store_allowlist does);',
+    '                 list the serial of EVERY certificate of the OCE chain, intermediates and leaf (6982 at PSO else).',
   ].join('\n'),
   options: {
     pki: { type: 'string' },
@@ -43,6 +45,7 @@ export const command: Command = {
     days: { type: 'string' },
     'subscribers-out': { type: 'string' },
     scp11: { type: 'string' },
+    'oce-allowlist': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
@@ -100,6 +103,7 @@ export const command: Command = {
     }
     if (new Set(variants).size !== variants.length)
       throw new UsageError('--scp11: a variant is listed twice');
+    const oceAllowlist = parseSerials(optionalString(v, 'oce-allowlist'));
     const rng = cryptoRandom;
     const now = new Date();
     now.setUTCMilliseconds(0);
@@ -123,6 +127,7 @@ export const command: Command = {
         },
       },
       trustedOceCas: trusted,
+      ...(oceAllowlist === undefined ? {} : { caKlocOceAllowlist: oceAllowlist }),
       dataObjects,
       minAesKeyLength: minAes,
       notBefore: now,
@@ -156,8 +161,18 @@ export const command: Command = {
     const summary = {
       card: out,
       eid,
-      keySets: image.keySets.map((k) => ({ kid: k.kid, kvn: k.kvn, curve: k.keyPair.curve.name })),
-      trustedOceCas: image.caKloc.map((c) => ({ kvn: c.kvn, curve: c.curve.name, name: c.name })),
+      keySets: image.keySets.map((k) => ({
+        kid: k.kid,
+        kvn: k.kvn,
+        curve: k.keyPair.curve.name,
+        ...(k.oceAllowlist === undefined ? {} : { oceAllowlist: k.oceAllowlist.map(toHex) }),
+      })),
+      trustedOceCas: image.caKloc.map((c) => ({
+        kvn: c.kvn,
+        curve: c.curve.name,
+        name: c.name,
+        ...(c.oceAllowlist === undefined ? {} : { oceAllowlist: c.oceAllowlist.map(toHex) }),
+      })),
       profiles: image.profiles.map((p) => ({ iccid: p.iccid, imsi: p.imsi, algorithm: p.keys.algorithm })),
       ...(subscribersOut === undefined ? {} : { subscribersOut }),
     };
@@ -169,10 +184,20 @@ export const command: Command = {
       );
       printTable(ctx.stdout, [
         ...summary.keySets.map(
-          (k) => [`SCP11 key set`, `KID ${k.kid.toString(16)} KVN ${k.kvn} ${k.curve}`] as const,
+          (k) =>
+            [
+              `SCP11 key set`,
+              `KID ${k.kid.toString(16)} KVN ${k.kvn} ${k.curve}` +
+                (k.oceAllowlist === undefined ? '' : ` OCE allowlist ${k.oceAllowlist.join(',')}`),
+            ] as const,
         ),
         ...summary.trustedOceCas.map(
-          (c) => [`trusted CA-KLOC`, `KVN ${c.kvn} ${c.curve} ${c.name ?? ''}`] as const,
+          (c) =>
+            [
+              `trusted CA-KLOC`,
+              `KVN ${c.kvn} ${c.curve} ${c.name ?? ''}` +
+                (c.oceAllowlist === undefined ? '' : ` OCE allowlist ${c.oceAllowlist.join(',')}`),
+            ] as const,
         ),
         ...summary.profiles.map(
           (p) => [`profile`, `ICCID ${p.iccid} IMSI ${p.imsi} ${p.algorithm}`] as const,
@@ -186,3 +211,15 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** `--oce-allowlist`: hex certificate serials (1..20 bytes each), comma separated. */
+function parseSerials(text: string | undefined): Uint8Array[] | undefined {
+  if (text === undefined) return undefined;
+  const serials = text.split(',').map((x) => x.trim().replace(/^0x/i, ''));
+  return serials.map((x) => {
+    const even = x.length % 2 === 0 ? x : `0${x}`;
+    if (!/^[0-9a-fA-F]{2,40}$/.test(even))
+      throw new UsageError(`--oce-allowlist: ${x || '(empty)'} is not a hex serial of 1..20 bytes`);
+    return fromHex(even);
+  });
+}

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { toHex } from '../../../bytes/index.js';
 import { CURVES, cryptoRandom, curveByName, generateKeyPair } from '../../../crypto/index.js';
 import {
+  decodeCertificate,
   eidCheckDigitsValid,
   issueGpCertificate,
   issueX509Certificate,
@@ -30,6 +31,7 @@ import {
 } from './support/pki-dir.js';
 
 const DEFAULT_LEAF_DAYS = 365;
+const MAX_DAYS = 36500;
 const SUBJECT_NAMES = { sd: 'CERT.SD.ECKA', oce: 'CERT.OCE.ECKA' } as const;
 
 export const command: Command = {
@@ -39,6 +41,8 @@ export const command: Command = {
     '               [--curve C] [--days N] [--eid 32DIGITS] [--json]',
     '  writes PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.crt (gp: 7F21 bytes, x509: DER)',
     '  sd certificates carry the card EID (random with valid check digits if --eid is not given)',
+    `  --days: validity from now, a whole number 1..${MAX_DAYS} (default ${DEFAULT_LEAF_DAYS}); x509 notAfter is exact,`,
+    '  gp 5F24 is a UTC day (valid through its end)',
   ].join('\n'),
   options: {
     dir: { type: 'string' },
@@ -60,7 +64,7 @@ export const command: Command = {
       'curve',
       CURVES.map((c) => c.name),
     );
-    const days = optionalInt(ctx.values, 'days', undefined, [1, 36500]) ?? DEFAULT_LEAF_DAYS;
+    const days = optionalInt(ctx.values, 'days', undefined, [1, MAX_DAYS]) ?? DEFAULT_LEAF_DAYS;
     let eid = optionalString(ctx.values, 'eid');
     if (eid !== undefined && role !== 'sd')
       throw new UsageError('--eid: only sd (card) certificates carry an EID');
@@ -103,6 +107,8 @@ export const command: Command = {
       format === 'gp'
         ? issueGpCertificate(params)
         : issueX509Certificate({ ...params, subjectName, issuerName: CA_NAMES[ca] });
+    // GPC Amd F Table 6-12: 5F24 holds the day, so the certificate is valid through the end of that UTC day
+    const validUntil = format === 'gp' ? decodeCertificate(certificate).notAfter : notAfter;
     const keyPath = `${out}.key`;
     const certPath = `${out}.crt`;
     writePrivateKey(keyPath, keyPair);
@@ -117,7 +123,7 @@ export const command: Command = {
       certificate: certPath,
       key: keyPath,
       curve: curve.name,
-      notAfter: notAfter.toISOString(),
+      notAfter: validUntil.toISOString(),
     });
     saveIndex(dir, index);
     for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
@@ -128,7 +134,7 @@ export const command: Command = {
       format,
       curve: curve.name,
       issuer: index.cas[ca].name,
-      notAfter: notAfter.toISOString(),
+      notAfter: validUntil.toISOString(),
       certificate: certPath,
       key: keyPath,
     };

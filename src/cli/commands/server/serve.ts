@@ -9,24 +9,36 @@ import { HssClient } from '../../../hss/client/index.js';
 import { loadKek } from '../../../hss/index.js';
 import {
   DEFAULT_POLICY,
+  DEFAULT_UNPINNED_CARD_POLICY,
+  UNPINNED_CARD_POLICIES,
+  type UnpinnedCardPolicy,
+  OCE_VALIDITY_DEFAULTS,
   ServerConfigError,
   openJobStore,
   listenServer,
   parseInventoryFile,
   type InventoryEntry,
+  type OceValidityPolicy,
 } from '../../../server/index.js';
 import type { Command } from '../../command.js';
 import { LOG_LEVEL_OPTIONS, LOG_LEVEL_USAGE, logLevelOf } from '../../log-level.js';
 import { openServiceAuthenticator, readTokenFile, SERVICE_OPTIONS, tokenFileOf } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { parseHostPort } from '../../host-port.js';
-import { optionalHttpUrl, optionalString, requireHttpUrl, requireString } from '../../options.js';
+import {
+  optionalHttpUrl,
+  optionalInt,
+  optionalString,
+  requireHttpUrl,
+  requireString,
+} from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8085';
 const DEFAULT_ADMIN_LISTEN = '127.0.0.1:8086';
 const DEFAULT_DATA_DIR = '.ltku';
+const MAX_DAYS = 36500;
 
 function readInventory(paths: readonly string[]): InventoryEntry[] {
   return paths.flatMap((p) => {
@@ -45,19 +57,44 @@ function readInventory(paths: readonly string[]): InventoryEntry[] {
   });
 }
 
+/** Issue 13: the OCE expiry guard's margins; the warning window may not be narrower than the margin. */
+function oceValidityOf(values: Parameters<typeof optionalInt>[0]): OceValidityPolicy {
+  const minValidityDays =
+    optionalInt(values, 'oce-min-validity', undefined, [0, MAX_DAYS]) ??
+    OCE_VALIDITY_DEFAULTS.minValidityDays;
+  const warnDays =
+    optionalInt(values, 'oce-warn-days', undefined, [0, MAX_DAYS]) ??
+    Math.max(OCE_VALIDITY_DEFAULTS.warnDays, minValidityDays);
+  if (warnDays < minValidityDays)
+    throw new UsageError(`--oce-warn-days: ${warnDays} is less than --oce-min-validity ${minValidityDays}`);
+  return { minValidityDays, warnDays };
+}
+
+/** Issue 13: what the server does with a card whose personalisation file recorded no key pin. */
+function unpinnedCardsOf(values: Parameters<typeof optionalString>[0]): UnpinnedCardPolicy {
+  const v = optionalString(values, 'unpinned-cards') ?? DEFAULT_UNPINNED_CARD_POLICY;
+  if (!(UNPINNED_CARD_POLICIES as readonly string[]).includes(v))
+    throw new UsageError(`--unpinned-cards: expected ${UNPINNED_CARD_POLICIES.join(' or ')}`);
+  return v as UnpinnedCardPolicy;
+}
+
 export const command: Command = {
   summary: 'serve the Provisioning Server (RAM over HTTP for UEs; the key-update jobs admin API apart)',
   usage: [
     'ltku server serve --pki DIR --hss URL [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
     '                  [--admin-listen HOST:PORT] [--inventory FILE]... [--kek-file FILE] [--core URL]',
-    '                  [--credentials DIR] [--token-file FILE] [--json]',
+    '                  [--credentials DIR] [--token-file FILE] [--oce-min-validity DAYS] [--oce-warn-days DAYS]',
+    '                  [--unpinned-cards refuse|tofu] [--json]',
     `                  ${LOG_LEVEL_USAGE}`,
     '  --listen: the UE-facing RAM endpoint only; --admin-listen: the admin API (role operator)',
     '  --core: push new jobs to attached UEs through the core network',
     `  default --listen ${DEFAULT_LISTEN}, --admin-listen ${DEFAULT_ADMIN_LISTEN}, --db <data-dir>/server.sqlite,`,
     '  --kek-file <data-dir>/server-kek.hex, --credentials <data-dir>/credentials (created if missing),',
     '  --token-file <credentials>/provisioner.token (the server at the HSS and for core push)',
-    '  --inventory: personalisation output files (ltku-subscribers/1), EID -> ICCID/IMSI',
+    '  --inventory: personalisation output files (ltku-subscribers/1), EID -> ICCID/IMSI and card key pins',
+    `  --unpinned-cards: a card its file gives no key pin is refused, or pinned at first use (default ${DEFAULT_UNPINNED_CARD_POLICY})`,
+    `  --oce-min-validity: refuse to run when an OCE certificate expires within DAYS (default ${OCE_VALIDITY_DEFAULTS.minValidityDays});`,
+    `  --oce-warn-days: warn when one expires within DAYS (default ${OCE_VALIDITY_DEFAULTS.warnDays}); checked again daily`,
   ].join('\n'),
   options: {
     pki: { type: 'string' },
@@ -71,6 +108,9 @@ export const command: Command = {
     inventory: { type: 'string', multiple: true },
     'kek-file': { type: 'string' },
     core: { type: 'string' },
+    'oce-min-validity': { type: 'string' },
+    'oce-warn-days': { type: 'string' },
+    'unpinned-cards': { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
@@ -84,6 +124,8 @@ export const command: Command = {
     );
     const dataDir = resolve(optionalString(ctx.values, 'data-dir') ?? DEFAULT_DATA_DIR);
     const inventoryFiles = (ctx.values.inventory ?? []) as string[];
+    const oceValidity = oceValidityOf(ctx.values);
+    const unpinnedCards = unpinnedCardsOf(ctx.values);
     const logger = pino({ name: 'server', level: logLevel }, ctx.stderr as pino.DestinationStream);
     const trust = loadServerPki(pkiDir);
     const inventory = readInventory(inventoryFiles);
@@ -107,10 +149,12 @@ export const command: Command = {
           kek,
           inventory,
           logger,
+          oceValidity,
           ...(coreUrl === undefined ? {} : { coreUrl, coreToken: token }),
           session: {
             ...trust,
             policy: DEFAULT_POLICY,
+            unpinnedCards,
             clock: { now: () => new Date() },
             rng: cryptoRandom,
           },
@@ -129,6 +173,7 @@ export const command: Command = {
       database: db,
       kekCreated: created,
       profiles: running.inventory.size,
+      unpinnedCards,
       oceCurves: trust.oce.map((o) => o.keyPair.curve.name),
     };
     if (ctx.values.json) printJson(ctx.stdout, summary);
