@@ -11,6 +11,10 @@ export const INS_INTERNAL_AUTHENTICATE = 0x88;
 export const INS_STORE_DATA = 0xe2;
 export const INS_GET_STATUS = 0xf2;
 export const INS_GET_DATA = 0xca;
+/** GPC 2.3 11.8: PUT KEY (P1 = KVN to replace or 00 to add, P2 = KID). */
+export const INS_PUT_KEY = 0xd8;
+/** GPC 2.3 11.2: DELETE (a key by D0 <KID> D2 <KVN>). */
+export const INS_DELETE = 0xe4;
 
 // GPC Amd F 4.1 / Table 4-1: key identifiers
 export const KID_CA_KLOC = 0x10;
@@ -67,3 +71,20 @@ export const SECURITY_LEVEL_C_DECRYPTION = 0x02;
 export const SECURITY_LEVEL_R_MAC = 0x10;
 export const SECURITY_LEVEL_R_ENCRYPTION = 0x20;
 export const SECURITY_LEVEL_AUTHENTICATED = 0x80;
+
+// GPC 2.3 11.8.2.3 (key data field) with the ECC key types of GPC Amd F / yubikit securitydomain.py put_key
+/** GPC 2.3 11.8.2.1: PUT KEY P1 00 adds a key version. */
+export const P1_PUT_KEY_ADD = 0x00;
+/** GPC 2.3 Table 11-16: key type B0 = ECC public key (uncompressed point). */
+export const KEY_TYPE_EC_PUBLIC = 0xb0;
+/** GPC 2.3 Table 11-16: key type F0 = ECC key parameters reference (the curve's GP identifier). */
+export const KEY_TYPE_EC_PARAMETERS = 0xf0;
+/** GPC 2.3 11.8.2.3: length of the key check value; none for a public key. */
+export const KCV_LENGTH_NONE = 0x00;
+// GPC 2.3 11.2.2.3 / Table 11-24: DELETE key data objects
+export const TAG_DELETE_KEY_ID = 0xd0;
+export const TAG_DELETE_KEY_VERSION = 0xd2;
+/** GPC 2.3 11.2.2.1: DELETE P2 00 = delete object (not related objects). */
+export const P2_DELETE_OBJECT = 0x00;
+/** yubikit securitydomain.py delete_key(delete_last=True): P2 01 lets the last key go (this card still refuses). */
+export const P2_DELETE_LAST = 0x01;

@@ -4,3 +4,4 @@ export * from './get-data.js';
 export * from './scp11/index.js';
 export * from './data-objects/index.js';
 export * from './key-update/index.js';
+export * from './key-management/index.js';

@@ -85,7 +85,7 @@ export interface OceCredential {
 }
 
 export interface SessionConfig {
-  /** One credential per curve the server can run SCP11 on. */
+  /** Credentials per curve the server can run SCP11 on; after a CA-KLOC rotation one per generation, newest first. */
   readonly oce: readonly OceCredential[];
   /** Card issuer CA keys (CA-KLCC) that certify CERT.SD.ECKA. */
   readonly cardIssuers: readonly TrustAnchor[];
@@ -414,9 +414,16 @@ export class KeyUpdateSession {
       this.#config.policy,
       this.#config.oce.map((o) => o.keyPair.curve.name),
     );
-    const oce = this.#config.oce.find((o) => o.keyPair.curve.name === suite.curve.name);
+    // issue 13: of the credentials on the curve, the first whose CA-KLOC the card lists in FF33
+    const caKlocIds = decodeCaKlocIdentifiers(ff33.data);
+    const onCurve = this.#config.oce.filter((o) => o.keyPair.curve.name === suite.curve.name);
+    const trusted = (o: PreparedOceCredential) =>
+      caKlocIds.some(
+        (i) => o.chain[0].issuerKeyId !== undefined && equalBytes(i.keyId, o.chain[0].issuerKeyId),
+      );
+    const oce = onCurve.find(trusted) ?? onCurve[0];
     if (oce === undefined) throw new Error('unreachable: suite without OCE credential');
-    const reference = caKlocReference(decodeCaKlocIdentifiers(ff33.data), oce.chain[0].issuerKeyId);
+    const reference = caKlocReference(caKlocIds, oce.chain[0].issuerKeyId);
     const { commands, state } = beginScp11(
       {
         variant: 'a',

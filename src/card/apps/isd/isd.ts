@@ -1,6 +1,7 @@
 // The Issuer Security Domain (GPC 2.3 chapter 9, Amd F): SELECT, GET DATA (00E0, BF21, BF30, FF33), GET STATUS,
 // SCP11 (PERFORM SECURITY OPERATION, MUTUAL / INTERNAL AUTHENTICATE through Scp11SecurityDomain) and the key
-// update protocol of DESIGN.md 4.5 by STORE DATA inside the secure channel.
+// update protocol of DESIGN.md 4.5 by STORE DATA inside the secure channel, and CA-KLOC rotation by PUT KEY /
+// DELETE (GPC 2.3 11.8 / 11.2, issue 13) inside it.
 import { decodeTlvs, tlv, TlvError } from '../../../bytes/index.js';
 import {
   CLA_SECURE_MESSAGING,
@@ -15,8 +16,10 @@ import {
   type ResponseApdu,
 } from '../../../iso7816/index.js';
 import {
+  INS_DELETE,
   INS_GET_DATA,
   INS_GET_STATUS,
+  INS_PUT_KEY,
   INS_INTERNAL_AUTHENTICATE,
   INS_MUTUAL_AUTHENTICATE,
   INS_PERFORM_SECURITY_OPERATION,
@@ -36,15 +39,17 @@ import {
 import { Scp11SecurityDomain, type Scp11CardSession } from '../../../gp/scp11/index.js';
 import { DataObjectError, decodeKeyReferenceQuery } from '../../../gp/data-objects/index.js';
 import { storeOceAllowlist } from './oce-allowlist.js';
+import { deleteCaKlocKey, putCaKlocKey } from './ca-kloc-keys.js';
 import {
   TAG_KEY_STATUS_REQUEST,
   TAG_KEY_UPDATE_REQUEST,
   describeOutcome,
 } from '../../../gp/key-update/index.js';
-import { trustAnchor } from '../../../pki/index.js';
+import { trustAnchor, type TrustAnchor } from '../../../pki/index.js';
 import { curveByName } from '../../../crypto/index.js';
 import type { CardApplication } from '../../application.js';
 import type { CardContext } from '../../context.js';
+import type { CardImage } from '../../image.js';
 import { TAG_FCI, type ElementaryFile } from '../../files.js';
 import {
   caKlocIdentifiersObject,
@@ -62,7 +67,7 @@ const TAG_PROPRIETARY = 0xa5;
 const TAG_MAX_COMMAND_LENGTH = 0x9f65;
 /** GPC 2.3 11.11.2.2: P2 is the block number; DESIGN.md 4.5 sends every request as block 0. */
 const P2_STORE_DATA_BLOCK_0 = 0x00;
-/** DESIGN.md 4.5: STORE DATA needs C-MAC, C-DECRYPTION and an authenticated OCE (SCP11a/c). */
+/** DESIGN.md 4.5 / issue 13: STORE DATA, PUT KEY and DELETE need C-MAC, C-DECRYPTION and an authenticated OCE. */
 const KEY_UPDATE_SECURITY_LEVEL =
   SECURITY_LEVEL_C_MAC | SECURITY_LEVEL_C_DECRYPTION | SECURITY_LEVEL_AUTHENTICATED;
 /** Commands that (re)start a handshake and are accepted without secure messaging. */
@@ -70,6 +75,33 @@ const HANDSHAKE_INS = [INS_PERFORM_SECURITY_OPERATION, INS_MUTUAL_AUTHENTICATE, 
 
 function ok(data: Uint8Array = new Uint8Array(0)): ResponseApdu {
   return { data, sw: SW_OK };
+}
+
+// GPC Amd F 6.4 / issue 13: the trust anchors follow the image's CA-KLOC keys (PUT KEY / DELETE replace them)
+function caKlocAnchors(): (image: CardImage) => TrustAnchor[] {
+  let last: { image: CardImage; anchors: TrustAnchor[] } | undefined;
+  return (image) => {
+    if (last?.image.caKloc !== image.caKloc) {
+      const anchors = image.caKloc.map((c) =>
+        trustAnchor(c.curve, c.publicKey, { kvn: c.kvn, ...(c.name ? { name: c.name } : {}) }),
+      );
+      last = { image, anchors };
+    }
+    return last.anchors;
+  };
+}
+
+function requireAuthenticated(session: Scp11CardSession | undefined, what: string): Scp11CardSession {
+  if (
+    session === undefined ||
+    (session.securityLevel & KEY_UPDATE_SECURITY_LEVEL) !== KEY_UPDATE_SECURITY_LEVEL
+  ) {
+    throw new StatusWordError(
+      SW_SECURITY_STATUS_NOT_SATISFIED,
+      `${what} outside an authenticated SCP11 session`,
+    );
+  }
+  return session;
 }
 
 export class IssuerSecurityDomain implements CardApplication {
@@ -80,24 +112,25 @@ export class IssuerSecurityDomain implements CardApplication {
 
   constructor(context: CardContext) {
     this.#context = context;
-    const image = context.image;
+    const anchors = caKlocAnchors();
     this.#sd = new Scp11SecurityDomain({
       // read at each use: a STORE DATA allowlist update replaces the image's key sets
       get keySets() {
         return context.image.keySets;
       },
-      caKloc: image.caKloc.map((c) =>
-        trustAnchor(c.curve, c.publicKey, { kvn: c.kvn, ...(c.name ? { name: c.name } : {}) }),
-      ),
+      // read at each use: PUT KEY / DELETE of a CA-KLOC key replace the image's CA-KLOC entries
+      get caKloc() {
+        return anchors(context.image);
+      },
       // read at each use: a STORE DATA allowlist update on KID 10 replaces the image's CA-KLOC entries
       get caKlocAllowlists() {
         return context.image.caKloc.map((c) => ({ kvn: c.kvn, serials: c.oceAllowlist ?? [] }));
       },
-      denyList: image.denyList,
+      denyList: context.image.denyList,
       clock: context.clock,
       rng: context.rng,
-      minAesKeyLength: image.settings.minAesKeyLength,
-      curves: image.settings.keyUpdateCurves.map((n) => curveByName(n)),
+      minAesKeyLength: context.image.settings.minAesKeyLength,
+      curves: context.image.settings.keyUpdateCurves.map((n) => curveByName(n)),
       staticSecrets: context.staticSecrets,
       verifiedCertificates: context.verifiedCertificates,
     });
@@ -175,6 +208,12 @@ export class IssuerSecurityDomain implements CardApplication {
         return ok(getStatus(this.#context.image, cmd.p1, cmd.p2, cmd.data));
       case INS_STORE_DATA:
         return ok(this.#storeData(cmd, session));
+      case INS_PUT_KEY:
+        requireAuthenticated(session, 'PUT KEY');
+        return ok(putCaKlocKey(cmd, this.#context));
+      case INS_DELETE:
+        requireAuthenticated(session, 'DELETE');
+        return ok(deleteCaKlocKey(cmd, this.#context));
       default:
         if (HANDSHAKE_INS.includes(cmd.ins)) {
           throw new StatusWordError(
@@ -225,16 +264,8 @@ export class IssuerSecurityDomain implements CardApplication {
 
   // DESIGN.md 4.5: 80 E2 91 00 inside SCP11a/c with C-MAC and C-DECRYPTION; BF70 or BF72, or (GPC Amd F 7.5,
   // P1 90 or 91) A6{83} 70{93...}, the OCE allowlist of a key set
-  #storeData(cmd: CommandApdu, session: Scp11CardSession | undefined): Uint8Array {
-    if (
-      session === undefined ||
-      (session.securityLevel & KEY_UPDATE_SECURITY_LEVEL) !== KEY_UPDATE_SECURITY_LEVEL
-    ) {
-      throw new StatusWordError(
-        SW_SECURITY_STATUS_NOT_SATISFIED,
-        'STORE DATA outside an authenticated SCP11 session',
-      );
-    }
+  #storeData(cmd: CommandApdu, openSession: Scp11CardSession | undefined): Uint8Array {
+    const session = requireAuthenticated(openSession, 'STORE DATA');
     let tag: number;
     try {
       tag = decodeTlvs(cmd.data)[0]?.tag ?? -1;

@@ -2,26 +2,13 @@
 // CERT.SD.ECKA, and CA-KLOC, which signs CERT.OCE.ECKA; each as key, GP and X.509 certificate, and empty CRL.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { toHex } from '../../../bytes/index.js';
-import { CURVES, cryptoRandom, curveByName, generateKeyPair } from '../../../crypto/index.js';
-import { caKeyId, issueGpCertificate, issueX509Certificate } from '../../../pki/index.js';
+import { CURVES, cryptoRandom, curveByName } from '../../../crypto/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalInt, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
-import {
-  CA_IDS,
-  CA_NAMES,
-  DAY_MS,
-  INDEX_FILE,
-  publishCrl,
-  saveIndex,
-  takeSerial,
-  writeNewFile,
-  writePrivateKey,
-  type CaRecord,
-  type PkiIndex,
-} from './support/pki-dir.js';
+import { createCaGeneration } from './support/ca-generation.js';
+import { CA_IDS, DAY_MS, INDEX_FILE, saveIndex, type PkiIndex } from './support/pki-dir.js';
 
 const CURVE_NAMES = CURVES.map((c) => c.name);
 const DEFAULT_CA_DAYS = 3650;
@@ -62,38 +49,7 @@ export const command: Command = {
       issued: [],
     };
     for (const ca of CA_IDS) {
-      const keyPair = generateKeyPair(curve, rng);
-      // One serial for both encodings of the CA certificate: revoking it covers either.
-      const serial = takeSerial(index);
-      const common = {
-        issuer: keyPair,
-        serial,
-        keyUsage: 'signature' as const,
-        notBefore: now,
-        notAfter,
-        subjectPublicKey: keyPair.publicKey,
-        curve,
-      };
-      const record: CaRecord = {
-        name: CA_NAMES[ca].commonName,
-        key: `ca-${ca}.key`,
-        gpCertificate: `ca-${ca}.crt`,
-        x509Certificate: `ca-${ca}.der`,
-        crl: `ca-${ca}.crl`,
-        keyId: toHex(caKeyId(keyPair.publicKey)),
-        serial: toHex(serial),
-        notAfter: notAfter.toISOString(),
-        crlNumber: 0,
-        revoked: [],
-      };
-      writePrivateKey(join(dir, record.key), keyPair);
-      writeNewFile(join(dir, record.gpCertificate), issueGpCertificate(common));
-      writeNewFile(
-        join(dir, record.x509Certificate),
-        issueX509Certificate({ ...common, subjectName: CA_NAMES[ca] }),
-      );
-      index.cas[ca] = record;
-      publishCrl(dir, index, ca, keyPair, now);
+      index.cas[ca] = createCaGeneration(dir, index, ca, 1, { curve, notBefore: now, notAfter, rng });
     }
     saveIndex(dir, index);
     if (ctx.values.json === true) {

@@ -16,11 +16,14 @@ import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalInt, optionalString, requireChoice, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
 import {
-  CA_NAMES,
   DAY_MS,
   ISSUER_OF,
   ORGANIZATION,
   ROLES,
+  caGeneration,
+  caGenerations,
+  caNameOf,
+  generationOf,
   loadCaKey,
   loadIndex,
   pkiCurve,
@@ -38,11 +41,12 @@ export const command: Command = {
   summary: 'issue a CERT.SD.ECKA (card) or CERT.OCE.ECKA (server) certificate and its key',
   usage: [
     'ltku pki issue --dir DIR --role sd|oce --format gp|x509 --out PREFIX',
-    '               [--curve C] [--days N] [--eid 32DIGITS] [--json]',
+    '               [--curve C] [--days N] [--eid 32DIGITS] [--ca-generation N] [--json]',
     '  writes PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.crt (gp: 7F21 bytes, x509: DER)',
     '  sd certificates carry the card EID (random with valid check digits if --eid is not given)',
     `  --days: validity from now, a whole number 1..${MAX_DAYS} (default ${DEFAULT_LEAF_DAYS}); x509 notAfter is exact,`,
     '  gp 5F24 is a UTC day (valid through its end)',
+    '  --ca-generation: the CA generation that signs (after `ltku pki rotate`; default the current, newest)',
   ].join('\n'),
   options: {
     dir: { type: 'string' },
@@ -51,6 +55,7 @@ export const command: Command = {
     curve: { type: 'string' },
     days: { type: 'string' },
     eid: { type: 'string' },
+    'ca-generation': { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -79,7 +84,14 @@ export const command: Command = {
     }
     const index = loadIndex(dir);
     const ca = ISSUER_OF[role];
-    const caKey = loadCaKey(dir, index, ca);
+    const generation = optionalInt(ctx.values, 'ca-generation', undefined, [1, 65535]);
+    const caRecord = generation === undefined ? index.cas[ca] : caGeneration(index, ca, generation);
+    if (caRecord === undefined) {
+      throw new UsageError(
+        `--ca-generation: ${index.cas[ca].name} has generations ${caGenerations(index, ca).map(generationOf).join(', ')}`,
+      );
+    }
+    const caKey = loadCaKey(dir, index, ca, caRecord);
     const curve = curveName !== undefined ? curveByName(curveName) : pkiCurve(index);
     const rng = cryptoRandom;
     const now = new Date();
@@ -106,7 +118,7 @@ export const command: Command = {
     const certificate =
       format === 'gp'
         ? issueGpCertificate(params)
-        : issueX509Certificate({ ...params, subjectName, issuerName: CA_NAMES[ca] });
+        : issueX509Certificate({ ...params, subjectName, issuerName: caNameOf(caRecord) });
     // GPC Amd F Table 6-12: 5F24 holds the day, so the certificate is valid through the end of that UTC day
     const validUntil = format === 'gp' ? decodeCertificate(certificate).notAfter : notAfter;
     const keyPath = `${out}.key`;
@@ -124,6 +136,7 @@ export const command: Command = {
       key: keyPath,
       curve: curve.name,
       notAfter: validUntil.toISOString(),
+      ...(generationOf(caRecord) === 1 ? {} : { issuerGeneration: generationOf(caRecord) }),
     });
     saveIndex(dir, index);
     for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
@@ -133,7 +146,8 @@ export const command: Command = {
       eid,
       format,
       curve: curve.name,
-      issuer: index.cas[ca].name,
+      issuer: caRecord.name,
+      issuerKeyId: caRecord.keyId,
       notAfter: validUntil.toISOString(),
       certificate: certPath,
       key: keyPath,

@@ -6,7 +6,16 @@ import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalChoice, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
-import { CA_IDS, loadCaKey, loadIndex, publishCrl, saveIndex, type CaId } from './support/pki-dir.js';
+import {
+  CA_IDS,
+  caGeneration,
+  caGenerations,
+  loadCaKey,
+  loadIndex,
+  publishCrl,
+  saveIndex,
+  type CaId,
+} from './support/pki-dir.js';
 
 /** Serial as lowercase hex without leading zero bytes (how pki.json and CRLs record it). */
 function normalSerial(text: string): string {
@@ -41,10 +50,10 @@ export const command: Command = {
     const serial = normalSerial(requireString(ctx.values, 'serial'));
     const explicitCa = optionalChoice(ctx.values, 'ca', CA_IDS);
     const index = loadIndex(dir);
-    for (const id of CA_IDS) {
-      if (index.cas[id].serial === serial) {
+    for (const record of CA_IDS.flatMap((id) => caGenerations(index, id))) {
+      if (record.serial === serial) {
         throw new UsageError(
-          `--serial: ${serial} is the certificate of ${index.cas[id].name} itself; remove that CA from the trust stores instead`,
+          `--serial: ${serial} is the certificate of ${record.name} itself; remove that CA from the trust stores instead`,
         );
       }
     }
@@ -60,14 +69,16 @@ export const command: Command = {
         `--ca: serial ${serial} was issued by ${index.cas[issued.issuer].name}, not ${index.cas[explicitCa].name}`,
       );
     }
-    const record = index.cas[ca];
+    // issue 13: the generation that signed it (after `ltku pki rotate`), else the current one
+    const record =
+      (issued !== undefined && caGeneration(index, ca, issued.issuerGeneration ?? 1)) || index.cas[ca];
     const already = record.revoked.some((r) => r.serial === serial);
     let crlPath = join(dir, record.crl);
     if (!already) {
       const now = new Date();
       now.setUTCMilliseconds(0);
       record.revoked.push({ serial, date: now.toISOString() });
-      crlPath = publishCrl(dir, index, ca, loadCaKey(dir, index, ca), now);
+      crlPath = publishCrl(dir, index, ca, loadCaKey(dir, index, ca, record), now, record);
       saveIndex(dir, index);
     }
     if (ctx.values.json === true) {

@@ -14,7 +14,9 @@ import {
 } from '../../../pki/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
+import { optionalString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
+import { CA_IDS, caGenerations, generationOf, loadIndex } from './support/pki-dir.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
@@ -103,12 +105,57 @@ function printCertificate(out: NodeJS.WritableStream, c: Certificate, n: number,
   );
 }
 
+// Issue 13: every generation of both CAs in a PKI directory (`ltku pki rotate`), oldest first.
+function showDirectory(out: NodeJS.WritableStream, dir: string, json: boolean): number {
+  const index = loadIndex(dir);
+  const cas = CA_IDS.map((ca) => ({
+    ca,
+    generations: caGenerations(index, ca).map((r) => ({
+      generation: generationOf(r),
+      name: r.name,
+      keyId: r.keyId,
+      serial: r.serial,
+      notAfter: r.notAfter,
+      current: r === index.cas[ca],
+      revoked: r.revoked.length,
+      issued: index.issued.filter((i) => i.issuer === ca && (i.issuerGeneration ?? 1) === generationOf(r))
+        .length,
+    })),
+  }));
+  if (json) {
+    printJson(out, { dir, curve: index.curve, cas });
+    return 0;
+  }
+  out.write(`PKI ${dir} (${index.curve})\n`);
+  printTable(
+    out,
+    cas.flatMap(({ generations }) =>
+      generations.map(
+        (g) =>
+          [
+            `  ${g.name}${g.current ? ' (current)' : ''}`,
+            `generation ${g.generation}, key id ${g.keyId}, serial ${g.serial}, until ${g.notAfter}, ${g.issued} issued, ${g.revoked} revoked`,
+          ] as const,
+      ),
+    ),
+  );
+  return 0;
+}
+
 export const command: Command = {
-  summary: 'show a certificate (GP 7F21 or X.509, one or a chain) or a CRL, decoded',
-  usage: 'ltku pki show FILE [--json]\n  FILE: binary, PEM or hex; never a private key',
-  options: { json: { type: 'boolean' } },
+  summary: 'show a certificate (GP 7F21 or X.509, one or a chain) or a CRL, decoded; or the CAs of a PKI',
+  usage: [
+    'ltku pki show FILE [--json]\n  FILE: binary, PEM or hex; never a private key',
+    'ltku pki show --dir DIR [--json]\n  every generation of CA-KLCC and CA-KLOC (`ltku pki rotate`), oldest first',
+  ].join('\n'),
+  options: { json: { type: 'boolean' }, dir: { type: 'string' } },
   allowPositionals: true,
   async run(ctx) {
+    const dir = optionalString(ctx.values, 'dir');
+    if (dir !== undefined) {
+      if (ctx.positionals.length !== 0) throw new UsageError('give FILE or --dir, not both');
+      return showDirectory(ctx.stdout, dir, ctx.values.json === true);
+    }
     if (ctx.positionals.length !== 1) throw new UsageError('give exactly one FILE');
     const path = ctx.positionals[0];
     const bytes = readInput(path);

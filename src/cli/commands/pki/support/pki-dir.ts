@@ -2,6 +2,9 @@
 //   pki.json                 index: curve, next serial, the two CAs, every issued certificate, revocations
 //   ca-klcc.key|.crt|.der|.crl   the card issuer CA (signs CERT.SD.ECKA): PKCS#8 PEM key (0600), GP 7F21, X.509, CRL
 //   ca-kloc.key|.crt|.der|.crl   CA-KLOC (signs CERT.OCE.ECKA)
+//   ca-<id>-g<N>.key|.crt|.der|.crl   generation N >= 2 of a CA after `ltku pki rotate` (issue 13); pki.json
+//                            keeps the newest in `cas`, the earlier ones (still valid, still signing CRLs) in
+//                            `previous`, oldest first
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromHex } from '../../../../bytes/index.js';
@@ -45,6 +48,8 @@ export interface CaRecord {
   notAfter: string;
   crlNumber: number;
   revoked: RevokedRecord[];
+  /** Issue 13: 1, 2, ... (`ltku pki rotate`); absent in a directory never rotated: 1. */
+  generation?: number;
 }
 
 export interface IssuedRecord {
@@ -58,6 +63,8 @@ export interface IssuedRecord {
   key: string;
   curve: string;
   notAfter: string;
+  /** Issue 13: the generation of `issuer` that signed it; absent: 1. */
+  issuerGeneration?: number;
 }
 
 export interface PkiIndex {
@@ -65,6 +72,8 @@ export interface PkiIndex {
   curve: string;
   nextSerial: number;
   cas: Record<CaId, CaRecord>;
+  /** Issue 13: earlier generations of each CA, oldest first (`ltku pki rotate`); absent: none. */
+  previous?: Partial<Record<CaId, CaRecord[]>>;
   issued: IssuedRecord[];
 }
 
@@ -125,8 +134,13 @@ export function writePrivateKey(path: string, keyPair: EcKeyPair): void {
   writeNewFile(path, exportPrivateKeyPem(keyPair), 0o600);
 }
 
-export function loadCaKey(dir: string, index: PkiIndex, ca: CaId): EcKeyPair {
-  const path = join(dir, index.cas[ca].key);
+export function loadCaKey(
+  dir: string,
+  index: PkiIndex,
+  ca: CaId,
+  record: CaRecord = index.cas[ca],
+): EcKeyPair {
+  const path = join(dir, record.key);
   return importPrivateKey(readFileSync(path, 'utf8'));
 }
 
@@ -134,13 +148,36 @@ export function pkiCurve(index: PkiIndex) {
   return curveByName(index.curve);
 }
 
-/** Re-issues `ca`'s CRL from its revocation records (number + 1) and writes it over the previous one. */
-export function publishCrl(dir: string, index: PkiIndex, ca: CaId, caKey: EcKeyPair, now: Date): string {
-  const record = index.cas[ca];
+export const generationOf = (record: CaRecord): number => record.generation ?? 1;
+
+/** Issue 13: every generation of `ca`, oldest first, the current one (index.cas) last. */
+export function caGenerations(index: PkiIndex, ca: CaId): CaRecord[] {
+  return [...(index.previous?.[ca] ?? []), index.cas[ca]];
+}
+
+/** Issue 13: generation `n` of `ca`, or undefined. */
+export function caGeneration(index: PkiIndex, ca: CaId, n: number): CaRecord | undefined {
+  return caGenerations(index, ca).find((r) => generationOf(r) === n);
+}
+
+/** The X.509 name of a CA generation (generation 1 is CA_NAMES[ca]). */
+export function caNameOf(record: CaRecord): NameInput {
+  return { organization: ORGANIZATION, commonName: record.name };
+}
+
+/** Re-issues `ca`'s CRL (of `record`, default the current generation) with number + 1, over the previous one. */
+export function publishCrl(
+  dir: string,
+  index: PkiIndex,
+  ca: CaId,
+  caKey: EcKeyPair,
+  now: Date,
+  record: CaRecord = index.cas[ca],
+): string {
   record.crlNumber += 1;
   const crl = issueCrl({
     issuer: caKey,
-    issuerName: CA_NAMES[ca],
+    issuerName: caNameOf(record),
     number: record.crlNumber,
     thisUpdate: now,
     nextUpdate: new Date(now.getTime() + CRL_VALIDITY_DAYS * DAY_MS),

@@ -1,12 +1,14 @@
-// The server's trust material from an `ltku pki` directory: the card issuer (CA-KLCC) as trust anchor, its
-// revoked serials, and the newest unrevoked CERT.OCE.ECKA with its key on each curve.
+// The server's trust material from an `ltku pki` directory: every generation of the card issuer (CA-KLCC) as
+// trust anchors, their revoked serials, and on each curve the newest unrevoked CERT.OCE.ECKA with its key
+// of each CA-KLOC generation, newest generation first (issue 13: after `ltku pki rotate` the session presents
+// the one whose CA-KLOC the card lists in FF33).
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fromHex } from '../../../../bytes/index.js';
 import { importPrivateKey } from '../../../../crypto/index.js';
 import { anchorFromCertificate, decodeCertificate } from '../../../../pki/index.js';
 import type { OceCredential, SessionConfig } from '../../../../server/index.js';
-import { loadIndex } from '../../pki/support/pki-dir.js';
+import { caGenerations, loadIndex } from '../../pki/support/pki-dir.js';
 
 function resolveIn(dir: string, path: string): string {
   if (isAbsolute(path)) return path;
@@ -18,14 +20,19 @@ export function loadServerPki(
   dir: string,
 ): Pick<SessionConfig, 'oce' | 'cardIssuers' | 'revokedCardSerials'> {
   const index = loadIndex(dir);
-  const klcc = decodeCertificate(new Uint8Array(readFileSync(join(dir, index.cas.klcc.gpCertificate))));
-  const revokedOce = new Set(index.cas.kloc.revoked.map((r) => r.serial));
-  const oce = new Map<string, OceCredential>();
+  const klcc = caGenerations(index, 'klcc');
+  const revokedOce = new Set(caGenerations(index, 'kloc').flatMap((g) => g.revoked.map((r) => r.serial)));
+  const oce = new Map<string, { generation: number; credential: OceCredential }>();
   for (const rec of index.issued) {
     if (rec.role !== 'oce' || revokedOce.has(rec.serial)) continue;
     const keyPair = importPrivateKey(readFileSync(resolveIn(dir, rec.key), 'utf8'));
     const certificate = new Uint8Array(readFileSync(resolveIn(dir, rec.certificate)));
-    oce.set(keyPair.curve.name, { keyPair, certificates: [certificate] }); // later records win
+    const generation = rec.issuerGeneration ?? 1;
+    // later records win per (curve, CA-KLOC generation)
+    oce.set(`${keyPair.curve.name}/${generation}`, {
+      generation,
+      credential: { keyPair, certificates: [certificate] },
+    });
   }
   if (oce.size === 0) {
     throw new Error(
@@ -33,8 +40,10 @@ export function loadServerPki(
     );
   }
   return {
-    oce: [...oce.values()],
-    cardIssuers: [anchorFromCertificate(klcc)],
-    revokedCardSerials: index.cas.klcc.revoked.map((r) => fromHex(r.serial, 'serial')),
+    oce: [...oce.values()].sort((a, b) => b.generation - a.generation).map((o) => o.credential),
+    cardIssuers: klcc.map((g) =>
+      anchorFromCertificate(decodeCertificate(new Uint8Array(readFileSync(join(dir, g.gpCertificate))))),
+    ),
+    revokedCardSerials: klcc.flatMap((g) => g.revoked.map((r) => fromHex(r.serial, 'serial'))),
   };
 }
