@@ -55,6 +55,18 @@ export const TAG_OCE_ALLOWLIST = 0x70;
 /** One certificate serial number (ASN.1 INTEGER content, as in the 7F21 certificate's tag 93). */
 export const TAG_OCE_SERIAL = 0x93;
 
+// Issue 13, the card's deny list of revoked OCE certificate serials: GPC 2.3 / Amd F and yubikit define no object
+// for it, so it is a proprietary STORE DATA template next to DESIGN.md 4.5's BF70-BF73:
+// BF74{81 <mode: 01 add, 02 replace>, 93 <serial> ...} (93 as in the Amd F 7.5 allowlist).
+/** STORE DATA template of a deny list update (proprietary; no GP object exists for OCE revocation). */
+export const TAG_DENY_LIST_UPDATE = 0xbf74;
+/** BF74 81: how the serials apply to the card's deny list. */
+export const TAG_DENY_LIST_MODE = 0x81;
+/** BF74 81 = 01: the serials join the list (idempotent, so a repeat after a lost answer is harmless). */
+export const DENY_LIST_MODE_ADD = 0x01;
+/** BF74 81 = 02: the serials become the whole list (empty: no serial denied). */
+export const DENY_LIST_MODE_REPLACE = 0x02;
+
 /** GPC Amd F 7.5.2 PSO: P1 b8 / P2 b8 set while more blocks / more certificates follow. */
 export const PSO_MORE_FOLLOW = 0x80;
 

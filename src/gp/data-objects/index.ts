@@ -5,3 +5,4 @@ export * from './capabilities.js';
 export * from './ca-kloc.js';
 export * from './certificate-store.js';
 export * from './oce-allowlist.js';
+export * from './deny-list.js';

@@ -1,4 +1,4 @@
-// Errors of PUT KEY / DELETE: a malformed command field (card side maps it to 6A80), and the host's view of a
+// Errors of PUT KEY / DELETE / the deny list STORE DATA: a malformed command field (card side maps it to 6A80), and the host's view of a
 // refusal, one class carrying the card's status word and what it means.
 
 /** A PUT KEY or DELETE data field that does not follow GPC 2.3 11.8.2.3 / 11.2.2.3. */
@@ -9,7 +9,7 @@ export class KeyManagementFormatError extends Error {
 export type KeyManagementRefusal =
   /** 6982: not inside an authenticated SCP11a/c session with C-MAC and C-DECRYPTION. */
   | 'security'
-  /** 6A80: malformed data, unknown curve, point not on the curve, or a KVN already used by another key. */
+  /** 6A80: malformed data (or deny list template), unknown curve, point not on the curve, or a KVN already used by another key. */
   | 'wrong-data'
   /** 6A88: the key to replace or delete is not on the card. */
   | 'not-found'
@@ -19,7 +19,7 @@ export type KeyManagementRefusal =
   | 'memory'
   | 'other';
 
-/** The card refused a PUT KEY or DELETE. Carries no key material. */
+/** The card refused a PUT KEY, DELETE or deny list update. Carries no key material. */
 export class KeyManagementError extends Error {
   override name = 'KeyManagementError';
   constructor(

@@ -1,6 +1,7 @@
 // The OCE's side of CA-KLOC rotation (issue 13) over an open SCP11a/c channel: PUT KEY (GPC 2.3 11.8), DELETE
 // (GPC 2.3 11.2) and reading the card's CA-KLOC keys back from GET DATA 00E0 (GPC 2.3 11.3.3.1) to recover a
-// lost answer. The card's status word becomes a KeyManagementError in refusal(), the one place that maps it.
+// lost answer, and (revocation) the card's deny list by STORE DATA BF74. The card's status word becomes a
+// KeyManagementError in refusal(), the one place that maps it.
 import {
   CLA_GP,
   SW_CONDITIONS_NOT_SATISFIED,
@@ -16,13 +17,20 @@ import type { Curve } from '../../crypto/index.js';
 import {
   INS_DELETE,
   INS_PUT_KEY,
+  INS_STORE_DATA,
   KID_CA_KLOC,
   P1_PUT_KEY_ADD,
+  P1_STORE_DATA_LAST_BERTLV,
   P2_DELETE_OBJECT,
   TAG_KEY_INFO_TEMPLATE,
 } from '../constants.js';
 import { getDataCommand } from '../get-data.js';
-import { curveIdOf, decodeKeyInformation } from '../data-objects/index.js';
+import {
+  curveIdOf,
+  decodeKeyInformation,
+  encodeDenyListUpdate,
+  type DenyListMode,
+} from '../data-objects/index.js';
 import type { Scp11Channel } from '../scp11/index.js';
 import type { KeyReference } from '../data-objects/index.js';
 import { encodeDeleteKey } from './delete-key.js';
@@ -89,4 +97,18 @@ export async function readCaKlocKeys(channel: CardChannel): Promise<CaKlocKeyInf
   return decodeKeyInformation(response.data)
     .entries.filter((e) => e.kid === KID_CA_KLOC)
     .map((e) => ({ kvn: e.kvn, curveId: curveIdOf(e) }));
+}
+
+// Issue 13 / gp/constants.ts BF74: 80 E2 90 00 BF74{81 <mode> 93 <serial> ...}; both modes are idempotent, so a
+// lost answer is recovered by sending the same update again
+export async function updateDenyList(
+  channel: Scp11Channel,
+  serials: readonly Uint8Array[],
+  mode: DenyListMode,
+): Promise<void> {
+  const data = encodeDenyListUpdate({ mode, serials });
+  const response = await channel.transmit(
+    command(CLA_GP, INS_STORE_DATA, P1_STORE_DATA_LAST_BERTLV, 0x00, data),
+  );
+  if (response.sw !== SW_OK) throw refusal(response.sw, `STORE DATA deny list (${mode}, ${serials.length})`);
 }

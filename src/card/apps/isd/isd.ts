@@ -34,11 +34,13 @@ import {
   TAG_CAPABILITIES,
   TAG_CERT_STORE,
   TAG_CONTROL_REFERENCE,
+  TAG_DENY_LIST_UPDATE,
   TAG_KEY_INFO_TEMPLATE,
 } from '../../../gp/constants.js';
 import { Scp11SecurityDomain, type Scp11CardSession } from '../../../gp/scp11/index.js';
 import { DataObjectError, decodeKeyReferenceQuery } from '../../../gp/data-objects/index.js';
 import { storeOceAllowlist } from './oce-allowlist.js';
+import { storeDenyList } from './deny-list.js';
 import { deleteCaKlocKey, putCaKlocKey } from './ca-kloc-keys.js';
 import {
   TAG_KEY_STATUS_REQUEST,
@@ -126,7 +128,10 @@ export class IssuerSecurityDomain implements CardApplication {
       get caKlocAllowlists() {
         return context.image.caKloc.map((c) => ({ kvn: c.kvn, serials: c.oceAllowlist ?? [] }));
       },
-      denyList: context.image.denyList,
+      // read at each use: a STORE DATA BF74 deny list update replaces the image's deny list
+      get denyList() {
+        return context.image.denyList;
+      },
       clock: context.clock,
       rng: context.rng,
       minAesKeyLength: context.image.settings.minAesKeyLength,
@@ -263,7 +268,7 @@ export class IssuerSecurityDomain implements CardApplication {
   }
 
   // DESIGN.md 4.5: 80 E2 91 00 inside SCP11a/c with C-MAC and C-DECRYPTION; BF70 or BF72, or (GPC Amd F 7.5,
-  // P1 90 or 91) A6{83} 70{93...}, the OCE allowlist of a key set
+  // P1 90 or 91) A6{83} 70{93...}, the OCE allowlist of a key set, or (issue 13) BF74, the deny list
   #storeData(cmd: CommandApdu, openSession: Scp11CardSession | undefined): Uint8Array {
     const session = requireAuthenticated(openSession, 'STORE DATA');
     let tag: number;
@@ -274,15 +279,18 @@ export class IssuerSecurityDomain implements CardApplication {
       throw e;
     }
     const allowlist = tag === TAG_CONTROL_REFERENCE;
+    const denyList = tag === TAG_DENY_LIST_UPDATE;
     const p1Ok =
-      cmd.p1 === P1_STORE_DATA_LAST_BERTLV_RESPONSE || (allowlist && cmd.p1 === P1_STORE_DATA_LAST_BERTLV);
+      cmd.p1 === P1_STORE_DATA_LAST_BERTLV_RESPONSE ||
+      ((allowlist || denyList) && cmd.p1 === P1_STORE_DATA_LAST_BERTLV);
     if (!p1Ok || cmd.p2 !== P2_STORE_DATA_BLOCK_0) {
       throw new StatusWordError(
         SW_INCORRECT_P1P2,
-        'STORE DATA: only P1 91 (or 90 for A6) P2 00 is supported',
+        'STORE DATA: only P1 91 (or 90 for A6 and BF74) P2 00 is supported',
       );
     }
     if (allowlist) return storeOceAllowlist(cmd.data, this.#context);
+    if (denyList) return storeDenyList(cmd.data, this.#context);
     const image = this.#context.image;
     if (tag === TAG_KEY_STATUS_REQUEST) return keyStatus(cmd.data, image);
     if (tag !== TAG_KEY_UPDATE_REQUEST)
