@@ -1,11 +1,13 @@
 // Issue 13: `ltku pki rotate` makes a new CA-KLOC generation; the old stays; OCE certificates chain to the
 // generation chosen (newest by default); `pki show --dir` lists generations; revocation hits the right CRL.
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { toHex } from '../../src/bytes/index.js';
+import { fromHex, toHex } from '../../src/bytes/index.js';
+import { runCli } from '../helpers/cli.js';
 import { decodeCertificate, decodeCrl, trustAnchor, validateChain } from '../../src/pki/index.js';
 import { FixedClock } from '../../src/ports/index.js';
 import { loadServerPki } from '../../src/cli/commands/server/support/server-pki.js';
@@ -152,5 +154,47 @@ describe('ltku pki rotate (issue 13)', () => {
     ]);
     assert.equal(self.code, 2);
     assert.match(self.stderr, /itself/);
+  });
+});
+
+describe('ltku card create after a CA-KLCC rotation (issue 13)', () => {
+  it('signs CERT.SD.ECKA with the new generation under its own name, records the generation, and the server trusts it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ltku-pki-rotate-klcc-'));
+    try {
+      assert.equal((await runPki(['init', '--dir', dir])).code, 0);
+      assert.equal((await runPki(oceArgs(dir, 'oce'))).code, 0);
+      const rotated = await runPki(['rotate', '--dir', dir, '--ca', 'klcc', '--json']);
+      assert.equal(rotated.code, 0, rotated.stderr);
+      const index = JSON.parse(readFileSync(join(dir, 'pki.json'), 'utf8'));
+      const card = join(dir, 'card.json');
+      const created = await runCli([
+        'card',
+        'create',
+        '--pki',
+        dir,
+        '--out',
+        card,
+        '--profiles',
+        '1',
+        '--sd-cert-format',
+        'x509',
+      ]);
+      assert.equal(created.code, 0, created.stderr);
+      const image = JSON.parse(readFileSync(card, 'utf8'));
+      const der = fromHex(image.keySets[0].certificates.at(-1));
+      const sd = decodeCertificate(der);
+      assert.equal(toHex(sd.issuerKeyId!), index.cas.klcc.keyId, 'signed by generation 2');
+      assert.match(new X509Certificate(der).issuer, /CN=CA-KLCC \(card issuer\) generation 2/);
+      const after = JSON.parse(readFileSync(join(dir, 'pki.json'), 'utf8'));
+      assert.equal(after.issued.at(-1).issuerGeneration, 2);
+      const trust = loadServerPki(dir);
+      validateChain([sd], {
+        anchors: trust.cardIssuers,
+        clock: new FixedClock(new Date()),
+        leafUsage: 'keyAgreement',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,7 +11,15 @@ import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalInt, optionalString, requireString } from '../../options.js';
 import { printJson, printTable } from '../../output.js';
-import { CA_NAMES, DAY_MS, loadCaKey, loadIndex, saveIndex, takeSerial } from '../pki/support/pki-dir.js';
+import {
+  caNameOf,
+  DAY_MS,
+  generationOf,
+  loadCaKey,
+  loadIndex,
+  saveIndex,
+  takeSerial,
+} from '../pki/support/pki-dir.js';
 import { readCertificateFile, writeSecretFile } from './support/files.js';
 
 const DEFAULT_CARD_DAYS = 3650;
@@ -118,8 +126,9 @@ export const command: Command = {
       variants: variants as ('a' | 'b' | 'c')[],
       sdCertificateFormat: format,
       issuer: {
+        // The current CA-KLCC generation signs, under its own name (issue 13: `pki rotate --ca klcc`).
         keyPair: loadCaKey(dir, index, 'klcc'),
-        name: CA_NAMES.klcc,
+        name: caNameOf(index.cas.klcc),
         nextSerial: () => {
           const serial = takeSerial(index);
           issued.push(serial);
@@ -154,6 +163,7 @@ export const command: Command = {
         key: out,
         curve: k.keyPair.curve.name,
         notAfter: new Date(now.getTime() + days * DAY_MS).toISOString(),
+        ...(generationOf(index.cas.klcc) === 1 ? {} : { issuerGeneration: generationOf(index.cas.klcc) }),
       }),
     );
     saveIndex(dir, index);
