@@ -16,9 +16,25 @@ const allowed = {
   gp: ['ports', 'bytes', 'crypto', 'iso7816', 'pki', 'aka/params'],
   card: ['ports', 'bytes', 'crypto', 'iso7816', 'aka', 'pki', 'gp'],
   hss: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'http'],
-  server: ['ports', 'bytes', 'crypto', 'iso7816', 'gp', 'pki', 'auth', 'http', 'hss/client', 'aka/params'],
-  core: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'http', 'hss/client'],
+  // Issue 12: Osmocom IPA/CTRL/GSUP codecs and clients, the osmo-hlr launcher (an I/O edge like hss/store).
+  osmo: ['ports', 'bytes'],
+  server: [
+    'ports',
+    'bytes',
+    'crypto',
+    'iso7816',
+    'gp',
+    'pki',
+    'auth',
+    'http',
+    'hss/client',
+    'aka/params',
+    'osmo',
+  ],
+  core: ['ports', 'bytes', 'crypto', 'aka', 'auth', 'http', 'hss/client', 'osmo'],
   ue: ['ports', 'bytes', 'crypto', 'iso7816', 'aka'],
+  // Issue 11: the fleet simulator, above card and ue (many virtual cards with their UE agents in one process).
+  fleet: ['ports', 'bytes', 'crypto', 'iso7816', 'aka', 'pki', 'gp', 'card', 'ue'],
 };
 const layers = Object.keys(allowed);
 const forbidden = layers.map((layer) => ({

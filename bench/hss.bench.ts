@@ -63,7 +63,7 @@ setTimeout(() => { counting = true; const t0 = performance.now();
 }, warmupMs);
 `;
 
-function runLoad(
+export function runLoad(
   url: string,
   imsis: string[],
   token: string,
@@ -101,12 +101,11 @@ async function pgReachable(): Promise<boolean> {
   }
 }
 
-async function benchBackend(
-  name: string,
+/** The generate-auth-data rate over HTTP of an ltku HSS on `db` (SUBSCRIBERS Milenage subscribers), and what it stored. */
+export async function hssHttpRate(
   db: string,
   dataDir: string,
-  print: (line: string) => void,
-): Promise<void> {
+): Promise<{ opsPerSecond: number; ok: number; failed: number; storedSeqs: bigint }> {
   const rt = await openHssRuntime({ db, dataDir });
   const imsis = Array.from({ length: SUBSCRIBERS }, (_, i) => `00101${String(i).padStart(10, '0')}`);
   for (const imsi of imsis) {
@@ -121,18 +120,33 @@ async function benchBackend(
   const running = await listenHss({ hss: rt.hss, auc: rt.auc, logger: rt.logger, authenticator });
   try {
     const r = await runLoad(running.url, imsis, credentials.tokens.get('core') as string);
-    const opsPerSecond = (r.ok * 1000) / r.ms;
-    print(formatRate({ name: `generate-auth-data over HTTP, ${name}`, opsPerSecond, iterations: r.ok }));
-    if (r.failed > 0) print(`  ${r.failed} requests failed`);
-    let stored = 0n;
-    for (const imsi of imsis) stored += (await rt.store.get(imsi))!.sqn >> 5n;
-    print(
-      `  ${stored} SQNs stored (${r.ok} counted answers + warm-up), ${CONNECTIONS} keep-alive connections, ${SUBSCRIBERS} subscribers, Milenage`,
-    );
+    let storedSeqs = 0n;
+    for (const imsi of imsis) storedSeqs += (await rt.store.get(imsi))!.sqn >> 5n;
+    return { opsPerSecond: (r.ok * 1000) / r.ms, ok: r.ok, failed: r.failed, storedSeqs };
   } finally {
     await running.close();
     await rt.close();
   }
+}
+
+async function benchBackend(
+  name: string,
+  db: string,
+  dataDir: string,
+  print: (line: string) => void,
+): Promise<void> {
+  const r = await hssHttpRate(db, dataDir);
+  print(
+    formatRate({
+      name: `generate-auth-data over HTTP, ${name}`,
+      opsPerSecond: r.opsPerSecond,
+      iterations: r.ok,
+    }),
+  );
+  if (r.failed > 0) print(`  ${r.failed} requests failed`);
+  print(
+    `  ${r.storedSeqs} SQNs stored (${r.ok} counted answers + warm-up), ${CONNECTIONS} keep-alive connections, ${SUBSCRIBERS} subscribers, Milenage`,
+  );
 }
 
 export const suite: BenchSuite = {

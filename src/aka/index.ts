@@ -7,4 +7,5 @@ export * from './sqn.js';
 export { SQN_MAX, sqnToBytes, sqnFromBytes } from './sqn-bytes.js';
 export * from './gsm.js';
 export * from './keys.js';
+export * from './he-av.js';
 export * from './params/index.js';

@@ -26,9 +26,30 @@ export const ATTACH_TOKEN_BYTES = 16;
 const ATTACH_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
 const KSEAF_DIGEST_LENGTH = 8;
 
-/** The part of the HSS client the core uses. */
+/**
+ * What an HSS that is not ltku's (osmo-hlr over GSUP) answers for a request it refuses: the subscriber is
+ * unknown, or the HSS rejects the authentication (e.g. a GSUP error cause); the message names the IMSI and cause.
+ */
+export class AuthDataRefusal extends Error {
+  override name = 'AuthDataRefusal';
+  constructor(
+    readonly reason: 'unknown-subscriber' | 'rejected',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The part of the HSS client the core uses (ltku's HssClient, or GsupAuthSource for osmo-hlr). Refusals are
+ * HssClientError 404/403/400 or AuthDataRefusal; anything else means the HSS is unavailable.
+ */
 export interface AuthDataSource {
   generateAuthData(supi: string, req: GenerateAuthDataRequest): Promise<HeAkaAuthenticationInfo>;
+  /**
+   * TS 29.503 5.2.2.2.3: resolves when the HSS accepts the event; for a success, only when the vector's keys are
+   * still the subscriber's (the core fails closed otherwise).
+   */
   reportAuthEvent(supi: string, ev: AuthEvent): Promise<void>;
   /** Resolves when the HSS answers and is ready (the core's /readyz); absent: not checked. */
   ready?(): Promise<void>;
@@ -215,6 +236,13 @@ export class AttachService {
       }
       if (e instanceof HssClientError && e.status === 400) {
         return this.#reject(session.imsi, `HSS refused the request (${e.cause})`);
+      }
+      if (e instanceof AuthDataRefusal) {
+        this.#deps.logger.info({ imsi: session.imsi, err: e.message }, 'HSS refused the authentication');
+        return this.#reject(
+          session.imsi,
+          e.reason === 'unknown-subscriber' ? 'unknown subscriber' : 'authentication rejected by the HSS',
+        );
       }
       this.#deps.logger.error({ imsi: session.imsi, err: (e as Error).message }, 'HSS request failed');
       throw hssUnavailable(`HSS: ${(e as Error).message}`);

@@ -4,3 +4,4 @@ export * from './attach-service.js';
 export * from './push.js';
 export { buildCoreApp, hssReadiness, type CoreDeps } from './http/app.js';
 export { listenCore, type RunningCore } from './http/server.js';
+export * from './gsup-auth-source.js';

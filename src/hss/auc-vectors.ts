@@ -2,14 +2,14 @@
 // subscriber's keys, RAND, SQN and AMF.
 import {
   generateVector,
+  heAkaVectorOf,
   kasme,
-  kausf,
   milenage,
-  resStar,
   snId,
   SQN_LENGTH,
   tuak,
   type AkaFunctions,
+  type HeAkaVector,
 } from '../aka/index.js';
 import { NoCredentialsError } from './errors.js';
 import type { KeyMaterial } from './client/model.js';
@@ -34,13 +34,8 @@ export function withSeparationBit(amf: Uint8Array): Uint8Array {
   return Uint8Array.of(amf[0] | AMF_SEPARATION_BIT, amf[1]);
 }
 
-/** TS 33.501 6.1.3.2 (5G_HE_AKA): RAND, AUTN, XRES*, KAUSF. */
-export interface HeAkaVector {
-  readonly rand: Uint8Array;
-  readonly autn: Uint8Array;
-  readonly xresStar: Uint8Array;
-  readonly kausf: Uint8Array;
-}
+/** TS 33.501 6.1.3.2 (5G_HE_AKA): RAND, AUTN, XRES*, KAUSF (aka/he-av.ts). */
+export type { HeAkaVector } from '../aka/index.js';
 
 /** TS 33.401 6.1.1 (EPS AV): RAND, AUTN, XRES, KASME. */
 export interface EpsAkaVector {
@@ -60,13 +55,7 @@ export function heAkaVector(
 ): HeAkaVector {
   const v = generateVector(fns, rand, sqn, amf);
   check128(v.ck, v.ik);
-  const sqnXorAk = v.autn.subarray(0, SQN_LENGTH);
-  return {
-    rand: v.rand,
-    autn: v.autn,
-    xresStar: resStar(v.ck, v.ik, servingNetworkName, v.rand, v.xres),
-    kausf: kausf(v.ck, v.ik, servingNetworkName, sqnXorAk),
-  };
+  return heAkaVectorOf(v, servingNetworkName);
 }
 
 /** TS 33.401 6.1.1 and A.2: KASME from CK, IK, the serving network id and SQN xor AK. */

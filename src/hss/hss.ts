@@ -14,7 +14,7 @@ import {
 } from './client/model.js';
 import { ConflictError, InvalidRequestError, UnknownSubscriberError } from './errors.js';
 import type { KeyVault } from './key-vault.js';
-import type { ListFilter, SubscriberStore } from './store/store.js';
+import type { ListFilter, NewRecord, SubscriberStore } from './store/store.js';
 import {
   checkKeyMaterial,
   checkKeyVersion,
@@ -87,12 +87,12 @@ export class Hss {
     return { actor, at: this.deps.clock.now() };
   }
 
-  async create(input: NewSubscriber, actor: string): Promise<SubscriberView> {
+  /** A new subscriber's record (keys sealed) and the audit line of its creation. */
+  #newRecord(input: NewSubscriber, who: Actor): NewRecord {
     checkImsi(input.imsi);
     checkPatch(input);
     const version = checkKeyVersion(input.keyVersion ?? 1);
     const keys = checkKeyMaterial(input.keys);
-    const who = this.#actor(actor);
     const record: SubscriberRecord = {
       imsi: input.imsi,
       iccid: input.iccid ?? null,
@@ -113,9 +113,55 @@ export class Hss {
       keyVersion: version,
       transactionId: null,
     };
+    return { record, audit };
+  }
+
+  async create(input: NewSubscriber, actor: string): Promise<SubscriberView> {
+    const { record, audit } = this.#newRecord(input, this.#actor(actor));
     await this.deps.store.insert(record, [audit]);
-    this.deps.logger.info({ imsi: input.imsi, keyVersion: version, actor }, 'subscriber created');
+    this.deps.logger.info(
+      { imsi: input.imsi, keyVersion: record.active?.version, actor },
+      'subscriber created',
+    );
     return viewOf(record);
+  }
+
+  /**
+   * Issue 11, bulk provisioning (`ltku hss import`): the subscribers whose IMSI is new, in one store transaction;
+   * returns the IMSIs that already existed (left unchanged). Validates every entry before writing any.
+   */
+  async createMany(inputs: readonly NewSubscriber[], actor: string): Promise<{ existing: string[] }> {
+    const who = this.#actor(actor);
+    const entries = inputs.map((input) => this.#newRecord(input, who));
+    const existing = await this.deps.store.insertMany(entries);
+    this.deps.logger.info(
+      { created: entries.length - existing.length, existing: existing.length, actor },
+      'subscribers created in bulk',
+    );
+    return { existing };
+  }
+
+  /**
+   * Issue 11 (`ltku fleet` verification): whether the active keys of `imsi` are these, compared in constant time
+   * inside the HSS; the keys never leave it. Undefined when the subscriber or its active keys are absent.
+   */
+  async activeKeysEqual(imsi: string, keys: KeyMaterial, version: number): Promise<boolean | undefined> {
+    checkImsi(imsi);
+    const r = await this.deps.store.get(imsi);
+    if (r?.active === null || r?.active === undefined) return undefined;
+    if (r.active.version !== version || r.active.algorithm !== keys.algorithm) return false;
+    const held = this.deps.vault.open(imsi, r.active);
+    try {
+      return (
+        held.k.length === keys.k.length &&
+        held.opc.length === keys.opc.length &&
+        constantTimeEqual(held.k, keys.k) &&
+        constantTimeEqual(held.opc, keys.opc)
+      );
+    } finally {
+      wipe(held.k);
+      wipe(held.opc);
+    }
   }
 
   async get(imsi: string): Promise<SubscriberView> {

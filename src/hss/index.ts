@@ -14,3 +14,4 @@ export { buildHssApp, hssStoreReadiness, viewJson, type HssAppDeps } from './htt
 export { HssMetrics } from './http/metrics.js';
 export { listenHss, type RunningHss } from './http/server.js';
 export * from './personalisation-file.js';
+export * from './personalisation-lines.js';

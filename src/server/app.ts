@@ -4,6 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../auth/index.js';
 import { type HssClient } from '../hss/client/index.js';
+import type { HssRole } from './hss-role.js';
+import { hssRoleOf } from './ltku-hss.js';
 import {
   createHttpApp,
   createServiceApp,
@@ -27,6 +29,14 @@ import { OceValidityWatch } from './oce-validity-watch.js';
 import { prepareSessionConfig, type SessionConfig } from './session.js';
 import { ServerCardKeyPins, isCardPinStore } from './card-pins.js';
 import { ServerConfigError } from './errors.js';
+import { toHex } from '../bytes/index.js';
+import { CardManagementService, cardManagementRoutes, type CardJobStore } from './card-management/index.js';
+import {
+  CampaignService,
+  campaignRoutes,
+  unlessPolled,
+  type CampaignFeederOptions,
+} from './campaign/index.js';
 
 export { ADMIN_PREFIX } from './admin-api.js';
 export { ServerMetrics } from './metrics.js';
@@ -35,7 +45,8 @@ export const DEFAULT_RECONCILE_INTERVAL_MS = 30_000;
 
 export interface ServerDeps {
   readonly store: JobStore;
-  readonly hss: HssClient;
+  /** The HSS role (DESIGN.md 8): ltku's HSS (an HssClient, or LtkuHss) or osmo-hlr (OsmoHlrHss). */
+  readonly hss: HssRole | HssClient;
   readonly session: SessionConfig;
   /** 32-byte KEK for the new keys at rest. */
   readonly kek: Uint8Array;
@@ -51,7 +62,10 @@ export interface ServerDeps {
   readonly coreToken?: string;
   /** The RAM URL the push names (default: this server's /ram/v1 once listening). */
   readonly publicRamUrl?: string;
-  /** How often HSS candidates without an open job are aborted (default 30 s; 0: only at start). */
+  /**
+   * How often the reconciler runs (default 30 s; 0: only at start): it retries the HSS commit of applied jobs and
+   * aborts HSS candidates without an open job.
+   */
   readonly reconcileIntervalMs?: number;
   /** What /readyz asks on both listeners (default: the job store and the HSS answer). */
   readonly readiness?: readonly ReadinessCheck[];
@@ -59,6 +73,12 @@ export interface ServerDeps {
   readonly metrics?: ServerMetrics;
   /** Issue 13: refuse to build inside this OCE expiry margin, warn ahead, check periodically (absent: no guard). */
   readonly oceValidity?: OceValidityPolicy;
+  /** Issue 13: card-management jobs (CA-KLOC rotation, deny list, allowlists) in this store; absent: none. */
+  readonly cardJobStore?: CardJobStore;
+  /** Issue 11: campaigns in `store`, fed by this instance (`instance` names its claims); absent: no campaigns. */
+  readonly campaigns?: CampaignFeederOptions;
+  /** DESIGN.md 8: this instance's base URL as UEs reach it; RAM sessions stay on it (X-Admin-Next-URI). */
+  readonly advertiseUrl?: string;
 }
 
 export const SERVER_API_INFO = {
@@ -68,7 +88,7 @@ export const SERVER_API_INFO = {
 };
 
 /** The server's dependencies: its job store answers a read, the HSS its /readyz. */
-export function serverReadiness(store: JobStore, hss: HssClient): ReadinessCheck[] {
+export function serverReadiness(store: JobStore, hss: HssRole | HssClient): ReadinessCheck[] {
   return [
     {
       name: 'store',
@@ -90,6 +110,8 @@ export interface ServerApp {
   readonly metrics: ServerMetrics;
   /** The OCE expiry guard (with deps.oceValidity). */
   readonly oceValidity?: OceValidityWatch;
+  /** Issue 11: with deps.campaigns. */
+  readonly campaigns?: CampaignService;
 }
 
 export function buildServerApp(
@@ -100,10 +122,18 @@ export function buildServerApp(
   const clock = deps.clock ?? deps.session.clock;
   const inventory =
     deps.inventory instanceof Inventory ? deps.inventory : new Inventory(deps.inventory ?? []);
+  const hss = hssRoleOf(deps.hss);
+  if (!hss.hasCandidates) {
+    // DESIGN.md 8: a backend without candidates, said once at start (and in each job's history)
+    logger.warn(
+      { event: 'hss-without-candidates', hss: hss.name },
+      `${hss.name} keeps no candidate key set: new keys are written only after the card's BF71, with no self-healing at attach (docs/osmo-hlr.md)`,
+    );
+  }
   const jobs = new JobService({
     store: deps.store,
     inventory,
-    hss: deps.hss,
+    hss,
     kek: deps.kek,
     rng: deps.session.rng,
     clock,
@@ -111,15 +141,28 @@ export function buildServerApp(
     ...(deps.coreUrl === undefined
       ? {}
       : {
-          onJobCreated: corePushNotifier(deps.coreUrl, ramUrl, logger, {
-            ...(deps.coreToken === undefined ? {} : { token: deps.coreToken }),
-          }),
+          onJobCreated: unlessPolled(
+            corePushNotifier(deps.coreUrl, ramUrl, logger, {
+              ...(deps.coreToken === undefined ? {} : { token: deps.coreToken }),
+            }),
+          ),
         }),
   });
 
+  const campaigns =
+    deps.campaigns &&
+    new CampaignService({
+      ...deps.campaigns,
+      jobs,
+      jobStore: deps.store,
+      inventory,
+      rng: deps.session.rng,
+      clock,
+      logger,
+    });
   const metrics = deps.metrics ?? new ServerMetrics();
-  metrics.countAlarmsFrom(() => jobs.securityAlarms);
-  const readiness = deps.readiness ?? serverReadiness(deps.store, deps.hss);
+  metrics.countAlarmsFrom(() => jobs.securityAlarms + (cardJobs?.securityAlarms ?? 0));
+  const readiness = deps.readiness ?? serverReadiness(deps.store, hss);
   const errors = { service: 'server', title: 'server', logger, mapError: serverProblemOf, metrics };
 
   // DESIGN.md 7: the UE-facing listener has the RAM endpoint and the probes, nothing that lists anything
@@ -144,12 +187,30 @@ export function buildServerApp(
           metrics.registry,
         );
   oceValidity?.checkAtStart(); // a ServerConfigError inside the safety margin
+  // Issue 13: offered to cards with no key update ready; orders that would lock this server out are refused
+  const cardJobs =
+    deps.cardJobStore &&
+    new CardManagementService({
+      store: deps.cardJobStore,
+      rng: deps.session.rng,
+      clock,
+      logger,
+      oceChains: session.oce.map((o) => o.chain.map((c) => toHex(c.serial))),
+      knownEid: (eid) => inventory.byEid(eid).length > 0,
+      inventoryEids: (batch) => [
+        ...new Set(
+          (batch === undefined ? [...inventory.entries()] : inventory.byBatch(batch)).map((e) => e.eid),
+        ),
+      ],
+    });
   const ram = createHttpApp({ ...errors, listener: 'ram' });
   registerRoutes(ram, probeRoutes(readiness, logger), deps.authenticator);
   const endpoint = registerRamEndpoint(ram, {
     jobs,
+    ...(cardJobs === undefined ? {} : { cardManagement: cardJobs }),
     session,
     logger,
+    ...(deps.advertiseUrl === undefined ? {} : { advertiseUrl: deps.advertiseUrl }),
     onSessionEnd: (e) => {
       metrics.sessionEnded(e);
       deps.onSessionEnd?.(e);
@@ -162,11 +223,23 @@ export function buildServerApp(
     listener: 'admin',
     authenticator: deps.authenticator,
     info: SERVER_API_INFO,
-    routes: adminRoutes(jobs, inventory, ramUrl),
+    routes: [
+      ...adminRoutes(jobs, inventory, ramUrl),
+      ...campaignRoutes(campaigns),
+      ...(cardJobs === undefined ? [] : cardManagementRoutes(cardJobs)),
+    ],
     readiness,
     metrics,
   });
-  return { ram, admin, jobs, inventory, metrics, ...(oceValidity === undefined ? {} : { oceValidity }) };
+  return {
+    ram,
+    admin,
+    jobs,
+    inventory,
+    metrics,
+    ...(oceValidity === undefined ? {} : { oceValidity }),
+    campaigns,
+  };
 }
 
 export interface RunningServer {
@@ -177,6 +250,7 @@ export interface RunningServer {
   readonly jobs: JobService;
   readonly inventory: Inventory;
   readonly metrics: ServerMetrics;
+  readonly campaigns?: CampaignService;
   close(): Promise<void>;
 }
 
@@ -194,7 +268,7 @@ export async function listenServer(
 ): Promise<RunningServer> {
   let ramUrl = '';
   const logger = deps.logger ?? silentLogger;
-  const { ram, admin, jobs, inventory, metrics, oceValidity } = buildServerApp(
+  const { ram, admin, jobs, inventory, metrics, oceValidity, campaigns } = buildServerApp(
     deps,
     () => deps.publicRamUrl ?? ramUrl,
   );
@@ -207,10 +281,12 @@ export async function listenServer(
     throw e;
   }
   ramUrl = `${ramListening.url}${RAM_PATH}`;
-  // DESIGN.md 6 step 4: aborts HSS candidates whose transaction is no open job's; once now, then periodically
+  // DESIGN.md 6 steps 2, 4: retries the commits of applied jobs and aborts HSS candidates whose transaction is no
+  // open job's; once now, then periodically
   const intervalMs = deps.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS;
-  const reconciler = new Reconciler(jobs, deps.hss, logger, Math.max(intervalMs, 1));
+  const reconciler = new Reconciler(jobs, hssRoleOf(deps.hss), logger, Math.max(intervalMs, 1));
   oceValidity?.start();
+  campaigns?.startFeeder();
   if (intervalMs > 0) reconciler.start();
   else
     void reconciler
@@ -224,8 +300,10 @@ export async function listenServer(
     jobs,
     inventory,
     metrics,
+    campaigns,
     close: async () => {
       oceValidity?.stop();
+      await campaigns?.stopFeeder();
       await reconciler.stop();
       await ramListening.close();
       await adminListening.close();

@@ -1,7 +1,6 @@
 // DESIGN.md 5, 7, 8: the jobs in PostgreSQL (`pg`), for several server instances sharing the load. Same table,
 // unique partial index and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
 // (and creates) the schema, as the HSS store does.
-import pg from 'pg';
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   OPEN_JOB_INDEX,
@@ -13,6 +12,7 @@ import {
   type JobStore,
 } from './job-store.js';
 import { ServerConfigError } from './errors.js';
+import { StorePool } from './pg-pool.js';
 import { pinOfRow, rowOfPin, type CardPinRow, type CardPinStore } from './card-pins.js';
 import type { CardKeyPin } from '../pki/index.js';
 
@@ -38,7 +38,7 @@ interface Row {
 }
 
 export class PostgresJobStore implements JobStore, CardPinStore {
-  readonly #pool: pg.Pool;
+  readonly #pool: StorePool;
   readonly #table: string;
   /** Issue 13: pins recorded at first use. */
   readonly #pins: string;
@@ -46,7 +46,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
 
   constructor(url: string) {
     const { connectionString, schema } = splitUrl(url);
-    this.#pool = new pg.Pool({ connectionString, max: 4 });
+    this.#pool = new StorePool({ connectionString, max: 4 }, 'the job store');
     this.#schema = schema;
     this.#table = `"${schema}".key_update_jobs`;
     this.#pins = `"${schema}".card_key_pins`;

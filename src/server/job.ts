@@ -5,11 +5,16 @@ import { TRANSACTION_ID_LENGTH } from '../gp/index.js';
 
 /**
  * pending  created, new keys drawn and sealed
- * staged   the HSS holds them as candidate (DESIGN.md 6 step 1)
- * sent     BF70 is on its way to the card (the outcome may be lost: resume asks BF72)
- * applied  the card reported them applied; the HSS commit is outstanding
- * completed  committed at the HSS
- * failed / cancelled  final; the HSS candidate was aborted
+ * staged   the HSS holds them as candidate (DESIGN.md 6 step 1); with a backend without candidates (osmo-hlr,
+ *          DESIGN.md 8) only the subscriber was checked: the HSS still serves the old keys alone
+ * sent     BF70 is on its way to the card (the outcome may be lost: resume asks BF72). Without candidates no
+ *          self-healing at attach: a card that applied the keys cannot attach until a RAM session (over another
+ *          bearer) gets BF73 and the server writes them (docs/osmo-hlr.md)
+ * applied  the card reported them applied; the HSS commit (without candidates: the key write, read back) is
+ *          outstanding and retried by the reconciler and the card's next session. Without candidates the card
+ *          cannot attach and the old keys still work until it succeeds
+ * completed  committed at the HSS (without candidates: written and read back equal)
+ * failed / cancelled  final; the HSS candidate was aborted (nothing to abort without candidates)
  */
 export type JobState = 'pending' | 'staged' | 'sent' | 'applied' | 'completed' | 'failed' | 'cancelled';
 

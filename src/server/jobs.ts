@@ -1,7 +1,10 @@
 // DESIGN.md 6, 7: key-update jobs and the key transition around the card session. The HSS candidate is staged
-// before BF70 travels and committed once BF71 (or BF73 on resume) says applied; a refusal aborts it. Only the
-// card's answers inside the secure channel decide a job; every other failure counts an attempt (with backoff and
-// an alarm) and leaves the job where it was. Every write is compare-and-set on the record's revision.
+// before BF70 travels and committed once BF71 (or BF73 on resume) says applied; a refusal aborts it. With a
+// backend without candidates (DESIGN.md 8, osmo-hlr: HssRole.hasCandidates false) staging only checks the
+// subscriber and the commit writes the keys; a job whose commit failed stays applied and is retried (the
+// reconciler's pass, the card's next session), never reported completed. Only the card's answers inside the
+// secure channel decide a job; every other failure counts an attempt (with backoff and an alarm) and leaves the
+// job where it was. Every write is compare-and-set on the record's revision.
 import { MAX_KEY_VERSION, akaKeyLengths, opcName, type AkaAlgorithm } from '../aka/params/index.js';
 import { concatBytes, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
@@ -11,35 +14,26 @@ import {
   describeOutcome,
   keyPolicyViolation,
 } from '../gp/index.js';
-import { HssClientError, type HssClient } from '../hss/client/index.js';
+import type { HssClient } from '../hss/client/index.js';
 import type { Clock, Logger } from '../ports/index.js';
 import { JobError, SessionError } from './errors.js';
+import { HssRoleError, PERSONALISED_KEY_VERSION, type HssRole, type KeyTransition } from './hss-role.js';
+import { hssRoleOf } from './ltku-hss.js';
 import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, type JobView } from './job.js';
 import type { JobStore } from './job-store.js';
+import { CAS_TRIES, compareAndSet, type Change as RevisionChange } from './revision.js';
 import type { Inventory, InventoryEntry } from './inventory.js';
+import { DEFAULT_ATTEMPT_POLICY, attemptDue, failedAttempt, type AttemptPolicy } from './attempt-backoff.js';
 import { abortOrphans, type OpenTransactions } from './reconciler.js';
 import type { KeyUpdateOrder, PlainKeys, RequestDecision, SessionHooks, SessionOutcome } from './session.js';
 
-/** DESIGN.md 7: backoff of a job after failed attempts, and the alarm after too many in a row. */
-export interface AttemptPolicy {
-  /** Backoff after the first failure; it doubles with each further one (default 1 s). */
-  readonly firstBackoffMs: number;
-  /** Cap of the backoff (default 5 min). */
-  readonly maxBackoffMs: number;
-  /** A security alarm at every this many consecutive failures (default 10). */
-  readonly alarmAfter: number;
-}
-
-export const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = {
-  firstBackoffMs: 1_000,
-  maxBackoffMs: 300_000,
-  alarmAfter: 10,
-};
+export { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from './attempt-backoff.js';
 
 export interface JobServiceDeps {
   readonly store: JobStore;
   readonly inventory: Inventory;
-  readonly hss: HssClient;
+  /** The HSS role (an HssClient is ltku's HSS). */
+  readonly hss: HssRole | HssClient;
   /** 32-byte key-encryption key of the keys at rest. */
   readonly kek: Uint8Array;
   /** New keys and transaction ids (a CSPRNG in production). */
@@ -88,10 +82,6 @@ function checkImportedKeys(algorithm: AkaAlgorithm, k: Uint8Array, opc: Uint8Arr
   if (violation === 'k-equals-opc') throw new JobError('invalid', `k equals ${name} (card policy)`);
 }
 
-/** Compare-and-set retries when only bookkeeping (not the state) changed meanwhile. */
-const CAS_TRIES = 8;
-/** Stored with an attempt: enough to tell what failed, not a place for a peer to write essays. */
-const ATTEMPT_ERROR_MAX = 200;
 /** Fields of a target that would carry caller-chosen keys (DESIGN.md 7: keys only from the CSPRNG). */
 const KEY_FIELDS = ['keys', 'k', 'opc', 'topc'];
 
@@ -99,21 +89,18 @@ function aadOf(id: string): Uint8Array {
   return new TextEncoder().encode(`ltku-job:${id}`);
 }
 
-/** A write: fields to change, and a history entry when `detail` is given (in `state`, default unchanged). */
-interface Change {
-  readonly state?: JobState;
-  readonly detail?: string;
-  readonly fields?: Partial<Omit<JobRecord, 'id' | 'revision' | 'state' | 'history'>>;
-}
+type Change = RevisionChange<JobRecord, JobState>;
 
 export class JobService implements OpenTransactions {
   readonly #d: JobServiceDeps;
+  readonly #hss: HssRole;
   readonly #policy: AttemptPolicy;
   /** Security alarms since start: outcome 06 reports (DESIGN.md 4.4) and runs of failed attempts (7). */
   securityAlarms = 0;
 
   constructor(deps: JobServiceDeps) {
     this.#d = deps;
+    this.#hss = hssRoleOf(deps.hss);
     this.#policy = { ...DEFAULT_ATTEMPT_POLICY, ...deps.attempts };
   }
 
@@ -121,40 +108,29 @@ export class JobService implements OpenTransactions {
     return this.#d.clock.now().toISOString();
   }
 
-  /**
-   * Compare-and-set: reads the job, and writes the change if `accept` still holds; retried while only the
-   * revision moved. Undefined when the job is gone or no longer accepted.
-   */
+  /** Compare-and-set (revision.ts); undefined when the job is gone or no longer accepted. */
   async #change(
     id: string,
     accept: (j: JobRecord) => boolean,
     change: (j: JobRecord) => Change,
   ): Promise<JobRecord | undefined> {
-    for (let i = 0; i < CAS_TRIES; i++) {
-      const job = await this.#d.store.get(id);
-      if (job === undefined || !accept(job)) return undefined;
-      const c = change(job);
-      const at = this.#now();
-      const state = c.state ?? job.state;
-      const next: JobRecord = {
-        ...job,
-        ...c.fields,
-        state,
-        history: c.detail === undefined ? job.history : [...job.history, { state, at, detail: c.detail }],
-        revision: job.revision + 1,
-        updatedAt: at,
-      };
-      if (await this.#d.store.update(next, job.revision)) {
-        if (state !== job.state) {
-          this.#d.logger.info(
-            { event: 'job-state', job: id, iccid: job.iccid, state, detail: c.detail },
-            `job ${state}`,
-          );
-        }
-        return next;
-      }
+    const done = await compareAndSet(
+      this.#d.store,
+      id,
+      () => this.#now(),
+      accept,
+      change,
+      () => new JobError('conflict', `job ${id} kept changing; try again`),
+    );
+    if (done === undefined) return undefined;
+    const { before, after } = done;
+    if (after.state !== before.state) {
+      this.#d.logger.info(
+        { event: 'job-state', job: id, iccid: before.iccid, state: after.state, detail: done.change.detail },
+        `job ${after.state}`,
+      );
     }
-    throw new JobError('conflict', `job ${id} kept changing; try again`);
+    return after;
   }
 
   #entry(target: JobTarget): InventoryEntry {
@@ -199,14 +175,16 @@ export class JobService implements OpenTransactions {
     }
     let subscriber;
     try {
-      subscriber = await this.#d.hss.getSubscriber(entry.imsi);
+      subscriber = await this.#hss.subscriber(entry.imsi);
     } catch (e) {
-      if (e instanceof HssClientError && e.status === 404)
-        throw new JobError('not-found', `the HSS does not know IMSI ${entry.imsi}`);
+      if (e instanceof HssRoleError && e.kind === 'unknown-subscriber')
+        throw new JobError('not-found', `the ${this.#hss.name} does not know IMSI ${entry.imsi}`);
       throw e;
     }
     const algorithm = subscriber.algorithm ?? entry.algorithm;
-    const keyVersion = (subscriber.activeVersion ?? 0) + 1;
+    const keyVersion = (subscriber.activeVersion ?? (await this.#lastCompletedVersion(entry.imsi))) + 1;
+    if (this.#hss.algorithms !== undefined && !this.#hss.algorithms.includes(algorithm))
+      throw new JobError('invalid', `IMSI ${entry.imsi}: ${this.#hss.name} cannot hold ${algorithm} keys`);
     if (keyVersion > MAX_KEY_VERSION)
       throw new JobError('conflict', `IMSI ${entry.imsi}: key version ${MAX_KEY_VERSION} is the last`);
     if (keys !== undefined) checkImportedKeys(algorithm, keys.k, keys.opc);
@@ -277,6 +255,33 @@ export class JobService implements OpenTransactions {
     return view;
   }
 
+  /**
+   * DESIGN.md 6 (d), 8: the active version of a backend that keeps none (osmo-hlr) is the highest version a
+   * completed job of this IMSI committed, or the personalisation version before the first rotation.
+   */
+  async #lastCompletedVersion(imsi: string): Promise<number> {
+    const done = await this.#d.store.byImsis([imsi], ['completed']);
+    return Math.max(PERSONALISED_KEY_VERSION, ...done.map((j) => j.keyVersion));
+  }
+
+  /** The job's keys, opened from their seal; each caller wipes them. */
+  #openKeys(job: JobRecord): PlainKeys {
+    const plain = aesGcmOpen(this.#d.kek, job.sealedKeys, aadOf(job.id));
+    const keys = { k: plain.slice(0, job.kLength), opc: plain.slice(job.kLength) };
+    plain.fill(0);
+    return keys;
+  }
+
+  /** The job's key transition as the HSS role takes it (keys opened only by a backend that needs them). */
+  #transition(job: JobRecord): KeyTransition {
+    return {
+      keyVersion: job.keyVersion,
+      transactionId: job.transactionId,
+      algorithm: job.algorithm,
+      openKeys: () => this.#openKeys(job),
+    };
+  }
+
   async get(id: string): Promise<JobView> {
     return jobView(await this.#record(id));
   }
@@ -332,17 +337,10 @@ export class JobService implements OpenTransactions {
     const iccids = this.#d.inventory.byEid(eid).map((e) => e.iccid);
     for (const job of await this.#d.store.byIccids(iccids, ['applied'])) await this.#commit(job);
     const now = this.#now();
-    const job = (await this.#d.store.byIccids(iccids, CARD_STATES)).find(
-      (j) => j.nextAttemptAt === undefined || j.nextAttemptAt <= now,
-    );
+    const job = (await this.#d.store.byIccids(iccids, CARD_STATES)).find((j) => attemptDue(j, now));
     if (job === undefined) return undefined;
     // The keys stay sealed until the session builds BF70 (or the candidate is staged); each opener wipes.
-    const openKeys = (): PlainKeys => {
-      const plain = aesGcmOpen(this.#d.kek, job.sealedKeys, aadOf(job.id));
-      const keys = { k: plain.slice(0, job.kLength), opc: plain.slice(job.kLength) };
-      plain.fill(0);
-      return keys;
-    };
+    const openKeys = (): PlainKeys => this.#openKeys(job);
     const order: KeyUpdateOrder = {
       iccid: job.iccid,
       algorithm: job.algorithm,
@@ -368,7 +366,7 @@ export class JobService implements OpenTransactions {
         );
       },
       beforeRequest: async ({ suite, afterStatus }) =>
-        this.#claimRequest(job.id, sessionId, order, afterStatus, () => ended, {
+        this.#claimRequest(job.id, sessionId, afterStatus, () => ended, {
           detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
         }),
     };
@@ -387,7 +385,6 @@ export class JobService implements OpenTransactions {
   async #claimRequest(
     id: string,
     sessionId: string,
-    order: KeyUpdateOrder,
     afterStatus: boolean,
     ended: () => boolean,
     sent: { detail: string },
@@ -399,12 +396,17 @@ export class JobService implements OpenTransactions {
       if (job.state === 'sent' && !afterStatus && job.requestHolder !== sessionId) return 'status';
       // Staged before every BF70, not only the first (the same transaction is a no-op at the HSS): the card must
       // never get keys the HSS could not commit, e.g. after the candidate was aborted at the HSS meanwhile.
-      await this.#stage(job, order);
+      await this.#stage(job);
       if (job.state === 'pending') {
         const staged = await this.#change(
           id,
           (j) => j.state === 'pending',
-          () => ({ state: 'staged', detail: 'candidate staged at the HSS' }),
+          () => ({
+            state: 'staged',
+            detail: this.#hss.hasCandidates
+              ? `candidate staged at the ${this.#hss.name}`
+              : `subscriber checked at ${this.#hss.name} (no candidate key set: the keys are written after BF71)`,
+          }),
         );
         if (staged === undefined) {
           const now = await this.#record(id);
@@ -448,27 +450,15 @@ export class JobService implements OpenTransactions {
     throw new SessionError('job', 'the job kept changing; another session holds it');
   }
 
-  /** Stages the candidate; an HSS 409 for another transaction's candidate reconciles the IMSI and retries once. */
-  async #stage(job: JobRecord, order: KeyUpdateOrder): Promise<void> {
-    const stage = async () => {
-      const { k, opc } = order.openKeys();
-      try {
-        await this.#d.hss.stageCandidate(job.imsi, {
-          keyVersion: job.keyVersion,
-          transactionId: order.transactionId,
-          keys: { algorithm: job.algorithm, k, opc },
-        });
-      } finally {
-        k.fill(0);
-        opc.fill(0);
-      }
-    };
+  /** Stages the candidate; a conflict with another transaction's candidate reconciles the IMSI and retries once. */
+  async #stage(job: JobRecord): Promise<void> {
+    const stage = () => this.#hss.stage(job.imsi, this.#transition(job));
     try {
       await stage();
     } catch (e) {
-      if (!(e instanceof HssClientError && e.status === 409)) throw e;
-      const view = await this.#d.hss.getSubscriber(job.imsi);
-      if ((await abortOrphans([view], this, this.#d.hss, this.#d.logger)) === 0) throw e;
+      if (!(e instanceof HssRoleError && e.kind === 'conflict')) throw e;
+      const view = await this.#hss.subscriber(job.imsi);
+      if ((await abortOrphans([view], this, this.#hss, this.#d.logger)) === 0) throw e;
       await stage();
     }
   }
@@ -534,18 +524,8 @@ export class JobService implements OpenTransactions {
       id,
       (j) => CARD_STATES.includes(j.state),
       (j) => {
-        const run = j.consecutiveFailures + 1;
-        const backoff = Math.min(p.maxBackoffMs, p.firstBackoffMs * 2 ** Math.min(run - 1, 30));
-        return {
-          fields: {
-            attempts: j.attempts + 1,
-            consecutiveFailures: run,
-            lastAttemptAt: at,
-            nextAttemptAt: new Date(Date.parse(at) + backoff).toISOString(),
-            lastAttemptError: `${error.failure}: ${error.message}`.slice(0, ATTEMPT_ERROR_MAX),
-            securityAlarm: j.securityAlarm || run % p.alarmAfter === 0 || pinAlarm,
-          },
-        };
+        const { fields, alarm } = failedAttempt(p, j, at, `${error.failure}: ${error.message}`);
+        return { fields: { ...fields, securityAlarm: j.securityAlarm || alarm || pinAlarm } };
       },
     );
     if (counted === undefined) return this.#record(id);
@@ -596,7 +576,7 @@ export class JobService implements OpenTransactions {
   /** Aborts the job's candidate at the HSS (a no-op there when none is staged); failures are logged. */
   async #abort(job: JobRecord): Promise<void> {
     try {
-      await this.#d.hss.abortCandidate(job.imsi, job.transactionId);
+      await this.#hss.abort(job.imsi, job.transactionId);
     } catch (e) {
       this.#d.logger.warn(
         { event: 'hss-abort-failed', job: job.id, error: (e as Error).message },
@@ -605,14 +585,15 @@ export class JobService implements OpenTransactions {
     }
   }
 
-  // DESIGN.md 6 step 2: the candidate becomes active (idempotent at the HSS).
+  // DESIGN.md 6 step 2: the candidate becomes active (idempotent at the HSS); without candidates (DESIGN.md 8)
+  // the keys are written now, read back and compared. Completed only once that succeeded.
   async #commit(job: JobRecord): Promise<JobRecord> {
     try {
-      await this.#d.hss.commitCandidate(job.imsi, job.transactionId);
+      await this.#hss.commit(job.imsi, this.#transition(job));
     } catch (e) {
       this.#d.logger.warn(
-        { event: 'hss-commit-failed', job: job.id, error: (e as Error).message },
-        'HSS commit failed; retried at the next session or `retryCommits`',
+        { event: 'hss-commit-failed', job: job.id, imsi: job.imsi, error: (e as Error).message },
+        `${this.#hss.name} commit failed; the job stays applied and is retried (reconciler, next session)`,
       );
       return job;
     }
@@ -620,7 +601,12 @@ export class JobService implements OpenTransactions {
       (await this.#change(
         job.id,
         (j) => j.state === 'applied',
-        () => ({ state: 'completed', detail: 'committed at the HSS' }),
+        () => ({
+          state: 'completed',
+          detail: this.#hss.hasCandidates
+            ? `committed at the ${this.#hss.name}`
+            : `keys written to ${this.#hss.name} and read back`,
+        }),
       )) ?? (await this.#record(job.id))
     );
   }

@@ -25,7 +25,7 @@ import {
 } from '../iso7816/index.js';
 import { CAUSE_SYSTEM_FAILURE, sendProblem, titleOf } from '../http/index.js';
 import type { Logger } from '../ports/index.js';
-import type { ClaimedJob, JobService } from './jobs.js';
+import type { JobService } from './jobs.js';
 import {
   KeyUpdateSession,
   type CardAuthenticated,
@@ -33,6 +33,8 @@ import {
   type SessionOutcome,
 } from './session.js';
 import type { Suite } from './suite.js';
+import type { CardManagementService } from './card-management/service.js';
+import { CardManagementSession, type CardSessionOutcome } from './card-management/session.js';
 
 export const RAM_PATH = '/ram/v1';
 const SESSION_PATH = `${RAM_PATH}/sessions`;
@@ -42,26 +44,42 @@ export const MAX_UNAUTHENTICATED_PER_EID = 4;
 /** The only text a 5xx carries: what went wrong inside is for the log, not for whoever is on the Internet. */
 const INTERNAL_ERROR = 'key update session stopped: internal error';
 
+/** What the endpoint needs of a session, whatever it does once the card authenticated (O: its outcome). */
+interface RamSession<O> {
+  readonly eid: string;
+  readonly scripts: number;
+  readonly authenticated: boolean;
+  start(): CommandApdu[];
+  next(
+    script: ReturnType<typeof decodeResponseScript>,
+  ): Promise<{ kind: 'script'; commands: CommandApdu[] } | { kind: 'done'; outcome: O }>;
+  abandon(): O;
+}
+
 interface Live {
   readonly id: string;
   /** Opening order: a session supersedes only sessions of its EID opened before it. */
   readonly seq: number;
-  /** performance.now() at the first POST (the session duration metric). */
-  readonly openedAt: number;
-  readonly session: KeyUpdateSession;
-  readonly claim: ClaimedJob;
+  /** A key update, or (issue 13) card management when the card has no key update ready. */
+  readonly session: RamSession<unknown>;
+  /** Ends the claim with the session's outcome, or 'released'; the headers of the closing 204. */
+  conclude(ending: unknown): Promise<Record<string, string>>;
   busy: boolean;
   timer: NodeJS.Timeout;
 }
 
 export interface RamEndpointOptions {
   readonly jobs: JobService;
+  /** Issue 13: offered to a card that has no key update ready (absent: key updates only). */
+  readonly cardManagement?: CardManagementService;
   readonly session: SessionConfig;
   readonly logger: Logger;
   /** A session without a POST for this long is dropped (default 2 min). */
   readonly idleMs?: number;
   /** Called when a session ends (for narration and metrics). */
   readonly onSessionEnd?: (e: SessionEnd) => void;
+  /** DESIGN.md 8: this instance's advertised base URL; X-Admin-Next-URI then pins the session to it. */
+  readonly advertiseUrl?: string;
 }
 
 export interface SessionEnd {
@@ -77,7 +95,7 @@ export interface SessionEnd {
 }
 
 /** How a session ends: its outcome; 'superseded' by a later one the card authenticated in; 'error' inside. */
-type Ending = SessionOutcome | 'superseded' | 'error';
+type Ending = { readonly outcome: unknown } | 'superseded' | 'error';
 
 class HttpFailure extends Error {
   constructor(
@@ -125,22 +143,12 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
     if (rest.length === 0) byEid.delete(eid);
     else byEid.set(eid, rest);
     if (typeof ending === 'string') l.session.abandon();
-    const job = await l.claim.finish(typeof ending === 'string' ? 'released' : ending);
-    const suite = l.session.suite;
-    o.onSessionEnd?.({
-      eid,
-      iccid: l.session.iccid,
-      outcome: typeof ending === 'string' ? 'abandoned' : ending,
-      scripts: l.session.scripts,
-      seconds: (performance.now() - l.openedAt) / 1000,
-      ...(suite === undefined ? {} : { suite }),
-    });
-    return job;
+    return l.conclude(typeof ending === 'string' ? 'released' : ending.outcome);
   };
   // The UE went away (idle, or pushed out by newer unauthenticated sessions): before authentication this
   // counts an attempt against the job; after it, the job stays as it is.
   const drop = (l: Live) =>
-    end(l, l.session.abandon()).catch((e: Error) =>
+    end(l, { outcome: l.session.abandon() }).catch((e: Error) =>
       o.logger.error(
         { event: 'ram-session-error', eid: l.session.eid, error: e.message },
         'ending a session failed',
@@ -164,6 +172,84 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
     }
   };
 
+  type Work = Pick<Live, 'session' | 'conclude'> & { readonly about: Record<string, unknown> };
+
+  // DESIGN.md 6, 7: the card's next key-update job, if one is ready.
+  const keyUpdateWork = async (eid: string, id: string, authenticated: () => Promise<void>) => {
+    const claim = await o.jobs.claim(eid, id);
+    if (claim === undefined) return undefined;
+    const hooks = {
+      ...claim.hooks,
+      authenticated: async (info: CardAuthenticated) => {
+        await claim.hooks.authenticated?.(info);
+        await authenticated();
+      },
+    };
+    const session = new KeyUpdateSession(eid, claim.order, o.session, hooks);
+    /** performance.now() at the first POST (the session duration metric). */
+    const openedAt = performance.now();
+    const work: Work = {
+      session,
+      about: { work: 'key-update', recover: claim.order.recover },
+      async conclude(ending: SessionOutcome | 'released') {
+        const job = await claim.finish(ending);
+        const suite = session.suite;
+        o.onSessionEnd?.({
+          eid,
+          iccid: session.iccid,
+          outcome: ending === 'released' ? 'abandoned' : ending,
+          scripts: session.scripts,
+          seconds: (performance.now() - openedAt) / 1000,
+          ...(suite === undefined ? {} : { suite }),
+        });
+        return {
+          [HEADER_LTKU_JOB]: job.id,
+          [HEADER_LTKU_JOB_STATE]: job.state,
+          [HEADER_LTKU_KEY_VERSION]: String(job.keyVersion),
+        };
+      },
+    };
+    return work;
+  };
+
+  // Issue 13: the card's oldest card-management job (CA-KLOC rotation, deny list, OCE allowlist), if any.
+  const cardWork = async (eid: string, id: string, authenticated: () => Promise<void>) => {
+    const claim = await o.cardManagement?.claim(eid, id);
+    if (claim === undefined) return undefined;
+    const session = new CardManagementSession(
+      eid,
+      {
+        authenticated: async (info) => {
+          await claim.authenticated(info);
+          await authenticated();
+        },
+        run: (channel) => claim.run(channel),
+      },
+      o.session,
+    );
+    const work: Work = {
+      session,
+      about: { work: claim.job.kind, job: claim.job.id },
+      async conclude(ending: CardSessionOutcome | 'released') {
+        const job = await claim.finish(ending);
+        o.logger.info(
+          {
+            event: 'card-job-session-end',
+            eid,
+            job: job.id,
+            kind: job.kind,
+            state: job.state,
+            outcome: ending === 'released' ? 'released' : ending.kind,
+            scripts: session.scripts,
+          },
+          'card-management session ended',
+        );
+        return { [HEADER_LTKU_JOB]: job.id, [HEADER_LTKU_JOB_STATE]: job.state };
+      },
+    };
+    return work;
+  };
+
   const sendScript = (reply: FastifyReply, l: Live, commands: CommandApdu[]) => {
     arm(l);
     const body = encodeCommandScript(commands);
@@ -183,7 +269,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
     return reply
       .code(200)
       .header('content-type', CONTENT_TYPE_COMMAND_SCRIPT)
-      .header(HEADER_ADMIN_NEXT_URI, `${SESSION_PATH}/${l.id}`)
+      .header(HEADER_ADMIN_NEXT_URI, `${o.advertiseUrl?.replace(/\/+$/, '') ?? ''}${SESSION_PATH}/${l.id}`)
       .send(Buffer.from(body));
   };
 
@@ -208,26 +294,22 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       eid = checkAdminHeaders(req);
       const resume = header(req, HEADER_ADMIN_RESUME) === 'true';
       const id = randomUUID();
-      const claim = await o.jobs.claim(eid, id);
-      if (claim === undefined) return reply.code(204).send();
       let l: Live | undefined;
-      const hooks = {
-        ...claim.hooks,
-        authenticated: async (info: CardAuthenticated) => {
-          await claim.hooks.authenticated?.(info);
-          if (l !== undefined) await supersedeEarlier(l);
-        },
+      const authenticated = async () => {
+        if (l !== undefined) await supersedeEarlier(l);
       };
-      const session = new KeyUpdateSession(eid, claim.order, o.session, hooks);
+      // Key update first; card management (issue 13) when the card has no key update ready.
+      const work = (await keyUpdateWork(eid, id, authenticated)) ?? (await cardWork(eid, id, authenticated));
+      if (work === undefined) return reply.code(204).send();
       l = {
         id,
         seq: opened++,
-        openedAt: performance.now(),
-        session,
-        claim,
+        session: work.session,
+        conclude: work.conclude,
         busy: false,
         timer: setTimeout(() => {}, 0),
       };
+      const session = l.session;
       live.set(id, l);
       const sessions = [...(byEid.get(eid) ?? []), l];
       byEid.set(eid, sessions);
@@ -239,10 +321,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
         );
         await drop(old);
       }
-      o.logger.info(
-        { event: 'ram-session', eid, resume, recover: claim.order.recover },
-        'key update session opened',
-      );
+      o.logger.info({ event: 'ram-session', eid, resume, ...work.about }, 'RAM session opened');
       return sendScript(reply, l, session.start());
     } catch (e) {
       return fail(reply, e, eid);
@@ -290,13 +369,8 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       // Superseded while this POST was processed: nothing more goes to this UE.
       if (!live.has(l.id)) throw new HttpFailure(409, 'the RAM session was superseded');
       if (step.kind === 'script') return sendScript(reply, l, step.commands);
-      const job = await end(l, step.outcome);
-      if (job !== undefined)
-        reply.headers({
-          [HEADER_LTKU_JOB]: job.id,
-          [HEADER_LTKU_JOB_STATE]: job.state,
-          [HEADER_LTKU_KEY_VERSION]: String(job.keyVersion),
-        });
+      const headers = await end(l, { outcome: step.outcome });
+      if (headers !== undefined) reply.headers(headers);
       return reply.code(204).send();
     } catch (e) {
       return fail(reply, e, eid);

@@ -1,30 +1,28 @@
 // DESIGN.md 6 step 4: no candidate stays staged at the HSS without an open job that owns it. The reconciler
 // pages through the subscribers with a candidate and aborts each one whose transaction id is not the
 // transaction of an open job (pending, staged, sent, applied): left over by a crash, a cancel racing with
-// staging, or staged by hand.
+// staging, or staged by hand. DESIGN.md 6 step 2: each pass also retries the HSS commit of the jobs the card
+// applied (state applied), so a commit the HSS refused or missed completes without waiting for the card's next
+// session; with a backend without candidates (osmo-hlr) that is the whole pass.
 import { equalBytes, toHex } from '../bytes/index.js';
+import type { HssClient } from '../hss/client/index.js';
 import type { Logger } from '../ports/index.js';
+import type { CandidateView, HssRole } from './hss-role.js';
+import { hssRoleOf } from './ltku-hss.js';
 
-/** The part of an HSS subscriber view the reconciler reads (the HSS client's SubscriberView). */
-export interface CandidateView {
-  readonly imsi: string;
-  readonly candidate?: {
-    readonly version: number;
-    readonly transactionId: Uint8Array;
-    readonly stagedAt: Date;
-  };
-}
-
-/** The HSS calls the reconciler makes (HssClient has them; role provisioner). */
-export interface ReconcilerHss {
-  listSubscribers(query: { candidate: true; limit: number; offset: number }): Promise<CandidateView[]>;
-  abortCandidate(imsi: string, transactionId: Uint8Array): Promise<unknown>;
-}
+/** The HSS calls the reconciler makes (role provisioner). */
+export type ReconcilerHss = Pick<HssRole, 'hasCandidates' | 'listCandidates' | 'abort'>;
 
 /** Which transactions open jobs own (JobService.openTransactionIds). */
 export interface OpenTransactions {
   /** Transaction ids of the open jobs of these IMSIs. */
   openTransactionIds(imsis: readonly string[]): Promise<readonly Uint8Array[]>;
+}
+
+/** The jobs the reconciler looks after: their open transactions, and the commits still owed (JobService). */
+export interface ReconciledJobs extends OpenTransactions {
+  /** Retries the HSS commit of every applied job; returns how many completed. */
+  retryCommits?(): Promise<number>;
 }
 
 /** contracts.md: every 30 s unless told otherwise. */
@@ -35,7 +33,7 @@ const PAGE = 500;
 export async function abortOrphans(
   views: readonly CandidateView[],
   jobs: OpenTransactions,
-  hss: Pick<ReconcilerHss, 'abortCandidate'>,
+  hss: Pick<HssRole, 'abort'>,
   logger: Logger,
 ): Promise<number> {
   const staged = views.filter((v) => v.candidate !== undefined);
@@ -49,7 +47,7 @@ export async function abortOrphans(
     const transactionId = toHex(candidate.transactionId);
     try {
       // By transaction id: a candidate staged meanwhile by a new job is not touched (the HSS answers 409).
-      await hss.abortCandidate(v.imsi, candidate.transactionId);
+      await hss.abort(v.imsi, candidate.transactionId);
       aborted++;
       logger.warn(
         { event: 'candidate-orphan-aborted', imsi: v.imsi, transactionId, keyVersion: candidate.version },
@@ -66,31 +64,48 @@ export async function abortOrphans(
 }
 
 export class Reconciler {
-  readonly #jobs: OpenTransactions;
+  readonly #jobs: ReconciledJobs;
   readonly #hss: ReconcilerHss;
   readonly #logger: Logger;
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
 
-  constructor(jobs: OpenTransactions, hss: ReconcilerHss, logger: Logger, intervalMs = DEFAULT_INTERVAL_MS) {
+  constructor(
+    jobs: ReconciledJobs,
+    hss: ReconcilerHss | HssClient,
+    logger: Logger,
+    intervalMs = DEFAULT_INTERVAL_MS,
+  ) {
     this.#jobs = jobs;
-    this.#hss = hss;
+    this.#hss = 'hasCandidates' in hss ? hss : hssRoleOf(hss);
     this.#logger = logger;
     this.#intervalMs = intervalMs;
   }
 
-  /** One pass over every candidate at the HSS; returns how many it aborted. Concurrent calls share a pass. */
+  /**
+   * One pass: the commits owed, then every candidate at the HSS; returns how many candidates it aborted.
+   * Concurrent calls share a pass.
+   */
   runOnce(): Promise<number> {
     this.#running ??= this.#pass().finally(() => (this.#running = undefined));
     return this.#running;
   }
 
   async #pass(): Promise<number> {
+    if (this.#jobs.retryCommits !== undefined) {
+      const completed = await this.#jobs.retryCommits().catch((e: Error) => {
+        this.#logger.warn({ event: 'commit-retry-failed', error: e.message }, 'retrying HSS commits failed');
+        return 0;
+      });
+      if (completed > 0)
+        this.#logger.info({ event: 'commits-retried', completed }, 'applied jobs committed at the HSS');
+    }
+    if (!this.#hss.hasCandidates) return 0;
     // All pages first: aborting shrinks the filtered list, which would make offsets skip entries.
     const views: CandidateView[] = [];
     for (let offset = 0; ; offset += PAGE) {
-      const page = await this.#hss.listSubscribers({ candidate: true, limit: PAGE, offset });
+      const page = await this.#hss.listCandidates({ limit: PAGE, offset });
       views.push(...page);
       if (page.length < PAGE) break;
     }

@@ -1,140 +1,61 @@
 // DESIGN.md 1 steps 1-5, 4.4, 4.5, 4.7: one key-update session with one card, as scripts of C-APDUs. The UE's
 // first POST gets script 1, each later POST brings the R-APDUs of the previous script:
-//   script 1  SELECT ISD, GET DATA 00E0, BF30, FF33          (what the card holds and accepts)
-//   script 2  GET DATA BF21 A6{83 KID KVN}, PSO chain, MUTUAL AUTHENTICATE (SCP11a with the chosen key set)
+//   scripts 1, 2  read the card, authenticate it, open SCP11a  (card-authentication.ts)
 //   script 3  STORE DATA BF70 (or BF72 when resuming)        inside SCP11 secure messaging
 //   script 4  STORE DATA BF70 with the same transaction id   (only when BF73 says the card lacks the keys)
 // so a key update takes 3 POSTs after the first, a recovery that must resend 4.
 import { concatBytes, encodeSwappedBcd, equalBytes, toHex, wipe } from '../bytes/index.js';
-import { keyCheckValue, type RandomSource } from '../crypto/index.js';
+import { keyCheckValue } from '../crypto/index.js';
 import {
   ALGORITHM_MILENAGE,
   ALGORITHM_TUAK,
   INS_STORE_DATA,
-  ISD_AID,
   OUTCOME_APPLIED,
   P1_STORE_DATA_LAST_BERTLV_RESPONSE,
   SecureChannelError,
-  StaticSecretCache,
-  abandonScp11,
-  beginScp11,
-  finishScp11,
-  TAG_CA_KLOC_IDS,
-  TAG_CAPABILITIES,
-  TAG_KEY_INFO_TEMPLATE,
   DataObjectError,
   KeyUpdateFormatError,
-  certificateStoreQuery,
-  decodeCaKlocIdentifiers,
-  decodeCapabilities,
-  decodeCertificateStore,
-  decodeKeyInformation,
   decodeKeyStatus,
   decodeKeyUpdateResult,
   encodeKeyStatusRequest,
   encodeKeyUpdateRequest,
-  getDataCommand,
-  negotiationDigest,
   type AlgorithmParameters,
   type KeyStatus,
   type KeyUpdateResult,
-  type Scp11Channel,
-  type Scp11OceState,
 } from '../gp/index.js';
 import {
   CLA_GP,
-  CLA_ISO,
-  INS_SELECT,
   SHORT_MAX_NE,
   SW_OK,
   StatusWordError,
-  describeSw,
   type CommandApdu,
   type ResponseApdu,
   type ResponseScript,
 } from '../iso7816/index.js';
-import {
-  CertificateError,
-  cardKeyPin,
-  decodeCertificate,
-  validateChain,
-  VerifiedCertificateCache,
-  type Certificate,
-  type CardKeyPin,
-  type TrustAnchor,
-} from '../pki/index.js';
-import {
-  DEFAULT_UNPINNED_CARD_POLICY,
-  pinVerdict,
-  type CardKeyPins,
-  type UnpinnedCardPolicy,
-} from './card-pins.js';
-import type { Clock } from '../ports/index.js';
+import { CertificateError } from '../pki/index.js';
 import { SessionError } from './errors.js';
-import { ScriptChannel } from './script-channel.js';
-import { caKlocReference, chooseSuite, type ServerPolicy, type Suite } from './suite.js';
-import type { EcKeyPair } from '../crypto/index.js';
+import {
+  CardAuthentication,
+  prepareSessionConfig,
+  readScript,
+  type Authenticated,
+  type CardAuthenticated,
+  type Handshake,
+  type PreparedSessionConfig,
+  type SessionConfig,
+} from './card-authentication.js';
+import type { Suite } from './suite.js';
 
-const P1_SELECT_BY_NAME = 0x04;
+export {
+  prepareSessionConfig,
+  type CardAuthenticated,
+  type OceCredential,
+  type PreparedOceCredential,
+  type PreparedSessionConfig,
+  type SessionConfig,
+} from './card-authentication.js';
+
 const ICCID_BYTES = 10;
-
-/** CERT.OCE.ECKA with its issuers (root side first, leaf last) and its private key. */
-export interface OceCredential {
-  readonly keyPair: EcKeyPair;
-  readonly certificates: readonly Uint8Array[];
-}
-
-export interface SessionConfig {
-  /** Credentials per curve the server can run SCP11 on; after a CA-KLOC rotation one per generation, newest first. */
-  readonly oce: readonly OceCredential[];
-  /** Card issuer CA keys (CA-KLCC) that certify CERT.SD.ECKA. */
-  readonly cardIssuers: readonly TrustAnchor[];
-  /** Revoked CERT.SD.ECKA serials (the card issuer's CRL). */
-  readonly revokedCardSerials?: readonly Uint8Array[];
-  readonly policy: ServerPolicy;
-  readonly clock: Clock;
-  readonly rng: RandomSource;
-  /** ShSs per (SK.OCE.ECKA, PK.SD.ECKA), shared by the sessions; prepareSessionConfig makes one if absent. */
-  readonly staticSecrets?: StaticSecretCache;
-  /** CERT.SD.ECKA signatures already verified, shared by the sessions; prepareSessionConfig makes one if absent. */
-  readonly verifiedCertificates?: VerifiedCertificateCache;
-  /**
-   * Issue 13: the key each card must present (server/card-pins.ts). The server app always sets it (inventory,
-   * then first-use pins); absent, as in protocol tests of a bare session, no key is pinned.
-   */
-  readonly cardKeyPins?: CardKeyPins;
-  /** Issue 13: a card without a pin is refused (default) or pinned at its first session (`tofu`). */
-  readonly unpinnedCards?: UnpinnedCardPolicy;
-}
-
-/** An OCE credential with its certificates decoded once. */
-export interface PreparedOceCredential extends OceCredential {
-  /** `certificates`, decoded. */
-  readonly chain: readonly Certificate[];
-}
-
-/** A SessionConfig made ready once for all its sessions (prepareSessionConfig). */
-export interface PreparedSessionConfig extends SessionConfig {
-  readonly prepared: true;
-  readonly oce: readonly PreparedOceCredential[];
-  readonly staticSecrets: StaticSecretCache;
-  readonly verifiedCertificates: VerifiedCertificateCache;
-}
-
-/**
- * Decodes each OCE certificate chain once (a CertificateError names a bad one) and gives the sessions their
- * ShSs and verified-certificate caches; a prepared config is returned as it is.
- */
-export function prepareSessionConfig(config: SessionConfig | PreparedSessionConfig): PreparedSessionConfig {
-  if ('prepared' in config) return config;
-  return {
-    ...config,
-    prepared: true,
-    oce: config.oce.map((o) => ({ ...o, chain: o.certificates.map((c) => decodeCertificate(c)) })),
-    staticSecrets: config.staticSecrets ?? new StaticSecretCache(),
-    verifiedCertificates: config.verifiedCertificates ?? new VerifiedCertificateCache(),
-  };
-}
 
 /** The keys of a key update in the clear. */
 export interface PlainKeys {
@@ -157,11 +78,6 @@ export interface KeyUpdateOrder {
   readonly parameters?: AlgorithmParameters;
   /** BF70 may already have reached the card in an earlier session: ask BF72 first. */
   readonly recover: boolean;
-}
-
-export interface CardAuthenticated {
-  readonly suite: Suite;
-  readonly certificate: Certificate;
 }
 
 /** What to send next: BF70, or BF72 first (another session may have sent BF70 for this job already). */
@@ -193,29 +109,13 @@ export type SessionOutcome =
 export type SessionStep =
   { kind: 'script'; commands: CommandApdu[] } | { kind: 'done'; outcome: SessionOutcome };
 
-/** What the session holds once the card has authenticated (CERT.SD.ECKA, EID and receipt verified). */
-interface Authenticated {
-  readonly suite: Suite;
-  readonly certificate: Certificate;
-  /** DESIGN.md 4.4: digest of what the server read in script 1, echoed in BF70. */
-  readonly digest: Uint8Array;
-  readonly scp: Scp11Channel;
-  /** Carries the secured STORE DATA of scripts 3 and 4. */
-  readonly script: ScriptChannel;
-}
-
 /** Where a session is; each phase holds exactly what its next step needs. */
 type Phase =
   | { readonly kind: 'start' }
   /** Script 1 is out. */
   | { readonly kind: 'read' }
   /** Script 2 is out: eSK.OCE.ECKA waits in `handshake` for the card's answer. */
-  | {
-      readonly kind: 'authenticate';
-      readonly suite: Suite;
-      readonly digest: Uint8Array;
-      readonly handshake: Scp11OceState;
-    }
+  | ({ readonly kind: 'authenticate' } & Handshake)
   /** The hooks run; nothing is out. */
   | { readonly kind: 'authenticated'; readonly auth: Authenticated }
   /** Script 3 (or 4) is out: STORE DATA BF70 or BF72, answered through `pending`. */
@@ -229,32 +129,12 @@ type Phase =
     }
   | { readonly kind: 'done'; readonly suite: Suite | undefined };
 
-// GPC 2.3 11.9: SELECT the ISD by AID
-const selectIsd: CommandApdu = {
-  cla: CLA_ISO,
-  ins: INS_SELECT,
-  p1: P1_SELECT_BY_NAME,
-  p2: 0x00,
-  data: ISD_AID,
-  ne: SHORT_MAX_NE,
-};
-
 function checkValuesOf(keys: PlainKeys): Uint8Array {
   return concatBytes(keyCheckValue(keys.k), keyCheckValue(keys.opc));
 }
 
-/** R-APDUs, each 9000, or the SessionError naming the first that was not. */
-function expectOk(responses: readonly ResponseApdu[], names: readonly string[]): ResponseApdu[] {
-  names.forEach((name, i) => {
-    const r = responses[i];
-    if (r === undefined) throw new SessionError('card-answer', `${name}: not executed by the card`);
-    if (r.sw !== SW_OK) throw new SessionError('card-answer', `${name}: card answered ${describeSw(r.sw)}`);
-  });
-  return responses.slice(0, names.length);
-}
-
 /** Turns the codec and channel errors of a step into SessionErrors (anything else is a bug and propagates). */
-function asSessionError(e: unknown): SessionError | undefined {
+export function asSessionError(e: unknown): SessionError | undefined {
   if (e instanceof SessionError) return e;
   if (e instanceof DataObjectError) return new SessionError('card-answer', e.message);
   if (e instanceof KeyUpdateFormatError) return new SessionError('result', e.message);
@@ -265,7 +145,7 @@ function asSessionError(e: unknown): SessionError | undefined {
 }
 
 export class KeyUpdateSession {
-  readonly #config: PreparedSessionConfig;
+  readonly #auth: CardAuthentication;
   readonly #order: KeyUpdateOrder;
   readonly #hooks: SessionHooks;
   /** The EID the UE claimed in X-Admin-From. */
@@ -285,7 +165,7 @@ export class KeyUpdateSession {
   ) {
     this.eid = eid;
     this.#order = order;
-    this.#config = prepareSessionConfig(config);
+    this.#auth = new CardAuthentication(eid, prepareSessionConfig(config));
     this.#hooks = hooks;
   }
 
@@ -322,12 +202,7 @@ export class KeyUpdateSession {
     if (this.#phase.kind !== 'start') throw new Error('session already started');
     this.#phase = { kind: 'read' };
     this.scripts = 1;
-    return [
-      selectIsd,
-      getDataCommand(TAG_KEY_INFO_TEMPLATE),
-      getDataCommand(TAG_CAPABILITIES),
-      getDataCommand(TAG_CA_KLOC_IDS),
-    ];
+    return readScript();
   }
 
   /** Consumes the R-APDUs of the last script; returns the next script or the outcome. */
@@ -370,7 +245,7 @@ export class KeyUpdateSession {
   /** Ends the phase: eSK.OCE.ECKA wiped, secure channel closed, an outstanding STORE DATA failed. */
   #end(): void {
     const p = this.#phase;
-    if (p.kind === 'authenticate') abandonScp11(p.handshake);
+    if (p.kind === 'authenticate') this.#auth.abandon(p);
     if (p.kind === 'authenticated' || p.kind === 'request') {
       p.auth.scp.close();
       p.auth.script.deliver([]);
@@ -392,95 +267,29 @@ export class KeyUpdateSession {
     }
   }
 
-  // Step 2 (DESIGN.md 4.4): choose the suite from E0 and BF30, the CA-KLOC reference from FF33; then
-  // GPC Amd F 7.4.3, 7.5, 7.6: GET DATA BF21 and the SCP11a handshake's commands in one script.
+  // Step 2 (DESIGN.md 4.4): the card must implement the order's AKA algorithm (BF30 82).
   #afterRead(script: ResponseScript): CommandApdu[] {
-    const [, e0, bf30, ff33] = expectOk(script.responses, [
-      'SELECT ISD',
-      'GET DATA 00E0',
-      'GET DATA BF30',
-      'GET DATA FF33',
-    ]);
-    const keyInformation = decodeKeyInformation(e0.data);
-    const capabilities = decodeCapabilities(bf30.data);
-    const digest = negotiationDigest(keyInformation.value, capabilities.value);
     const algorithmId = this.#order.algorithm === 'milenage' ? ALGORITHM_MILENAGE : ALGORITHM_TUAK;
-    if (!capabilities.capabilities.akaAlgorithms.includes(algorithmId)) {
-      throw new SessionError('negotiation', `the card does not implement ${this.#order.algorithm} (BF30 82)`);
-    }
-    const suite = chooseSuite(
-      keyInformation.entries,
-      capabilities.capabilities,
-      this.#config.policy,
-      this.#config.oce.map((o) => o.keyPair.curve.name),
-    );
-    // issue 13: of the credentials on the curve, the first whose CA-KLOC the card lists in FF33
-    const caKlocIds = decodeCaKlocIdentifiers(ff33.data);
-    const onCurve = this.#config.oce.filter((o) => o.keyPair.curve.name === suite.curve.name);
-    const trusted = (o: PreparedOceCredential) =>
-      caKlocIds.some(
-        (i) => o.chain[0].issuerKeyId !== undefined && equalBytes(i.keyId, o.chain[0].issuerKeyId),
-      );
-    const oce = onCurve.find(trusted) ?? onCurve[0];
-    if (oce === undefined) throw new Error('unreachable: suite without OCE credential');
-    const reference = caKlocReference(caKlocIds, oce.chain[0].issuerKeyId);
-    const { commands, state } = beginScp11(
-      {
-        variant: 'a',
-        kid: suite.kid,
-        kvn: suite.kvn,
-        curve: suite.curve,
-        aesKeyLength: suite.aesKeyLength,
-        skOceEcka: oce.keyPair,
-        oceCertificates: oce.certificates,
-        oceChain: oce.chain,
-        caKlocReference: reference,
-        staticSecrets: this.#config.staticSecrets,
-      },
-      this.#config.rng,
-    );
-    this.#phase = { kind: 'authenticate', suite, digest, handshake: state };
-    return [certificateStoreQuery(suite.kid, suite.kvn), ...commands];
+    const { commands, handshake } = this.#auth.afterRead(script, (capabilities) => {
+      if (!capabilities.akaAlgorithms.includes(algorithmId)) {
+        throw new SessionError(
+          'negotiation',
+          `the card does not implement ${this.#order.algorithm} (BF30 82)`,
+        );
+      }
+    });
+    this.#phase = { kind: 'authenticate', ...handshake };
+    return commands;
   }
 
-  // Step 1 (DESIGN.md 4.2, 4.3): verify CERT.SD.ECKA and the EID, then the receipt; send BF70 or BF72.
+  // Step 1 (DESIGN.md 4.2, 4.3): the card authenticates (card-authentication.ts); then BF70 or BF72.
   async #afterAuthenticate(
     p: Extract<Phase, { kind: 'authenticate' }>,
     script: ResponseScript,
   ): Promise<CommandApdu[]> {
-    const { suite, digest, handshake } = p;
-    const [bf21] = expectOk(script.responses, ['GET DATA BF21']);
-    const chain = decodeCertificateStore(bf21.data).map(decodeCertificate);
-    const certificate = validateChain(chain, {
-      anchors: this.#config.cardIssuers,
-      clock: this.#config.clock,
-      leafUsage: 'keyAgreement',
-      denyList: this.#config.revokedCardSerials ?? [],
-      expectedCurve: suite.curve,
-      cache: this.#config.verifiedCertificates,
-    });
-    if (certificate.eid !== this.eid) {
-      throw new SessionError(
-        'certificate',
-        `CERT.SD.ECKA is for EID ${certificate.eid ?? '(none)'}, the UE claimed ${this.eid}`,
-      );
-    }
-    const firstUse = await this.#checkPin(suite, certificate);
-    if (this.#phase !== p) throw new SessionError('job', 'the session ended meanwhile');
-    const responses = expectOk(script.responses.slice(1), handshake.names);
-    const channel = new ScriptChannel();
-    const scp = finishScp11(handshake, responses, certificate.publicKey, channel);
-    if (firstUse !== undefined) {
-      try {
-        await this.#pinFirstUse(firstUse);
-        if (this.#phase !== p) throw new SessionError('job', 'the session ended meanwhile');
-      } catch (e) {
-        scp.close();
-        throw e;
-      }
-    }
+    const auth = await this.#auth.afterAuthenticate(p, script, () => this.#phase === p);
+    const { suite, certificate } = auth;
     // The receipt verified: the card has authenticated (DESIGN.md 7).
-    const auth: Authenticated = { suite, certificate, digest, scp, script: channel };
     const authenticated: Phase = { kind: 'authenticated', auth };
     this.#phase = authenticated;
     this.#authenticated = true;
@@ -492,33 +301,6 @@ export class KeyUpdateSession {
     // Abandoned (superseded) while a hook ran: nothing more goes to the card.
     if (this.#phase !== authenticated) throw new SessionError('job', 'the session ended meanwhile');
     return this.#send(auth, decision);
-  }
-
-  // Issue 13: the validated CERT.SD.ECKA must carry the card's pinned key, whoever signed it. Returns the pin to
-  // record once the receipt proves the card holds SK.SD.ECKA (an unpinned card under `tofu`).
-  async #checkPin(suite: Suite, certificate: Certificate): Promise<CardKeyPin | undefined> {
-    const pins = this.#config.cardKeyPins;
-    if (pins === undefined) return undefined;
-    const presented = cardKeyPin(suite.kid, suite.kvn, certificate.publicKey);
-    const verdict = pinVerdict(await pins.pinsOf(this.eid), presented);
-    if (verdict === 'match') return undefined;
-    if (verdict === 'mismatch') throw this.#pinMismatch(presented);
-    if ((this.#config.unpinnedCards ?? DEFAULT_UNPINNED_CARD_POLICY) === 'tofu') return presented;
-    throw new SessionError('card-unpinned', 'the card has no key pin and the server refuses unpinned cards');
-  }
-
-  async #pinFirstUse(pin: CardKeyPin): Promise<void> {
-    const pins = this.#config.cardKeyPins as CardKeyPins;
-    const recorded = await pins.pinFirstUse(this.eid, pin);
-    // Another session pinned another key meanwhile: the first one stays.
-    if (pinVerdict([recorded], pin) !== 'match') throw this.#pinMismatch(pin);
-  }
-
-  #pinMismatch(presented: CardKeyPin): SessionError {
-    return new SessionError(
-      'card-pin',
-      `CERT.SD.ECKA of key set KID ${presented.kid} KVN ${presented.kvn} carries key SHA-256 ${toHex(presented.sha256).slice(0, 16)}..., not the card's pinned key`,
-    );
   }
 
   // DESIGN.md 4.5: STORE DATA BF70 (K and OPc wrapped with S-DEK) or BF72, one request per command (80 E2 91 00).

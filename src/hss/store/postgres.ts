@@ -10,6 +10,7 @@ import {
   auditValues,
   AUDIT_COLUMNS,
   recordValues,
+  SUBSCRIBER_COLUMNS,
   rowToAudit,
   rowToRecord,
   vectorVersionOf,
@@ -25,7 +26,7 @@ import {
   takeVectorSql,
   updateSubscriberSql,
 } from './sql.js';
-import type { Change, IssuedVector, ListFilter, SubscriberStore, VectorRef } from './store.js';
+import type { Change, IssuedVector, ListFilter, NewRecord, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -54,6 +55,43 @@ const PURGE_VECTORS = purgeVectorsSql('$1');
 const INSERT = insertSubscriberSql(dollar);
 const UPDATE = updateSubscriberSql(dollar);
 const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
+
+/** PostgreSQL types of the columns (migrations 001, 002), for the arrays of a bulk insert. */
+const SUBSCRIBER_TYPES: Record<(typeof SUBSCRIBER_COLUMNS)[number], string> = {
+  imsi: 'text',
+  iccid: 'text',
+  amf: 'bytea',
+  sqn: 'bigint',
+  ind_bits: 'integer',
+  active_version: 'integer',
+  active_algorithm: 'text',
+  active_params: 'text',
+  active_keys: 'bytea',
+  active_transaction_id: 'text',
+  candidate_version: 'integer',
+  candidate_algorithm: 'text',
+  candidate_params: 'text',
+  candidate_keys: 'bytea',
+  candidate_transaction_id: 'text',
+  candidate_staged_at: 'timestamptz',
+  fallback_version: 'integer',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+};
+const AUDIT_TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
+  imsi: 'text',
+  at: 'timestamptz',
+  event: 'text',
+  key_version: 'integer',
+  transaction_id: 'text',
+  actor: 'text',
+};
+const unnest = (types: readonly string[]) => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+const INSERT_NEW_SUBSCRIBERS = `INSERT INTO hss_subscribers (${SUBSCRIBER_COLUMNS.join(', ')})
+SELECT * FROM unnest(${unnest(SUBSCRIBER_COLUMNS.map((c) => SUBSCRIBER_TYPES[c]))})
+ON CONFLICT (imsi) DO NOTHING RETURNING imsi`;
+const INSERT_AUDIT_ROWS = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')})
+SELECT * FROM unnest(${unnest(AUDIT_COLUMNS.map((c) => AUDIT_TYPES[c]))})`;
 
 export interface PostgresOptions {
   /** Pool size (default 10). */
@@ -151,6 +189,31 @@ export class PostgresSubscriberStore implements SubscriberStore {
           throw e;
         }
         await this.#insertAudit(c, audit);
+      }),
+    );
+  }
+
+  // Issue 11: one INSERT ... SELECT FROM unnest(column arrays) per batch: PostgreSQL parses one short statement
+  // with one parameter per column instead of one per value, in one transaction
+  async insertMany(entries: readonly NewRecord[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    return this.#run('bulk insert', () =>
+      this.#transaction(async (c) => {
+        const rows = entries.map((e) => recordValues(e.record).map(toPg));
+        const inserted = await c.query(
+          INSERT_NEW_SUBSCRIBERS,
+          SUBSCRIBER_COLUMNS.map((_, i) => rows.map((r) => r[i])),
+        );
+        const fresh = new Set(inserted.rows.map((r) => String(r.imsi)));
+        const audit = entries
+          .filter((e) => fresh.has(e.record.imsi))
+          .map((e) => auditValues(e.audit).map(toPg));
+        if (audit.length > 0)
+          await c.query(
+            INSERT_AUDIT_ROWS,
+            AUDIT_COLUMNS.map((_, i) => audit.map((r) => r[i])),
+          );
+        return entries.filter((e) => !fresh.has(e.record.imsi)).map((e) => e.record.imsi);
       }),
     );
   }

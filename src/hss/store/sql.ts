@@ -76,3 +76,9 @@ export function updateSubscriberSql(placeholder: (i: number) => string): string 
     .map(({ c, i }) => `${c} = ${placeholder(i + 1)}`);
   return `UPDATE hss_subscribers SET ${assignments.join(', ')} WHERE imsi = ${placeholder(1)}`;
 }
+
+/** Issue 11, bulk provisioning: the insert of a subscriber that skips an existing IMSI; returns the IMSI if new. */
+export function insertNewSubscriberSql(placeholder: (i: number) => string): string {
+  return `${insertSubscriberSql(placeholder)}
+ON CONFLICT (imsi) DO NOTHING RETURNING imsi`;
+}

@@ -21,6 +21,7 @@ import {
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, SQLITE } from './migrations/index.js';
 import {
+  insertNewSubscriberSql,
   insertSubscriberSql,
   issueSqnSql,
   purgeVectorsSql,
@@ -28,7 +29,7 @@ import {
   takeVectorSql,
   updateSubscriberSql,
 } from './sql.js';
-import type { Change, IssuedVector, ListFilter, SubscriberStore, VectorRef } from './store.js';
+import type { Change, IssuedVector, ListFilter, NewRecord, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
 
 /** At most this long between a write that destroys keys and the checkpoint that purges their old pages. */
@@ -126,6 +127,23 @@ export class SqliteSubscriberStore implements SubscriberStore {
             throw e;
           }
           this.#insertAudit(audit);
+        })
+        .immediate(),
+    );
+  }
+
+  // Issue 11: one transaction for the whole batch (a transaction per row costs a WAL sync each)
+  async insertMany(entries: readonly NewRecord[]): Promise<string[]> {
+    return this.#run('bulk insert', () =>
+      this.#db
+        .transaction(() => {
+          const insert = this.#prepare(insertNewSubscriberSql(at));
+          const existing: string[] = [];
+          for (const { record, audit } of entries) {
+            if (insert.get(named(recordValues(record))) === undefined) existing.push(record.imsi);
+            else this.#insertAudit([audit]);
+          }
+          return existing;
         })
         .immediate(),
     );

@@ -27,6 +27,12 @@ export interface VectorRef {
 /** A change of one subscriber; `vectorVersion` is the key version of the referenced vector, if any and known. */
 export type Change = (current: SubscriberRecord, vectorVersion: number | null) => Mutation | undefined;
 
+/** A record to insert with the audit line of its creation. */
+export interface NewRecord {
+  readonly record: SubscriberRecord;
+  readonly audit: AuditEvent;
+}
+
 export interface ListFilter {
   /** Only subscribers with a staged candidate (the server's reconciler, DESIGN.md 6 step 4). */
   readonly withCandidate?: boolean;
@@ -38,6 +44,11 @@ export interface SubscriberStore {
   migrate(): Promise<void>;
   /** ConflictError when the IMSI exists. */
   insert(record: SubscriberRecord, audit: readonly AuditEvent[]): Promise<void>;
+  /**
+   * Bulk provisioning (issue 11): inserts, in one transaction, each record whose IMSI is new, with its audit
+   * line; the others are left unchanged. Returns the IMSIs that already existed.
+   */
+  insertMany(entries: readonly NewRecord[]): Promise<string[]>;
   get(imsi: string): Promise<SubscriberRecord | undefined>;
   list(limit: number, offset: number, filter?: ListFilter): Promise<SubscriberRecord[]>;
   /**

@@ -1,7 +1,8 @@
-// `ltku card show`: what a card image holds; keys only with --show-keys.
+// `ltku card show`: what a card image holds; keys only with --show-keys. Issue 13: the trusted CA-KLOC keys (KVN,
+// key id as FF33 lists it), the OCE allowlists (per key set and per CA-KLOC key) and the OCE deny list.
 import { toHex } from '../../../bytes/index.js';
 import { UsimSqnArray } from '../../../aka/index.js';
-import { decodeCertificate } from '../../../pki/index.js';
+import { caKeyId, decodeCertificate } from '../../../pki/index.js';
 import { checkValuesOf, loadCardImage, type CardImage } from '../../../card/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
@@ -23,9 +24,16 @@ function view(image: CardImage, showKeys: boolean) {
           serial: toHex(leaf.serial),
           notAfter: leaf.notAfter.toISOString(),
         },
+        ...(k.oceAllowlist === undefined ? {} : { oceAllowlist: k.oceAllowlist.map(toHex) }),
       };
     }),
-    trustedOceCas: image.caKloc.map((c) => ({ kvn: c.kvn, curve: c.curve.name, name: c.name })),
+    trustedOceCas: image.caKloc.map((c) => ({
+      kvn: c.kvn,
+      curve: c.curve.name,
+      name: c.name,
+      keyId: toHex(caKeyId(c.publicKey)),
+      ...(c.oceAllowlist === undefined ? {} : { oceAllowlist: c.oceAllowlist.map(toHex) }),
+    })),
     denyList: image.denyList.map(toHex),
     profiles: image.profiles.map((p) => ({
       iccid: p.iccid,
@@ -39,6 +47,10 @@ function view(image: CardImage, showKeys: boolean) {
       ...(showKeys ? { k: toHex(p.keys.k), opc: toHex(p.keys.opc), parameters: p.keys.parameters } : {}),
     })),
   };
+}
+
+function serials(list: readonly string[]): string {
+  return list.length === 0 ? '(empty: any OCE accepted)' : `serials ${list.join(' ')}`;
 }
 
 export const command: Command = {
@@ -63,7 +75,23 @@ export const command: Command = {
             `KID ${k.kid.toString(16)} KVN ${k.kvn} ${k.curve}, ${k.certificate.format} ${k.certificate.subject} serial ${k.certificate.serial}`,
           ] as const,
       ),
-      ...v.trustedOceCas.map((c) => ['trusted CA-KLOC', `KVN ${c.kvn} ${c.curve} ${c.name ?? ''}`] as const),
+      ...v.keySets.flatMap((k) =>
+        k.oceAllowlist === undefined
+          ? []
+          : [
+              [
+                `OCE allowlist`,
+                `KID ${k.kid.toString(16)} KVN ${k.kvn}: ${serials(k.oceAllowlist)}`,
+              ] as const,
+            ],
+      ),
+      ...v.trustedOceCas.flatMap((c) => [
+        ['trusted CA-KLOC', `KVN ${c.kvn} ${c.curve} key id ${c.keyId} ${c.name ?? ''}`.trimEnd()] as const,
+        ...(c.oceAllowlist === undefined
+          ? []
+          : [['OCE allowlist', `CA-KLOC KVN ${c.kvn}: ${serials(c.oceAllowlist)}`] as const]),
+      ]),
+      ['OCE deny list', v.denyList.length === 0 ? '(empty)' : serials(v.denyList)],
       ...v.profiles.flatMap((p) => [
         ['profile', `ICCID ${p.iccid} IMSI ${p.imsi} ${p.algorithm} key version ${p.keyVersion}`] as const,
         [

@@ -19,6 +19,14 @@ import { Narrator, StepFailed } from './support/narrator.js';
 import { DemoReport, suiteFact } from './support/report.js';
 import { reportPath } from '../../report/index.js';
 import { demoCredentials, startHssAndCore } from './support/services.js';
+import {
+  OSMO_HLR_INSTALL_HINT,
+  describeOsmoHlr,
+  osmoHlrInstalled,
+  startOsmoCore,
+  startOsmoHlrWithSubscribers,
+} from './support/osmo-hlr.js';
+import type { OsmoHlr } from '../../../osmo/index.js';
 
 const systemClock = { now: () => new Date() };
 const CURVE_NAMES = CURVES.map((c) => c.name);
@@ -32,8 +40,10 @@ function openCard(path: string): VirtualCard {
 export const command: Command = {
   summary: 'run the whole key-update flow on loopback with embedded defaults (npm start)',
   usage: [
-    `ltku demo [--json] [--db postgres://...] [--curve NAME] [--alg milenage|tuak] [--keep DIR] ${TRACE_USAGE} [--report FILE]`,
+    `ltku demo [--json] [--db postgres://...] [--curve NAME] [--alg milenage|tuak] [--hss ltku|osmo-hlr] [--keep DIR] ${TRACE_USAGE} [--report FILE]`,
     '  --keep DIR leaves the PKI, the card images and the databases in DIR for inspection',
+    '  --hss osmo-hlr: a real osmo-hlr (started in the demo directory) is the HSS: vectors over GSUP, keys written',
+    "  over CTRL after the card's BF71 (Milenage only; apt-get install osmo-hlr; docs/osmo-hlr.md)",
     TRACE_HELP,
     '  --report FILE writes one self-contained HTML page of the run (sequence diagram, job history, key versions)',
   ].join('\n'),
@@ -42,6 +52,7 @@ export const command: Command = {
     db: { type: 'string' },
     curve: { type: 'string' },
     alg: { type: 'string' },
+    hss: { type: 'string' },
     keep: { type: 'string' },
     ...TRACE_OPTIONS,
     report: { type: 'string' },
@@ -51,6 +62,17 @@ export const command: Command = {
     const curve = curveByName(optionalChoice(ctx.values, 'curve', CURVE_NAMES) ?? 'P-256');
     const alg = optionalChoice(ctx.values, 'alg', ['milenage', 'tuak'] as const) ?? 'milenage';
     const db = optionalString(ctx.values, 'db');
+    // DESIGN.md 8: the HSS role's backend
+    const hssBackend = optionalChoice(ctx.values, 'hss', ['ltku', 'osmo-hlr'] as const) ?? 'ltku';
+    const osmo = hssBackend === 'osmo-hlr';
+    if (osmo && alg !== 'milenage')
+      throw new UsageError('--alg tuak: osmo-hlr takes Milenage keys only over CTRL (use --hss ltku)');
+    if (osmo && !osmoHlrInstalled()) {
+      const reason = `--hss osmo-hlr: ${OSMO_HLR_INSTALL_HINT} (or run the demo without --hss osmo-hlr)`;
+      if (json) printJson(ctx.stdout, { ok: false, failedStep: 'setup', reason, hss: hssBackend });
+      ctx.stderr.write(`ltku demo: ${reason}\n`);
+      return 1;
+    }
     if (db !== undefined && !db.startsWith('postgres://') && !db.startsWith('postgresql://')) {
       throw new UsageError(
         '--db: expected a postgres:// URL (the default is SQLite files in the demo directory)',
@@ -68,7 +90,10 @@ export const command: Command = {
     const stops: (() => Promise<void>)[] = [() => trace.close()];
     let failed: StepFailed | undefined;
     let keyUpdate: Record<string, unknown> = {};
-    n.say(`ltku demo: long-term key update over SCP11a (curve ${curve.name}, ${alg}) in ${dir}`);
+    n.say(
+      `ltku demo: long-term key update over SCP11a (curve ${curve.name}, ${alg}${osmo ? ', HSS osmo-hlr' : ''}) in ${dir}`,
+    );
+    let hlr: OsmoHlr | undefined;
     try {
       const env = { ...ctx.env };
       const pki = join(dir, 'pki');
@@ -77,7 +102,7 @@ export const command: Command = {
       const subscribers = join(dir, 'subscribers.json');
       const setup = await n.step(
         'setup',
-        'PKI, a card with two profiles, subscribers into the HSS',
+        `PKI, a card with two profiles, subscribers into ${osmo ? 'osmo-hlr' : 'the HSS'}`,
         async () => {
           await ltku(['pki', 'init', '--dir', pki, '--curve', curve.name], env);
           await ltku(
@@ -117,7 +142,13 @@ export const command: Command = {
             env,
           );
           copyFileSync(cardFile, cloneFile);
-          await ltku(['hss', 'import', subscribers, '--data-dir', dir, ...(db ? ['--db', db] : [])], env);
+          if (osmo) {
+            hlr = await startOsmoHlrWithSubscribers(dir, subscribers);
+            const started = hlr;
+            stops.push(() => started.stop());
+          } else {
+            await ltku(['hss', 'import', subscribers, '--data-dir', dir, ...(db ? ['--db', db] : [])], env);
+          }
           const file = JSON.parse(readFileSync(subscribers, 'utf8')) as {
             eid: string;
             subscribers: { iccid: string; imsi: string }[];
@@ -127,18 +158,42 @@ export const command: Command = {
         (d) => [
           `CA-KLCC (card issuer) and CA-KLOC (server issuer) on ${curve.name}; CERT.OCE.ECKA issued`,
           `card EID ${d.eid}; profiles ${d.profiles.map((p) => `${p.iccid} (IMSI ${p.imsi})`).join(', ')}`,
-          `personalisation file imported into the HSS (${db ? 'PostgreSQL' : 'SQLite'}); a copy of the card kept as a clone`,
+          hlr !== undefined
+            ? `${describeOsmoHlr(hlr)}; subscribers created over CTRL with the card's K and OPc; a copy of the card kept as a clone`
+            : `personalisation file imported into the HSS (${db ? 'PostgreSQL' : 'SQLite'}); a copy of the card kept as a clone`,
         ],
       );
       const [target, other] = setup.profiles;
       // Kept out of the step's details: it holds the operator's token, and details are printed (--json).
       let server!: DemoServer;
+      let osmoServices: Awaited<ReturnType<typeof startOsmoCore>> | undefined;
       const services = await n.step(
         'start',
-        'HSS, core and Provisioning Server on loopback, with credentials per role',
+        `${osmo ? 'core (GSUP to osmo-hlr)' : 'HSS, core'} and Provisioning Server on loopback, with credentials per role`,
         async () => {
           // DESIGN.md 7: one principal per role, tokens in memory; the services keep only their hashes
           const credentials = demoCredentials();
+          if (hlr !== undefined) {
+            osmoServices = await startOsmoCore(hlr, credentials);
+            stops.push((osmoServices as { stopAll(): Promise<void> }).stopAll);
+            server = await startServer({
+              dir,
+              pki,
+              db,
+              hssUrl: `osmo-hlr CTRL ${hlr.ctrl.host}:${hlr.ctrl.port}`,
+              coreUrl: osmoServices.coreUrl,
+              subscribersFile: subscribers,
+              credentials,
+              osmoCtrl: hlr.ctrl,
+            });
+            stops.push(server.close);
+            return {
+              hssUrl: describeOsmoHlr(hlr),
+              coreUrl: osmoServices.coreUrl,
+              ramUrl: server.ramUrl,
+              adminUrl: server.adminUrl,
+            };
+          }
           const hc = await startHssAndCore(dir, db, credentials, report?.recorder.fetch('core', 'hss'));
           stops.push(hc.stopAll);
           server = await startServer({
@@ -161,7 +216,7 @@ export const command: Command = {
         },
         (d) => [
           `HSS ${d.hssUrl}`,
-          `core ${d.coreUrl}`,
+          `core ${d.coreUrl}${osmo ? ' (5G HE AVs made from osmo-hlr quintuplets, TS 33.501 A.2/A.4)' : ''}`,
           `Provisioning Server: RAM endpoint ${d.ramUrl} (UEs), admin API ${d.adminUrl} (operator)`,
           'principals operator, provisioner (the server) and core, each with a bearer token; services keep SHA-256 hashes',
         ],
@@ -208,6 +263,16 @@ export const command: Command = {
         iccid: target.iccid,
         server,
         report,
+        ...(osmoServices === undefined
+          ? {}
+          : {
+              verifyHss: async (job) => {
+                const profile = card.image.profiles.find((p) => p.iccid === job.iccid);
+                if (profile === undefined || !(await osmoServices!.holds(job.imsi, profile.keys)))
+                  throw new Error(`osmo-hlr does not hold the card's new keys for IMSI ${job.imsi}`);
+                return `osmo-hlr holds the card's new K and OPc (read back over CTRL); key version ${job.keyVersion} from the job store`;
+              },
+            }),
       });
       await n.step(
         'step-7',
@@ -225,7 +290,12 @@ export const command: Command = {
           mustAttach(r);
           return r;
         },
-        (d) => [`detached; re-attach: USIM answered ${d.rounds.join(', ')}; ${d.state}`],
+        (d) => [
+          `detached; re-attach: USIM answered ${d.rounds.join(', ')}; ${d.state}`,
+          ...(osmo && d.rounds[0] === 'sync-failure'
+            ? ['osmo-hlr reset the SQN with the new keys: the USIM answered AUTS and the core resynchronised']
+            : []),
+        ],
       );
       await n.step(
         'clone',
@@ -270,6 +340,7 @@ export const command: Command = {
       facts: [
         ['curve', curve.name],
         ['algorithm', alg],
+        ['HSS', hssBackend],
         ['database', db ? 'PostgreSQL' : 'SQLite'],
         ...suiteFact(keyUpdate),
       ],
@@ -280,6 +351,7 @@ export const command: Command = {
         ...(failed ? { failedStep: failed.step, reason: failed.reason } : {}),
         curve: curve.name,
         algorithm: alg,
+        hss: hssBackend,
         database: db ? 'postgresql' : 'sqlite',
         totalMs,
         ...keyUpdate,

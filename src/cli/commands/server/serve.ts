@@ -6,6 +6,8 @@ import pino from 'pino';
 import { ROLE_PROVISIONER } from '../../../auth/index.js';
 import { cryptoRandom } from '../../../crypto/index.js';
 import { HssClient } from '../../../hss/client/index.js';
+import { OsmoHlrHss } from '../../../server/osmo-hlr-hss.js';
+import { parseCtrlEndpoint } from '../../osmo-hlr-endpoints.js';
 import { loadKek } from '../../../hss/index.js';
 import {
   DEFAULT_POLICY,
@@ -15,8 +17,9 @@ import {
   OCE_VALIDITY_DEFAULTS,
   ServerConfigError,
   openJobStore,
+  openCardJobStore,
   listenServer,
-  parseInventoryFile,
+  parseInventoryText,
   type InventoryEntry,
   type OceValidityPolicy,
 } from '../../../server/index.js';
@@ -34,6 +37,7 @@ import {
 } from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
+import { INSTANCE_OPTIONS, INSTANCE_USAGE, openServerInstance } from './support/instance.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8085';
 const DEFAULT_ADMIN_LISTEN = '127.0.0.1:8086';
@@ -49,7 +53,7 @@ function readInventory(paths: readonly string[]): InventoryEntry[] {
       throw new UsageError(`--inventory: cannot read ${p}: ${(e as Error).message}`);
     }
     try {
-      return parseInventoryFile(text, p);
+      return parseInventoryText(text, p);
     } catch (e) {
       if (e instanceof ServerConfigError) throw new UsageError(`--inventory: ${e.message}`);
       throw e;
@@ -81,10 +85,13 @@ function unpinnedCardsOf(values: Parameters<typeof optionalString>[0]): Unpinned
 export const command: Command = {
   summary: 'serve the Provisioning Server (RAM over HTTP for UEs; the key-update jobs admin API apart)',
   usage: [
-    'ltku server serve --pki DIR --hss URL [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
+    'ltku server serve --pki DIR --hss URL|osmo-hlr [--hlr-ctrl HOST[:PORT]] [--db PATH|postgres://...] [--data-dir DIR] [--listen HOST:PORT]',
+    '  --hss osmo-hlr: keys written to osmo-hlr over CTRL (--hlr-ctrl, default 127.0.0.1:4259) only after the',
+    "  card's BF71; no candidate key set (docs/osmo-hlr.md)",
     '                  [--admin-listen HOST:PORT] [--inventory FILE]... [--kek-file FILE] [--core URL]',
     '                  [--credentials DIR] [--token-file FILE] [--oce-min-validity DAYS] [--oce-warn-days DAYS]',
-    '                  [--unpinned-cards refuse|tofu] [--json]',
+    '                  [--unpinned-cards refuse|tofu] [--advertise-url URL] [--json]',
+    ...INSTANCE_USAGE,
     `                  ${LOG_LEVEL_USAGE}`,
     '  --listen: the UE-facing RAM endpoint only; --admin-listen: the admin API (role operator)',
     '  --core: push new jobs to attached UEs through the core network',
@@ -99,6 +106,7 @@ export const command: Command = {
   options: {
     pki: { type: 'string' },
     hss: { type: 'string' },
+    'hlr-ctrl': { type: 'string' },
     db: { type: 'string' },
     'data-dir': { type: 'string' },
     listen: { type: 'string' },
@@ -112,11 +120,17 @@ export const command: Command = {
     'oce-warn-days': { type: 'string' },
     'unpinned-cards': { type: 'string' },
     json: { type: 'boolean' },
+    ...INSTANCE_OPTIONS,
   },
   async run(ctx) {
     const logLevel = logLevelOf(ctx.values, ctx.env);
     const pkiDir = requireString(ctx.values, 'pki');
-    const hssUrl = requireHttpUrl(ctx.values, 'hss');
+    // DESIGN.md 8: the HSS role's backend, ltku's HSS by URL or osmo-hlr over CTRL
+    const osmoHlr = optionalString(ctx.values, 'hss') === 'osmo-hlr';
+    const hssUrl = osmoHlr ? undefined : requireHttpUrl(ctx.values, 'hss');
+    const hlrCtrl = optionalString(ctx.values, 'hlr-ctrl');
+    if (hlrCtrl !== undefined && !osmoHlr) throw new UsageError('--hlr-ctrl: only with --hss osmo-hlr');
+    const ctrl = osmoHlr ? parseCtrlEndpoint(hlrCtrl ?? '127.0.0.1', 'hlr-ctrl') : undefined;
     const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
     const adminListen = parseHostPort(
       optionalString(ctx.values, 'admin-listen') ?? DEFAULT_ADMIN_LISTEN,
@@ -138,18 +152,30 @@ export const command: Command = {
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const token = readTokenFile(tokenFileOf(ctx.values, ROLE_PROVISIONER));
     const coreUrl = optionalHttpUrl(ctx.values, 'core');
-    const store = await openJobStore(db);
+    const instance = await openServerInstance(ctx.values, db);
+    const store = await openJobStore(db).catch(async (e: Error) => {
+      await instance.close();
+      throw e;
+    });
+    // Issue 13: card-management jobs in their own table of the same database
+    const cardJobStore = await openCardJobStore(db).catch(async (e: Error) => {
+      await store.close();
+      await instance.close();
+      throw e;
+    });
     let running;
     try {
       running = await listenServer(
         {
           store,
-          hss: new HssClient(hssUrl, { token }),
+          cardJobStore,
+          hss: ctrl !== undefined ? new OsmoHlrHss({ ctrl }) : new HssClient(hssUrl as string, { token }),
           authenticator,
           kek,
           inventory,
           logger,
           oceValidity,
+          ...instance.deps,
           ...(coreUrl === undefined ? {} : { coreUrl, coreToken: token }),
           session: {
             ...trust,
@@ -164,13 +190,16 @@ export const command: Command = {
         adminListen,
       );
     } catch (e) {
+      await cardJobStore.close();
       await store.close();
+      await instance.close();
       throw e;
     }
     const summary = {
       ramUrl: running.ramUrl,
       adminUrl: running.adminUrl,
       database: db,
+      hss: ctrl !== undefined ? `osmo-hlr CTRL ${ctrl.host}:${ctrl.port} (no candidate key set)` : hssUrl,
       kekCreated: created,
       profiles: running.inventory.size,
       unpinnedCards,
@@ -184,7 +213,9 @@ export const command: Command = {
     const signal = await ctx.stopSignal;
     logger.info({ signal }, 'stopping');
     await running.close();
+    await cardJobStore.close();
     await store.close();
+    await instance.close();
     kek.fill(0);
     return 0;
   },

@@ -7,8 +7,10 @@ import { ROLE_OPERATOR, ROLE_PROVISIONER } from '../../../../auth/index.js';
 import { cryptoRandom } from '../../../../crypto/index.js';
 import { HssClient } from '../../../../hss/client/index.js';
 import { GetResponseChannel, type CardChannel } from '../../../../iso7816/index.js';
+import type { Endpoint } from '../../../../osmo/index.js';
 import {
   DEFAULT_POLICY,
+  OsmoHlrHss,
   openJobStore,
   listenServer,
   parseInventoryFile,
@@ -42,6 +44,14 @@ const POST_MEANING = [
   'BF71 back under R-MAC/R-ENC; server checks outcome and check values, commits at the HSS, answers 204',
 ];
 
+/** The same with an HSS role without candidates (osmo-hlr, DESIGN.md 8): nothing staged, keys written after BF71. */
+const POST_MEANING_NO_CANDIDATE = [
+  POST_MEANING[0],
+  POST_MEANING[1],
+  'certificate, ePK.SD and receipt back; server verifies CERT.SD.ECKA and the EID, checks the receipt, checks the subscriber at osmo-hlr (nothing staged), sends script 3: STORE DATA BF70 (keys wrapped with S-DEK)',
+  'BF71 back under R-MAC/R-ENC; server checks outcome and check values, writes the new keys to osmo-hlr over CTRL and reads them back, answers 204',
+];
+
 export async function startServer(o: {
   dir: string;
   pki: string;
@@ -53,6 +63,8 @@ export async function startServer(o: {
   credentials: DemoCredentials;
   /** The server's fetch to the HSS (recorded by --report). */
   hssFetch?: typeof fetch;
+  /** DESIGN.md 8: osmo-hlr's CTRL as the HSS role instead of ltku's HSS at hssUrl. */
+  osmoCtrl?: Endpoint;
 }): Promise<DemoServer> {
   const store = await openJobStore(o.db ?? join(o.dir, 'server.sqlite'));
   let lastSession: SessionEnd | undefined;
@@ -60,7 +72,10 @@ export async function startServer(o: {
   try {
     running = await listenServer({
       store,
-      hss: new HssClient(o.hssUrl, { token: o.credentials.tokenOf(ROLE_PROVISIONER), fetch: o.hssFetch }),
+      hss:
+        o.osmoCtrl !== undefined
+          ? new OsmoHlrHss({ ctrl: o.osmoCtrl })
+          : new HssClient(o.hssUrl, { token: o.credentials.tokenOf(ROLE_PROVISIONER), fetch: o.hssFetch }),
       authenticator: o.credentials.authenticator,
       coreUrl: o.coreUrl,
       coreToken: o.credentials.tokenOf(ROLE_PROVISIONER),
@@ -93,7 +108,15 @@ export async function startServer(o: {
 
 export async function runKeyUpdate(
   n: Narrator,
-  o: { card: CardChannel; eid: string; iccid: string; server: DemoServer; report?: DemoReport },
+  o: {
+    card: CardChannel;
+    eid: string;
+    iccid: string;
+    server: DemoServer;
+    report?: DemoReport;
+    /** Step 6's check of another HSS role (osmo-hlr): the narrated lines; default: ltku's HSS active version. */
+    verifyHss?: (job: JobView) => Promise<string>;
+  },
 ): Promise<Record<string, unknown>> {
   const job = await n.step(
     'order',
@@ -137,7 +160,7 @@ export async function runKeyUpdate(
       ...exchanges.map(
         (e) =>
           `POST ${e.post}: ${e.requestBytes} B up, HTTP ${e.status} ${e.responseBytes} B down, ` +
-          `${e.commands} C-APDUs, ${e.ms.toFixed(1)} ms — ${POST_MEANING[e.post] ?? 'further exchange'}`,
+          `${e.commands} C-APDUs, ${e.ms.toFixed(1)} ms — ${(o.verifyHss === undefined ? POST_MEANING : POST_MEANING_NO_CANDIDATE)[e.post] ?? 'further exchange'}`,
       ),
       ...(d.suite
         ? [
@@ -149,12 +172,21 @@ export async function runKeyUpdate(
   );
   const result = await n.step(
     'step-6',
-    'server has committed the new keys at the HSS',
+    o.verifyHss === undefined
+      ? 'server has committed the new keys at the HSS'
+      : "server has written the new keys to osmo-hlr after the card's BF71 (no candidate key set)",
     async () => {
       const view = (await adminRequest(o.server.operator, 'GET', `/admin/v1/jobs/${job.id}`)) as JobView;
       o.report?.job(view);
       if (view.state !== 'completed') {
         throw new Error(`job ${view.id} is ${view.state}${view.error ? `: ${view.error}` : ''}`);
+      }
+      if (o.verifyHss !== undefined) {
+        return {
+          state: view.state,
+          history: view.history.map((h) => h.state),
+          hss: await o.verifyHss(view),
+        };
       }
       const subscriber = await new HssClient(o.server.hssUrl, {
         token: o.server.operator.token,
@@ -168,7 +200,9 @@ export async function runKeyUpdate(
         hssActiveVersion: subscriber.activeVersion,
       };
     },
-    (d) => [`job history ${d.history.join(' -> ')}; HSS active key version ${d.hssActiveVersion}`],
+    (d) => [
+      `job history ${d.history.join(' -> ')}; ${'hss' in d ? d.hss : `HSS active key version ${d.hssActiveVersion}`}`,
+    ],
   );
   return { keyUpdate: { job: job.id, ...session, exchanges, ...result } };
 }

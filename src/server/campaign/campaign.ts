@@ -1,0 +1,201 @@
+// DESIGN.md 8 / issue 11: a campaign rotates the keys of a selection of subscribers, fed to the key-update jobs in
+// waves (at most `concurrency` open at a time, at `rate` per second, inside an optional daily window). Every
+// member ends rotated exactly once (one job, one committed key version) or with a named reason.
+
+/**
+ * created    members stored, nothing fed yet
+ * running    the feeders create jobs for waiting members
+ * paused     no new jobs; those already created go on and are reconciled
+ * cancelled  final for the campaign: waiting members cancelled, jobs not yet at the card cancelled
+ * completed  every member has its final state
+ */
+export type CampaignState = 'created' | 'running' | 'paused' | 'cancelled' | 'completed';
+
+/**
+ * waiting    selected, no job yet
+ * feeding    claimed by an instance (lease) that is creating (or adopting) its job
+ * open       its job exists (jobId); reconciled from the job's state by polling
+ * rotated / failed / cancelled  final
+ */
+export type MemberState = 'waiting' | 'feeding' | 'open' | 'rotated' | 'failed' | 'cancelled';
+
+export const MEMBER_STATES: readonly MemberState[] = [
+  'waiting',
+  'feeding',
+  'open',
+  'rotated',
+  'failed',
+  'cancelled',
+];
+export const FINAL_MEMBER_STATES: readonly MemberState[] = ['rotated', 'failed', 'cancelled'];
+/** Members that hold a slot of the campaign's concurrency. */
+export const IN_FLIGHT_STATES: readonly MemberState[] = ['feeding', 'open'];
+
+/** The named reasons a member ends without rotation (issue 11). */
+export const REASON_UNKNOWN_SUBSCRIBER = 'unknown-subscriber';
+export const REASON_CARD_REFUSED = 'card-refused';
+export const REASON_UNREACHABLE = 'unreachable';
+export const REASON_CANCELLED = 'cancelled';
+/** The job failed otherwise (key version 255 reached, a duplicate open job failed by a migration). */
+export const REASON_JOB_FAILED = 'job-failed';
+export type MemberReason =
+  | typeof REASON_UNKNOWN_SUBSCRIBER
+  | typeof REASON_CARD_REFUSED
+  | typeof REASON_UNREACHABLE
+  | typeof REASON_CANCELLED
+  | typeof REASON_JOB_FAILED;
+
+/** Delivery of a job to the UE: a push through the core (when the server has one), or the UE's next poll. */
+export type Delivery = 'push' | 'poll';
+
+/** A daily window, UTC, minutes since midnight; end < start wraps past midnight. */
+export interface DailyWindow {
+  readonly startMinute: number;
+  readonly endMinute: number;
+}
+
+export interface CampaignOptions {
+  /** New jobs per second, across every instance. */
+  readonly rate: number;
+  /** Open jobs of the campaign at most (the live job table stays this small). */
+  readonly concurrency: number;
+  /** Failed attempts (DESIGN.md 7) after which a job not yet at the card is cancelled: unreachable. */
+  readonly maxAttempts: number;
+  readonly delivery: Delivery;
+  /** New jobs only inside this daily window (absent: any time). */
+  readonly window?: DailyWindow;
+}
+
+export const DEFAULT_CAMPAIGN_OPTIONS: CampaignOptions = {
+  rate: 10,
+  concurrency: 100,
+  maxAttempts: 10,
+  delivery: 'push',
+};
+
+/** What was selected, as the operator gave it (for the report). */
+export type SelectionSpec =
+  | { readonly kind: 'list'; readonly count: number }
+  | { readonly kind: 'imsi-range'; readonly first: string; readonly last: string }
+  | { readonly kind: 'batch'; readonly batch: string };
+
+/** The feeders' shared token bucket (DESIGN.md 8: a rate across instances lives in the database). */
+export interface Bucket {
+  readonly tokens: number;
+  /** ms since the epoch of the last refill. */
+  readonly at: number;
+}
+
+export interface CampaignRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly selection: SelectionSpec;
+  readonly options: CampaignOptions;
+  readonly state: CampaignState;
+  readonly total: number;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  /** ms running before the last start/resume (pauses excluded), for the rate and the ETA. */
+  readonly activeMs: number;
+  /** ISO instant of the last start/resume while running. */
+  readonly activeSince?: string;
+  /** Set once every member has its final state. */
+  readonly finishedAt?: string;
+  readonly bucket: Bucket;
+  readonly history: readonly {
+    readonly state: CampaignState;
+    readonly at: string;
+    readonly detail: string;
+  }[];
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+export interface MemberRecord {
+  readonly campaignId: string;
+  /** Position in the selection (0-based): the feeding order and the report order. */
+  readonly seq: number;
+  readonly iccid: string;
+  readonly imsi: string;
+  readonly state: MemberState;
+  readonly jobId?: string;
+  /** The key version committed (rotated). */
+  readonly keyVersion?: number;
+  /** The job's failed attempts (DESIGN.md 7) when last seen. */
+  readonly attempts: number;
+  readonly reason?: MemberReason;
+  /** One sentence: why, as the job or the feeder said it (never key material). */
+  readonly detail?: string;
+  /** Instance that holds the member while feeding, and until when (ms since the epoch). */
+  readonly leaseBy?: string;
+  readonly leaseUntil?: number;
+  /** Not fed again before this (ms since the epoch), after a failure not of the subscriber's doing. */
+  readonly notBefore?: number;
+  readonly updatedAt: string;
+}
+
+/** A selected subscriber before it is stored. */
+export interface MemberSeed {
+  readonly iccid: string;
+  readonly imsi: string;
+}
+
+export type MemberCounts = Record<MemberState, number>;
+
+export function emptyCounts(): MemberCounts {
+  return { waiting: 0, feeding: 0, open: 0, rotated: 0, failed: 0, cancelled: 0 };
+}
+
+const WINDOW = /^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$/;
+
+/** `HH:MM-HH:MM` (UTC) to a window; undefined when malformed or empty (start = end). */
+export function parseWindow(text: string): DailyWindow | undefined {
+  const m = WINDOW.exec(text);
+  if (m === null) return undefined;
+  const startMinute = Number(m[1]) * 60 + Number(m[2]);
+  const endMinute = Number(m[3]) * 60 + Number(m[4]);
+  return startMinute === endMinute ? undefined : { startMinute, endMinute };
+}
+
+export function formatWindow(w: DailyWindow): string {
+  const hm = (m: number) =>
+    `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  return `${hm(w.startMinute)}-${hm(w.endMinute)}`;
+}
+
+/** Is `now` inside the window (start inclusive, end exclusive; wrapping past midnight)? */
+export function inWindow(w: DailyWindow | undefined, now: Date): boolean {
+  if (w === undefined) return true;
+  const m = now.getUTCHours() * 60 + now.getUTCMinutes();
+  return w.startMinute < w.endMinute
+    ? m >= w.startMinute && m < w.endMinute
+    : m >= w.startMinute || m < w.endMinute;
+}
+
+/** Token bucket refilled at `rate` per second up to one second's worth (at least 1): the tokens there are now. */
+export function refill(bucket: Bucket, rate: number, nowMs: number): number {
+  const burst = Math.max(1, rate);
+  const elapsed = Math.max(0, nowMs - bucket.at) / 1000;
+  return Math.min(burst, bucket.tokens + elapsed * rate);
+}
+
+/** The job creator of a campaign (the audit trail's actor); `:poll` asks the server not to push its jobs. */
+export function campaignActor(c: Pick<CampaignRecord, 'id' | 'createdBy' | 'options'>): string {
+  return `${c.createdBy}@campaign:${c.id}${c.options.delivery === 'poll' ? POLL_SUFFIX : ''}`;
+}
+
+const POLL_SUFFIX = ':poll';
+const POLLED_ACTOR = /@campaign:[0-9a-f]{16}:poll$/;
+
+/** Issue 11: a job of a campaign that waits for the UE's poll is not pushed through the core. */
+export function pushWanted(job: { readonly createdBy: string }): boolean {
+  return !POLLED_ACTOR.test(job.createdBy);
+}
+
+/** Wraps the server's push notifier: jobs of campaigns that wait for the UE's poll are not pushed. */
+export function unlessPolled<J extends { readonly createdBy: string }>(
+  push: (job: J) => Promise<void>,
+): (job: J) => Promise<void> {
+  return async (job) => (pushWanted(job) ? push(job) : undefined);
+}

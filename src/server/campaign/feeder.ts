@@ -1,0 +1,363 @@
+// DESIGN.md 8 / issue 11: the feeder each server instance runs. Per campaign with work, once a tick: members of
+// a dead instance (lease run out) are taken over, open members are reconciled from their jobs' states by polling
+// (no callback to lose in a crash), a wave of waiting members is claimed (the rate bucket and the in-flight count
+// read under the campaign's lock, members with SKIP LOCKED) and their jobs created through JobService. A member
+// gets one job, ever: before creating, the feeder adopts the job this campaign already created for the ICCID (a
+// crash between the job and the member's write), or any open job of the ICCID.
+import type { Clock, Logger } from '../../ports/index.js';
+import { JobError } from '../errors.js';
+import { HssRoleError } from '../hss-role.js';
+import { ACTIVE_STATES, type JobRecord, type JobState } from '../job.js';
+import type { JobStore } from '../job-store.js';
+import type { JobService } from '../jobs.js';
+import {
+  REASON_CANCELLED,
+  REASON_CARD_REFUSED,
+  REASON_JOB_FAILED,
+  REASON_UNKNOWN_SUBSCRIBER,
+  REASON_UNREACHABLE,
+  campaignActor,
+  inWindow,
+  refill,
+  type CampaignRecord,
+  type MemberRecord,
+} from './campaign.js';
+import { changeCampaign } from './change.js';
+import type { CampaignStore, MemberChange } from './store.js';
+
+const ALL_JOB_STATES: readonly JobState[] = [
+  'pending',
+  'staged',
+  'sent',
+  'applied',
+  'completed',
+  'failed',
+  'cancelled',
+];
+/** Members reconciled per query. */
+const RECONCILE_PAGE = 500;
+/** Members claimed per wave at most (a large rate takes several ticks' waves). */
+const MAX_WAVE = 1_000;
+/** Before a member whose job could not be created (HSS unreachable) is tried again. */
+const RETRY_MS = 30_000;
+/** The job's detail when the feeder cancels it as unreachable (read back after a crash). */
+const UNREACHABLE_MARK = 'unreachable after';
+/** The prefix of a job's error when the card refused (JobService: `card refused: outcome ...`). */
+const CARD_REFUSED_PREFIX = 'card refused';
+
+export interface CampaignFeederDeps {
+  readonly store: CampaignStore;
+  readonly jobs: JobService;
+  /** The same job store JobService writes (read only here: the reconciliation). */
+  readonly jobStore: JobStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This instance's name: the holder of its claims (e.g. its advertised URL, or host:pid). */
+  readonly instance: string;
+  /** The period (default 1 s). */
+  readonly tickMs?: number;
+  /** A claimed member returns to the others after this long if its instance died (default 60 s). */
+  readonly leaseMs?: number;
+  /** Job creations at once within a wave (default 16). */
+  readonly parallel?: number;
+}
+
+/** Runs `work` on every item, `parallel` at a time; every item's work ends before the first error is thrown. */
+async function eachParallel<T>(items: readonly T[], parallel: number, work: (t: T) => Promise<void>) {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]).catch((e: unknown) => errors.push(e));
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
+
+export class CampaignFeeder {
+  readonly #d: CampaignFeederDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(deps: CampaignFeederDeps) {
+    this.#d = deps;
+  }
+
+  #now(): Date {
+    return this.#d.clock.now();
+  }
+
+  /** Right after an operator's cancel: the jobs not yet at the card are cancelled now, not at the next tick. */
+  async settle(c: CampaignRecord): Promise<void> {
+    await this.#reconcile(c);
+    await this.#finishIfDone(c);
+  }
+
+  /** One round over every campaign with work: reclaim, reconcile, feed, finish. */
+  async tick(): Promise<void> {
+    for (const c of await this.#d.store.list()) {
+      if (!(c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt)))
+        continue;
+      await this.#reclaim(c);
+      await this.#reconcile(c);
+      if (c.state === 'running' && inWindow(c.options.window, this.#now())) await this.#feed(c);
+      await this.#finishIfDone(c);
+    }
+  }
+
+  /** Starts the periodic feeder (one tick at a time). */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const loop = () => {
+      this.#running = this.tick()
+        .catch((e: Error) =>
+          this.#d.logger.warn(
+            { event: 'campaign-feeder-failed', error: e.message },
+            'campaign feeder round failed',
+          ),
+        )
+        .finally(() => {
+          this.#running = undefined;
+          if (!this.#stopped) {
+            this.#timer = setTimeout(loop, this.#d.tickMs ?? 1_000);
+            this.#timer.unref();
+          }
+        });
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #lease(): { by: string; until: number } {
+    return { by: this.#d.instance, until: this.#now().getTime() + (this.#d.leaseMs ?? 60_000) };
+  }
+
+  /** Members of an instance that died while feeding them. */
+  async #reclaim(c: CampaignRecord): Promise<void> {
+    const now = this.#now().getTime();
+    const expired = await this.#d.store.reclaimExpired(c.id, now, this.#lease(), MAX_WAVE);
+    if (expired.length === 0) return;
+    this.#d.logger.warn(
+      { event: 'campaign-lease-expired', campaign: c.id, members: expired.length },
+      'members claimed by an instance that stopped are fed again (their job is adopted if it exists)',
+    );
+    await this.#feedAll(c, expired);
+  }
+
+  // DESIGN.md 8: the wave; the bucket and the in-flight count read under the campaign's lock
+  async #feed(c: CampaignRecord): Promise<void> {
+    const nowMs = this.#now().getTime();
+    const at = new Date(nowMs).toISOString();
+    const wave = await this.#d.store.claimWave(c.id, nowMs, this.#lease(), (cur, inFlight) => {
+      if (cur.state !== 'running') return undefined;
+      const tokens = refill(cur.bucket, cur.options.rate, nowMs);
+      const take = Math.max(0, Math.min(Math.floor(tokens), cur.options.concurrency - inFlight, MAX_WAVE));
+      if (take === 0) return undefined;
+      return {
+        take,
+        campaign: {
+          ...cur,
+          bucket: { tokens: tokens - take, at: nowMs },
+          revision: cur.revision + 1,
+          updatedAt: at,
+        },
+      };
+    });
+    await this.#feedAll(c, wave);
+  }
+
+  /**
+   * Each member's job, `parallel` at a time; the members' writes in one transaction. A member whose feeding threw
+   * (this instance's stores failing) is not written: it stays under the lease, taken over when the lease runs out.
+   */
+  async #feedAll(c: CampaignRecord, members: readonly MemberRecord[]): Promise<void> {
+    const changes: MemberChange[] = [];
+    try {
+      await eachParallel(members, this.#d.parallel ?? 16, async (m) => {
+        changes.push(await this.#feedMember(c, m));
+      });
+    } finally {
+      await this.#apply(changes);
+    }
+  }
+
+  /** The member's one job: adopted when it exists (this campaign's, or any open one of the ICCID), else created. */
+  async #feedMember(c: CampaignRecord, m: MemberRecord): Promise<MemberChange> {
+    const actor = campaignActor(c);
+    const adoptable = async () => {
+      const jobs = await this.#d.jobStore.byIccids([m.iccid], ALL_JOB_STATES);
+      return jobs.find((j) => j.createdBy === actor) ?? jobs.find((j) => ACTIVE_STATES.includes(j.state));
+    };
+    let job: Pick<JobRecord, 'id' | 'attempts'> | undefined = await adoptable();
+    if (job === undefined) {
+      const current = await this.#d.store.get(c.id);
+      if (current?.state === 'cancelled')
+        return this.#settled(m, 'cancelled', { reason: REASON_CANCELLED, detail: 'campaign cancelled' });
+      try {
+        job = await this.#d.jobs.create({ iccid: m.iccid }, actor);
+      } catch (e) {
+        // Only a refusal or the HSS failing is the member's outcome; this instance's job store failing (a crash,
+        // a close under the feeder) is not: the member stays leased and is fed again when the lease runs out.
+        if (!(e instanceof JobError || e instanceof HssRoleError)) throw e;
+        if (e instanceof JobError && e.kind === 'conflict') job = await adoptable();
+        if (job === undefined) return this.#createFailed(m, e);
+      }
+    }
+    return this.#changed(m, { state: 'open', jobId: job.id, attempts: job.attempts });
+  }
+
+  /** The job could not be created: a subscriber the server or HSS does not know ends; the HSS failing waits. */
+  #createFailed(m: MemberRecord, e: Error): MemberChange {
+    if (e instanceof JobError && e.kind === 'not-found')
+      return this.#settled(m, 'failed', { reason: REASON_UNKNOWN_SUBSCRIBER, detail: e.message });
+    if (e instanceof JobError)
+      return this.#settled(m, 'failed', { reason: REASON_JOB_FAILED, detail: e.message });
+    this.#d.logger.warn(
+      { event: 'campaign-job-create-failed', campaign: m.campaignId, iccid: m.iccid, error: e.message },
+      'job creation failed; the member is fed again later',
+    );
+    return this.#changed(m, {
+      state: 'waiting',
+      notBefore: this.#now().getTime() + RETRY_MS,
+      detail: `job creation failed: ${e.message}`.slice(0, 200),
+    });
+  }
+
+  /** A compare-and-set write of `m` (from its current state and job), its lease dropped. */
+  #changed(m: MemberRecord, fields: Partial<MemberRecord>): MemberChange {
+    return {
+      next: {
+        ...m,
+        ...fields,
+        leaseBy: undefined,
+        leaseUntil: undefined,
+        updatedAt: this.#now().toISOString(),
+      },
+      expected: { state: m.state, jobId: m.jobId },
+    };
+  }
+
+  #settled(
+    m: MemberRecord,
+    state: 'rotated' | 'failed' | 'cancelled',
+    fields: Partial<MemberRecord>,
+  ): MemberChange {
+    return this.#changed(m, { ...fields, state });
+  }
+
+  /** Writes the changes in one transaction; logs the members that ended without rotation. */
+  async #apply(changes: readonly MemberChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    // In selection order: two instances writing overlapping members lock them in the same order (no deadlock).
+    const sorted = [...changes].sort((a, b) => a.next.seq - b.next.seq);
+    const applied = await this.#d.store.updateMembers(sorted);
+    sorted.forEach(({ next }, i) => {
+      if (!applied[i] || (next.state !== 'failed' && next.state !== 'cancelled')) return;
+      this.#d.logger.info(
+        {
+          event: 'campaign-member',
+          campaign: next.campaignId,
+          iccid: next.iccid,
+          state: next.state,
+          reason: next.reason,
+        },
+        `campaign member ${next.state}`,
+      );
+    });
+  }
+
+  // Polling, robust to crashes: each open member's job, read back in pages
+  async #reconcile(c: CampaignRecord): Promise<void> {
+    let after = -1;
+    for (;;) {
+      const open = await this.#d.store.members(c.id, ['open'], RECONCILE_PAGE, after);
+      if (open.length === 0) return;
+      after = open[open.length - 1].seq;
+      const jobs = await this.#d.jobStore.byIccids(
+        open.map((m) => m.iccid),
+        ALL_JOB_STATES,
+      );
+      const byId = new Map(jobs.map((j) => [j.id, j]));
+      const changes: MemberChange[] = [];
+      for (const m of open) {
+        const change = await this.#reconcileMember(c, m, byId.get(m.jobId as string));
+        if (change !== undefined) changes.push(change);
+      }
+      await this.#apply(changes);
+      if (open.length < RECONCILE_PAGE) return;
+    }
+  }
+
+  async #reconcileMember(
+    c: CampaignRecord,
+    m: MemberRecord,
+    job: JobRecord | undefined,
+  ): Promise<MemberChange | undefined> {
+    if (job === undefined)
+      return this.#settled(m, 'failed', { reason: REASON_JOB_FAILED, detail: `job ${m.jobId} is gone` });
+    const attempts = job.attempts;
+    switch (job.state) {
+      case 'completed':
+        return this.#settled(m, 'rotated', { keyVersion: job.keyVersion, attempts });
+      case 'failed': {
+        const detail = job.error ?? 'the job failed';
+        const reason = detail.startsWith(CARD_REFUSED_PREFIX) ? REASON_CARD_REFUSED : REASON_JOB_FAILED;
+        return this.#settled(m, 'failed', { reason, detail, attempts });
+      }
+      case 'cancelled': {
+        const detail = job.history[job.history.length - 1]?.detail ?? 'job cancelled';
+        return detail.includes(UNREACHABLE_MARK)
+          ? this.#settled(m, 'failed', { reason: REASON_UNREACHABLE, detail, attempts })
+          : this.#settled(m, 'cancelled', { reason: REASON_CANCELLED, detail, attempts });
+      }
+      case 'pending':
+      case 'staged': {
+        const actor = campaignActor(c);
+        const why =
+          c.state === 'cancelled'
+            ? `${actor}: campaign cancelled`
+            : attempts >= c.options.maxAttempts
+              ? `${actor}: ${UNREACHABLE_MARK} ${attempts} attempts`
+              : undefined;
+        if (why === undefined) return undefined;
+        try {
+          const cancelled = await this.#d.jobs.cancel(job.id, why);
+          return this.#reconcileMember(c, m, { ...job, state: cancelled.state, history: cancelled.history });
+        } catch (e) {
+          if (!(e instanceof JobError)) throw e;
+          // Another instance cancelled it first (then settle from it), or BF70 went out (it goes to its end).
+          const now = await this.#d.jobStore.get(job.id);
+          return now === undefined || ACTIVE_STATES.includes(now.state)
+            ? undefined
+            : this.#reconcileMember(c, m, now);
+        }
+      }
+      default:
+        return undefined; // sent, applied: the card may hold the new keys; BF72 or the commit retry decides
+    }
+  }
+
+  async #finishIfDone(c: CampaignRecord): Promise<void> {
+    const left = await this.#d.store.members(c.id, ['waiting', 'feeding', 'open'], 1);
+    if (left.length > 0) return;
+    await changeCampaign(
+      this.#d,
+      c.id,
+      (cur) => cur.finishedAt === undefined && ['running', 'paused', 'cancelled'].includes(cur.state),
+      (cur, at) => ({
+        state: cur.state === 'cancelled' ? 'cancelled' : 'completed',
+        finishedAt: at.toISOString(),
+        activeMs:
+          cur.activeMs + (cur.activeSince === undefined ? 0 : at.getTime() - Date.parse(cur.activeSince)),
+        activeSince: undefined,
+        detail: 'every member has its final state',
+      }),
+    );
+  }
+}

@@ -1,0 +1,210 @@
+// Issue 11: campaigns in SQLite (better-sqlite3), the embedded default for one instance. Its own connection
+// to the server's database file; a transaction is synchronous here, so a wave is claimed atomically by nature.
+import Database from 'better-sqlite3';
+import { ServerConfigError } from '../errors.js';
+import {
+  MEMBER_STATES,
+  emptyCounts,
+  type CampaignRecord,
+  type MemberCounts,
+  type MemberRecord,
+  type MemberSeed,
+  type MemberState,
+} from './campaign.js';
+import {
+  MEMBER_COLUMNS,
+  campaignDoc,
+  campaignOfRow,
+  campaignSchema,
+  checkCampaignRevision,
+  leased,
+  memberOfRow,
+  rowValuesOf,
+  type CampaignStore,
+  type Lease,
+  type MemberChange,
+  type MemberRow,
+  type WavePlan,
+} from './store.js';
+
+const CAMPAIGNS = 'campaigns';
+const MEMBERS = 'campaign_members';
+const PLACEHOLDERS = MEMBER_COLUMNS.split(',')
+  .map(() => '?')
+  .join(', ');
+
+export class SqliteCampaignStore implements CampaignStore {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  constructor(path: string) {
+    try {
+      this.#db = new Database(path);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('busy_timeout = 5000');
+      // WAL + NORMAL: a process crash loses nothing; a power cut may lose the last member writes, which the
+      // feeder recovers (it adopts the job a lost write named).
+      this.#db.pragma('synchronous = NORMAL');
+      for (const sql of campaignSchema(CAMPAIGNS, MEMBERS)) this.#db.exec(sql);
+    } catch (e) {
+      throw new ServerConfigError(`campaign database ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  #prepare(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async create(c: CampaignRecord, members: readonly MemberSeed[]): Promise<void> {
+    const insert = this.#prepare(
+      `INSERT INTO ${MEMBERS} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
+       VALUES (?, ?, ?, ?, 'waiting', 0, ?)`,
+    );
+    this.#db.transaction(() => {
+      this.#prepare(
+        `INSERT INTO ${CAMPAIGNS} (id, state, doc, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt);
+      for (let i = 0; i < members.length; i++)
+        insert.run(c.id, i, members[i].iccid, members[i].imsi, c.createdAt);
+    })();
+  }
+
+  async get(id: string): Promise<CampaignRecord | undefined> {
+    const row = this.#prepare(`SELECT doc, revision FROM ${CAMPAIGNS} WHERE id = ?`).get(id) as
+      { doc: string; revision: number } | undefined;
+    return row === undefined ? undefined : campaignOfRow(row);
+  }
+
+  async list(): Promise<CampaignRecord[]> {
+    const rows = this.#prepare(
+      `SELECT doc, revision FROM ${CAMPAIGNS} ORDER BY created_at DESC, id`,
+    ).all() as { doc: string; revision: number }[];
+    return rows.map(campaignOfRow);
+  }
+
+  #write(c: CampaignRecord, expected: number): boolean {
+    checkCampaignRevision(c, expected);
+    return (
+      this.#prepare(
+        `UPDATE ${CAMPAIGNS} SET state = ?, doc = ?, revision = ?, updated_at = ? WHERE id = ? AND revision = ?`,
+      ).run(c.state, campaignDoc(c), c.revision, c.updatedAt, c.id, expected).changes === 1
+    );
+  }
+
+  async update(c: CampaignRecord, expectedRevision: number): Promise<boolean> {
+    return this.#write(c, expectedRevision);
+  }
+
+  async claimWave(
+    id: string,
+    nowMs: number,
+    lease: Lease,
+    plan: (c: CampaignRecord, inFlight: number) => WavePlan | undefined,
+  ): Promise<MemberRecord[]> {
+    const at = new Date(nowMs).toISOString();
+    return this.#db.transaction(() => {
+      const row = this.#prepare(`SELECT doc, revision FROM ${CAMPAIGNS} WHERE id = ?`).get(id) as
+        { doc: string; revision: number } | undefined;
+      if (row === undefined) return [];
+      const campaign = campaignOfRow(row);
+      const inFlight = (
+        this.#prepare(
+          `SELECT count(*) AS n FROM ${MEMBERS} WHERE campaign_id = ? AND state IN ('feeding', 'open')`,
+        ).get(id) as { n: number }
+      ).n;
+      const p = plan(campaign, inFlight);
+      if (p === undefined) return [];
+      const rows =
+        p.take <= 0
+          ? []
+          : (this.#prepare(
+              `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
+                 WHERE campaign_id = ? AND state = 'waiting' AND (not_before IS NULL OR not_before <= ?)
+                 ORDER BY seq LIMIT ?`,
+            ).all(id, nowMs, p.take) as MemberRow[]);
+      // The campaign (its bucket) first: if it moved, nothing is claimed.
+      if (!this.#write(p.campaign, campaign.revision)) return [];
+      const claimed = rows.map((r) => leased(memberOfRow(r), lease, at));
+      const write = this.#prepare(
+        `UPDATE ${MEMBERS} SET state = 'feeding', lease_by = ?, lease_until = ?, updated_at = ?
+         WHERE campaign_id = ? AND seq = ?`,
+      );
+      for (const m of claimed) write.run(lease.by, lease.until, at, id, m.seq);
+      return claimed;
+    })();
+  }
+
+  async reclaimExpired(id: string, nowMs: number, lease: Lease, limit: number): Promise<MemberRecord[]> {
+    const at = new Date(nowMs).toISOString();
+    return this.#db.transaction(() => {
+      const rows = this.#prepare(
+        `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
+           WHERE campaign_id = ? AND state = 'feeding' AND lease_until < ? ORDER BY seq LIMIT ?`,
+      ).all(id, nowMs, limit) as MemberRow[];
+      const write = this.#prepare(
+        `UPDATE ${MEMBERS} SET lease_by = ?, lease_until = ?, updated_at = ? WHERE campaign_id = ? AND seq = ?`,
+      );
+      for (const r of rows) write.run(lease.by, lease.until, at, id, r.seq);
+      return rows.map((r) => leased(memberOfRow(r), lease, at));
+    })();
+  }
+
+  async members(
+    id: string,
+    states: readonly MemberState[] | 'all',
+    limit: number,
+    afterSeq = -1,
+  ): Promise<MemberRecord[]> {
+    const list = states === 'all' ? MEMBER_STATES : states;
+    const rows = this.#prepare(
+      `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
+         WHERE campaign_id = ? AND seq > ? AND state IN (${list.map(() => '?').join(', ')})
+         ORDER BY seq LIMIT ?`,
+    ).all(id, afterSeq, ...list, limit) as MemberRow[];
+    return rows.map(memberOfRow);
+  }
+
+  async updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): Promise<boolean> {
+    return this.#updateMember(next, expected);
+  }
+
+  async updateMembers(changes: readonly MemberChange[]): Promise<boolean[]> {
+    return this.#db.transaction(() => changes.map((c) => this.#updateMember(c.next, c.expected)))();
+  }
+
+  #updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): boolean {
+    const values = rowValuesOf(next);
+    return (
+      this.#prepare(
+        `UPDATE ${MEMBERS} SET (${MEMBER_COLUMNS}) = (${PLACEHOLDERS})
+           WHERE campaign_id = ? AND seq = ? AND state = ? AND job_id IS ?`,
+      ).run(...values, next.campaignId, next.seq, expected.state, expected.jobId ?? null).changes === 1
+    );
+  }
+
+  async counts(id: string): Promise<MemberCounts> {
+    const rows = this.#prepare(
+      `SELECT state, count(*) AS n FROM ${MEMBERS} WHERE campaign_id = ? GROUP BY state`,
+    ).all(id) as { state: MemberState; n: number }[];
+    const counts = emptyCounts();
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return counts;
+  }
+
+  async cancelWaiting(id: string, detail: string, at: string): Promise<number> {
+    return this.#prepare(
+      `UPDATE ${MEMBERS} SET state = 'cancelled', reason = 'cancelled', detail = ?, updated_at = ?
+         WHERE campaign_id = ? AND state = 'waiting'`,
+    ).run(detail, at, id).changes;
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+    this.#db.close();
+  }
+}

@@ -1,0 +1,60 @@
+// DESIGN.md 7: every job write is compare-and-set on the record's revision. One read-change-write loop for every
+// job kind (key update, card management): the change is written only if nobody wrote since it was read, and is
+// recomputed from the fresh record while only the revision moved.
+
+/** Compare-and-set retries when only bookkeeping (not what `accept` looks at) changed meanwhile. */
+export const CAS_TRIES = 8;
+
+/** What a record needs for compare-and-set with a history: id, state, history, revision, last write. */
+export interface RevisionedRecord<S extends string> {
+  readonly id: string;
+  readonly state: S;
+  readonly history: readonly { readonly state: S; readonly at: string; readonly detail?: string }[];
+  readonly revision: number;
+  readonly updatedAt: string;
+}
+
+/** A write: fields to change, and a history entry when `detail` is given (in `state`, default unchanged). */
+export interface Change<R extends RevisionedRecord<S>, S extends string> {
+  readonly state?: S;
+  readonly detail?: string;
+  readonly fields?: Partial<Omit<R, 'id' | 'revision' | 'state' | 'history'>>;
+}
+
+export interface RevisionedStore<R> {
+  get(id: string): Promise<R | undefined>;
+  /** Writes `next` only if the stored revision is still `expectedRevision`. */
+  update(next: R, expectedRevision: number): Promise<boolean>;
+}
+
+/**
+ * Reads the record, and writes `change` if `accept` still holds; retried while only the revision moved. Returns
+ * the record before and after and the change written, undefined when it is gone or no longer accepted; `kept changing` after CAS_TRIES.
+ */
+export async function compareAndSet<R extends RevisionedRecord<S>, S extends string>(
+  store: RevisionedStore<R>,
+  id: string,
+  at: () => string,
+  accept: (r: R) => boolean,
+  change: (r: R) => Change<R, S>,
+  keptChanging: () => Error,
+): Promise<{ readonly before: R; readonly after: R; readonly change: Change<R, S> } | undefined> {
+  for (let i = 0; i < CAS_TRIES; i++) {
+    const before = await store.get(id);
+    if (before === undefined || !accept(before)) return undefined;
+    const c = change(before);
+    const now = at();
+    const state = c.state ?? before.state;
+    const after: R = {
+      ...before,
+      ...c.fields,
+      state,
+      history:
+        c.detail === undefined ? before.history : [...before.history, { state, at: now, detail: c.detail }],
+      revision: before.revision + 1,
+      updatedAt: now,
+    };
+    if (await store.update(after, before.revision)) return { before, after, change: c };
+  }
+  throw keptChanging();
+}

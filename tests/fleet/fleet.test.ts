@@ -1,0 +1,292 @@
+// `ltku fleet` (issue 11) against a real HSS, core and Provisioning Server on loopback: a small fleet with 10%
+// faults of each kind (connection dropped after a POST, BF71 lost, card power lost while writing its keys) ends
+// with every profile rotated exactly once, the HSS holding the card's keys, and each attach with them succeeding.
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseInventoryText } from '../../src/server/index.js';
+import { runCli } from '../helpers/cli.js';
+import { fleetWorld, type FleetWorld } from './support/world.js';
+
+const CARDS = 40;
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ltku-fleet-'));
+  dirs.push(d);
+  return d;
+}
+
+describe('ltku fleet', () => {
+  let world: FleetWorld;
+
+  it('creates N cards in one file and one bulk personalisation file the HSS and the server read', async () => {
+    world = await fleetWorld(tempDir(), CARDS);
+    assert.equal(statSync(world.fleet).mode & 0o777, 0o600);
+    assert.equal(statSync(world.inventory).mode & 0o777, 0o600);
+    const entries = parseInventoryText(readFileSync(world.inventory, 'utf8'));
+    assert.equal(entries.length, CARDS);
+    assert.equal(new Set(entries.map((e) => e.imsi)).size, CARDS, 'IMSIs are unique');
+    assert.equal(new Set(entries.map((e) => e.eid)).size, CARDS, 'one card per line');
+    assert.equal(world.server.inventory.size, CARDS);
+    assert.ok(
+      entries.every((e) => e.batch === 'LOT-7'),
+      'every card carries the manufacturing batch',
+    );
+  });
+
+  it('rotates every card exactly once under 10% faults of each kind; card keys = HSS keys; attach succeeds', async () => {
+    const r = await runCli([
+      'fleet',
+      'run',
+      '--fleet',
+      world.fleet,
+      '--server',
+      world.server.ramUrl,
+      '--admin',
+      world.server.adminUrl,
+      '--core',
+      world.services.coreUrl,
+      '--hss-db',
+      join(world.dir, 'hss.sqlite'),
+      '--hss-data-dir',
+      world.dir,
+      '--token-file',
+      world.tokenFile,
+      '--concurrency',
+      '8',
+      '--fault-rate',
+      '10%',
+      '--seed',
+      'fleet-test-1',
+      '--poll-ms',
+      '100',
+      '--timeout',
+      '40',
+      '--json',
+    ]);
+    const report = JSON.parse(r.stdout);
+    assert.equal(
+      r.code,
+      0,
+      `${r.stderr}\n${JSON.stringify(report.failed)}\n${JSON.stringify(report.verified)}`,
+    );
+    assert.equal(report.rotated, CARDS);
+    assert.equal(report.verified.ok, true, JSON.stringify(report.verified.problems));
+    assert.equal(report.verified.profiles, CARDS);
+    assert.equal(report.verified.keysCompared, true, 'the HSS compared the keys');
+    for (const kind of ['drop-after-post', 'lose-bf71', 'card-crash'])
+      assert.ok(
+        report.faults[kind] >= 1,
+        `the seed strikes some card with ${kind}: ${JSON.stringify(report.faults)}`,
+      );
+    assert.ok(
+      report.powerLosses >= report.faults['card-crash'],
+      'each card-crash fault cost the card its power',
+    );
+    assert.ok(report.resumes >= 1, 'dropped connections were resumed');
+    assert.ok(report.attachLatencyMs.p50 > 0);
+    assert.ok(report.updatesPerSecond > 0);
+    assert.ok(!r.stdout.match(/"k"|"opc"/), 'no key material in the report');
+  });
+
+  it('a second run finds nothing left to do and the check fails: no profile may rotate twice', async () => {
+    const r = await runCli([
+      'fleet',
+      'run',
+      '--fleet',
+      world.fleet,
+      '--server',
+      world.server.ramUrl,
+      '--admin',
+      world.server.adminUrl,
+      '--hss-db',
+      join(world.dir, 'hss.sqlite'),
+      '--hss-data-dir',
+      world.dir,
+      '--token-file',
+      world.tokenFile,
+      '--no-order',
+      '--timeout',
+      '1',
+      '--poll-ms',
+      '50',
+      '--json',
+    ]);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.rotated, 0, 'no card rotates without a job');
+    assert.equal(report.verified.ok, false);
+    await world.close();
+  });
+});
+
+describe('ltku fleet --push', () => {
+  it('UEs attach, the server pushes each new job through the core, each UE runs its session on the push', async () => {
+    const world = await fleetWorld(tempDir(), 20);
+    try {
+      const r = await runCli([
+        'fleet',
+        'run',
+        '--push',
+        '--fleet',
+        world.fleet,
+        '--server',
+        world.server.ramUrl,
+        '--admin',
+        world.server.adminUrl,
+        '--core',
+        world.services.coreUrl,
+        '--hss-db',
+        join(world.dir, 'hss.sqlite'),
+        '--hss-data-dir',
+        world.dir,
+        '--token-file',
+        world.tokenFile,
+        '--concurrency',
+        '20',
+        '--fault-rate',
+        '5%',
+        '--seed',
+        'fleet-push-1',
+        '--poll-ms',
+        '100',
+        '--timeout',
+        '40',
+        '--json',
+      ]);
+      const report = JSON.parse(r.stdout);
+      assert.equal(
+        r.code,
+        0,
+        `${r.stderr}\n${JSON.stringify(report.failed)}\n${JSON.stringify(report.verified)}`,
+      );
+      assert.equal(report.pushed, 20, 'every UE started on the push, none fell back to polling');
+      assert.equal(report.verified.ok, true);
+      assert.equal(report.verified.profiles, 20);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe('ltku fleet: bad input', () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['fleet', 'create', '--cards', '0', '--pki', 'x', '--out', 'y', '--inventory-out', 'z'],
+      /--cards: 0 is outside/,
+    ],
+    [
+      ['fleet', 'create', '--cards', 'ten', '--pki', 'x', '--out', 'y', '--inventory-out', 'z'],
+      /--cards: not a whole number/,
+    ],
+    [['fleet', 'create', '--cards', '2', '--pki', 'x', '--out', 'y'], /missing option --inventory-out/],
+    [
+      [
+        'fleet',
+        'create',
+        '--cards',
+        '2',
+        '--pki',
+        'x',
+        '--out',
+        'y',
+        '--inventory-out',
+        'z',
+        '--imsi-prefix',
+        '0010',
+      ],
+      /--imsi-prefix: MCC and MNC/,
+    ],
+    [
+      [
+        'fleet',
+        'create',
+        '--cards',
+        '2',
+        '--pki',
+        'x',
+        '--out',
+        'y',
+        '--inventory-out',
+        'z',
+        '--batch',
+        'a b',
+      ],
+      /--batch: 1 to 64/,
+    ],
+    [
+      ['fleet', 'run', '--fleet', 'nope.sqlite', '--server', 'http://127.0.0.1:1', '--no-order'],
+      /--fleet: nope.sqlite does not exist/,
+    ],
+    [['fleet', 'run', '--fleet', 'f', '--server', 'ftp://x', '--no-order'], /--server/],
+    [['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1'], /--admin is needed/],
+    [
+      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--fault-rate', '1.5'],
+      /--fault-rate: 1.5 is above 1/,
+    ],
+    [
+      [
+        'fleet',
+        'run',
+        '--fleet',
+        'f',
+        '--server',
+        'http://127.0.0.1:1',
+        '--no-order',
+        '--fault-rate',
+        'lots',
+      ],
+      /--fault-rate: "lots" is not a number/,
+    ],
+    [
+      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--faults', 'meteor'],
+      /--faults: "meteor" is not one of/,
+    ],
+    [
+      [
+        'fleet',
+        'run',
+        '--fleet',
+        'f',
+        '--server',
+        'http://127.0.0.1:1',
+        '--no-order',
+        '--drop-after-post',
+        '7',
+      ],
+      /drop-after-post 7 is not a POST/,
+    ],
+    [
+      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--concurrency', '0'],
+      /--concurrency: 0 is outside/,
+    ],
+    [
+      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--push'],
+      /--push needs --core/,
+    ],
+    [['fleet', 'run', '--fleet', 'f', '--no-order'], /missing option --server/],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.slice(2).join(' ')}`, async () => {
+      const r = await runCli(args);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, message);
+    });
+  }
+
+  it('a file that is not a fleet is named', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'not-a-fleet.sqlite');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path, 'hello');
+    const r = await runCli(['fleet', 'run', '--fleet', path, '--server', 'http://127.0.0.1:1', '--no-order']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /is not a fleet file/);
+  });
+});
