@@ -28,8 +28,11 @@ const REFUSING_CAUSES: readonly number[] = [
   GMM_CAUSE.PLMN_NOTALLOWED,
   GMM_CAUSE.ROAMING_NOTALLOWED,
 ];
-/** TS 23.003 2.2B: an IMSI-type SUPI is "imsi-" and the IMSI's digits. */
-const SUPI_IMSI = /^imsi-([0-9]{5,15})$/;
+/**
+ * TS 23.003 2.2B: an IMSI-type SUPI is "imsi-" and the IMSI's digits; 6 to 15 as osmo-hlr (and the GSUP
+ * encoder) take them, so a shorter one is a refusal here rather than an encoder error that drops the connection.
+ */
+const SUPI_IMSI = /^imsi-([0-9]{6,15})$/;
 /**
  * IPA CCM unit name the core presents: osmo-hlr routes answers by it (one connection per name) and derives the
  * vectors' IND from it, so each core instance on one osmo-hlr needs its own.

@@ -196,6 +196,10 @@ export function buildServerApp(
       clock,
       logger,
       oceChains: session.oce.map((o) => o.chain.map((c) => toHex(c.serial))),
+      // the CA-KLOC each credential's chain starts under, as card-authentication.ts matches it against FF33
+      oceCaKlocKeyIds: session.oce.flatMap((o) =>
+        o.chain[0]?.issuerKeyId === undefined ? [] : [toHex(o.chain[0].issuerKeyId)],
+      ),
       knownEid: (eid) => inventory.byEid(eid).length > 0,
       inventoryEids: (batch) => [
         ...new Set(

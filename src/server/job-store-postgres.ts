@@ -11,6 +11,8 @@ import {
   recordOfRow,
   type JobStore,
 } from './job-store.js';
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { ServerConfigError } from './errors.js';
 import { StorePool } from './pg-pool.js';
 import { pinOfRow, rowOfPin, type CardPinRow, type CardPinStore } from './card-pins.js';
@@ -43,6 +45,8 @@ export class PostgresJobStore implements JobStore, CardPinStore {
   /** Issue 13: pins recorded at first use. */
   readonly #pins: string;
   readonly #schema: string;
+  /** Names of the prepared hot statements, unique per table (one connection may serve several schemas' stores). */
+  readonly #statementPrefix: string;
 
   constructor(url: string) {
     const { connectionString, schema } = splitUrl(url);
@@ -50,6 +54,24 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     this.#schema = schema;
     this.#table = `"${schema}".key_update_jobs`;
     this.#pins = `"${schema}".card_key_pins`;
+    this.#statementPrefix = `ltku_jobs_${createHash('sha256').update(this.#table).digest('hex').slice(0, 16)}`;
+  }
+
+  /** A hot statement as a named (prepared) one: parsed once per connection, then only bound and executed. */
+  async #prepared<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    const client = await this.#pool.connect();
+    try {
+      const r = await client.query<R>({ name: `${this.#statementPrefix}_${name}`, text, values });
+      client.release();
+      return r;
+    } catch (e) {
+      client.release(e as Error); // as StorePool.query: a client that failed is not reused
+      throw e;
+    }
   }
 
   /** Creates or upgrades the table; instances starting together serialise on an advisory lock. */
@@ -119,7 +141,8 @@ export class PostgresJobStore implements JobStore, CardPinStore {
 
   async update(j: JobRecord, expectedRevision: number): Promise<boolean> {
     checkRevision(j, expectedRevision);
-    const r = await this.#pool.query(
+    const r = await this.#prepared(
+      'update',
       `UPDATE ${this.#table} SET state = $2, sealed_keys = $3, doc = $4, updated_at = $5, revision = $6
        WHERE id = $1 AND revision = $7`,
       [j.id, j.state, Buffer.from(j.sealedKeys), jobDoc(j), j.updatedAt, j.revision, expectedRevision],
@@ -128,7 +151,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
-    const r = await this.#pool.query<Row>(`SELECT ${COLUMNS} FROM ${this.#table} WHERE id = $1`, [id]);
+    const r = await this.#prepared<Row>('get', `SELECT ${COLUMNS} FROM ${this.#table} WHERE id = $1`, [id]);
     return r.rows[0] === undefined ? undefined : recordOfRow(r.rows[0]);
   }
 
@@ -150,7 +173,8 @@ export class PostgresJobStore implements JobStore, CardPinStore {
 
   async #by(column: 'iccid' | 'imsi', values: readonly string[], states: readonly JobState[]) {
     if (values.length === 0 || states.length === 0) return [];
-    const r = await this.#pool.query<Row>(
+    const r = await this.#prepared<Row>(
+      `by_${column}`,
       `SELECT ${COLUMNS} FROM ${this.#table} WHERE ${column} = ANY($1) AND state = ANY($2)
        ORDER BY created_at, id`,
       [[...values], [...states]],

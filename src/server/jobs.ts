@@ -108,11 +108,15 @@ export class JobService implements OpenTransactions {
     return this.#d.clock.now().toISOString();
   }
 
-  /** Compare-and-set (revision.ts); undefined when the job is gone or no longer accepted. */
+  /**
+   * Compare-and-set (revision.ts), first from `known` (the copy in hand) when given; undefined when the job is
+   * gone or no longer accepted.
+   */
   async #change(
     id: string,
     accept: (j: JobRecord) => boolean,
     change: (j: JobRecord) => Change,
+    known?: JobRecord,
   ): Promise<JobRecord | undefined> {
     const done = await compareAndSet(
       this.#d.store,
@@ -121,6 +125,7 @@ export class JobService implements OpenTransactions {
       accept,
       change,
       () => new JobError('conflict', `job ${id} kept changing; try again`),
+      known,
     );
     if (done === undefined) return undefined;
     const { before, after } = done;
@@ -335,10 +340,20 @@ export class JobService implements OpenTransactions {
    */
   async claim(eid: string, sessionId: string): Promise<ClaimedJob | undefined> {
     const iccids = this.#d.inventory.byEid(eid).map((e) => e.iccid);
-    for (const job of await this.#d.store.byIccids(iccids, ['applied'])) await this.#commit(job);
+    // One query for every open job, split here; the card's jobs are read again only after a commit wrote.
+    let open = await this.#d.store.byIccids(iccids, ACTIVE_STATES);
+    const applied = open.filter((j) => j.state === 'applied');
+    for (const job of applied) await this.#commit(job);
+    if (applied.length > 0) open = await this.#d.store.byIccids(iccids, CARD_STATES);
     const now = this.#now();
-    const job = (await this.#d.store.byIccids(iccids, CARD_STATES)).find((j) => attemptDue(j, now));
+    const job = open.find((j) => CARD_STATES.includes(j.state) && attemptDue(j, now));
     if (job === undefined) return undefined;
+    // The last copy of the job this session read or wrote: the first compare-and-set of each write tries it.
+    let latest: JobRecord = job;
+    const remember = (j: JobRecord | undefined): JobRecord | undefined => {
+      if (j !== undefined) latest = j;
+      return j;
+    };
     // The keys stay sealed until the session builds BF70 (or the candidate is staged); each opener wipes.
     const openKeys = (): PlainKeys => this.#openKeys(job);
     const order: KeyUpdateOrder = {
@@ -353,26 +368,37 @@ export class JobService implements OpenTransactions {
     const hooks: SessionHooks = {
       // DESIGN.md 7: the card proved itself; the run of failed attempts ends.
       authenticated: async () => {
-        await this.#change(
-          job.id,
-          (j) => CARD_STATES.includes(j.state),
-          (j) => ({
-            fields: {
-              sessions: j.sessions + 1,
-              consecutiveFailures: 0,
-              nextAttemptAt: undefined,
-            },
-          }),
+        remember(
+          await this.#change(
+            job.id,
+            (j) => CARD_STATES.includes(j.state),
+            (j) => ({
+              fields: {
+                sessions: j.sessions + 1,
+                consecutiveFailures: 0,
+                nextAttemptAt: undefined,
+              },
+            }),
+            latest,
+          ),
         );
       },
       beforeRequest: async ({ suite, afterStatus }) =>
-        this.#claimRequest(job.id, sessionId, afterStatus, () => ended, {
-          detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
-        }),
+        this.#claimRequest(
+          job.id,
+          sessionId,
+          afterStatus,
+          () => ended,
+          {
+            detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
+          },
+          latest,
+          remember,
+        ),
     };
     const finish = async (o: SessionOutcome | 'released'): Promise<JobView> => {
       ended = true;
-      return jobView(await this.#finish(job.id, eid, sessionId, o));
+      return jobView(await this.#finish(job.id, eid, sessionId, o, latest));
     };
     return { order, hooks, finish };
   }
@@ -388,15 +414,28 @@ export class JobService implements OpenTransactions {
     afterStatus: boolean,
     ended: () => boolean,
     sent: { detail: string },
+    known: JobRecord,
+    remember: (j: JobRecord | undefined) => void,
   ): Promise<RequestDecision> {
+    // The copy in hand stands in for the first read only where a compare-and-set checks it (pending, staged):
+    // a stale copy then fails its write and the job is read. Decisions taken on the state alone read it.
+    let hint: JobRecord | undefined =
+      known.state === 'pending' || known.state === 'staged' ? known : undefined;
+    let stagedHere = false;
     for (let i = 0; i < CAS_TRIES; i++) {
       if (ended()) throw new SessionError('job', 'the session was superseded');
-      let job = await this.#record(id);
-      if (!CARD_STATES.includes(job.state)) throw new SessionError('job', `the job is ${job.state}`);
+      let job = hint ?? (await this.#record(id));
+      hint = undefined;
+      if (!CARD_STATES.includes(job.state)) {
+        // Ended (cancelled) after this session staged from a copy: the candidate must not stay (DESIGN.md 6 step 4).
+        if (stagedHere && (job.state === 'cancelled' || job.state === 'failed')) await this.#abort(job);
+        throw new SessionError('job', `the job is ${job.state}`);
+      }
       if (job.state === 'sent' && !afterStatus && job.requestHolder !== sessionId) return 'status';
       // Staged before every BF70, not only the first (the same transaction is a no-op at the HSS): the card must
       // never get keys the HSS could not commit, e.g. after the candidate was aborted at the HSS meanwhile.
       await this.#stage(job);
+      stagedHere = true;
       if (job.state === 'pending') {
         const staged = await this.#change(
           id,
@@ -407,6 +446,7 @@ export class JobService implements OpenTransactions {
               ? `candidate staged at the ${this.#hss.name}`
               : `subscriber checked at ${this.#hss.name} (no candidate key set: the keys are written after BF71)`,
           }),
+          job,
         );
         if (staged === undefined) {
           const now = await this.#record(id);
@@ -438,6 +478,7 @@ export class JobService implements OpenTransactions {
       };
       // The request phase is this session's only if nobody wrote since we read (DESIGN.md 7).
       if (await this.#d.store.update(next, expected)) {
+        remember(next);
         if (job.state !== 'sent') {
           this.#d.logger.info(
             { event: 'job-state', job: id, iccid: job.iccid, state: 'sent', detail: sent.detail },
@@ -468,6 +509,7 @@ export class JobService implements OpenTransactions {
     eid: string,
     sessionId: string,
     o: SessionOutcome | 'released',
+    known: JobRecord,
   ): Promise<JobRecord> {
     if (o === 'released') return this.#record(id);
     if (o.kind === 'applied') {
@@ -478,6 +520,7 @@ export class JobService implements OpenTransactions {
           state: 'applied',
           detail: o.viaStatus ? 'BF73: the card holds the new keys' : 'BF71: applied',
         }),
+        known,
       );
       const job = applied ?? (await this.#record(id));
       return job.state === 'applied' ? this.#commit(job) : job;
@@ -493,6 +536,7 @@ export class JobService implements OpenTransactions {
           detail,
           fields: { error: detail, securityAlarm: j.securityAlarm || alarm },
         }),
+        known,
       );
       if (failed === undefined) return this.#record(id);
       if (alarm) {
@@ -508,14 +552,20 @@ export class JobService implements OpenTransactions {
     const { failure } = o.error;
     // Not a finding about the job: it changed meanwhile, or the UE left after the card authenticated.
     if (failure === 'job' || (failure === 'abandoned' && o.authenticated)) return this.#record(id);
-    return this.#countAttempt(id, eid, sessionId, o.error);
+    return this.#countAttempt(id, eid, sessionId, o.error, known);
   }
 
   /**
    * DESIGN.md 7: a failure nobody authenticated (before the card did, or an SW without R-MAC) counts an attempt:
    * the state stays, the job backs off (1 s doubling to 5 min), and a run of failures raises the alarm.
    */
-  async #countAttempt(id: string, eid: string, sessionId: string, error: SessionError): Promise<JobRecord> {
+  async #countAttempt(
+    id: string,
+    eid: string,
+    sessionId: string,
+    error: SessionError,
+    known: JobRecord,
+  ): Promise<JobRecord> {
     const at = this.#now();
     const p = this.#policy;
     // Issue 13: a card certificate that validates but carries another key than the card's pin.
@@ -527,6 +577,7 @@ export class JobService implements OpenTransactions {
         const { fields, alarm } = failedAttempt(p, j, at, `${error.failure}: ${error.message}`);
         return { fields: { ...fields, securityAlarm: j.securityAlarm || alarm || pinAlarm } };
       },
+      known,
     );
     if (counted === undefined) return this.#record(id);
     this.#d.logger.warn(
@@ -607,6 +658,7 @@ export class JobService implements OpenTransactions {
             ? `committed at the ${this.#hss.name}`
             : `keys written to ${this.#hss.name} and read back`,
         }),
+        job,
       )) ?? (await this.#record(job.id))
     );
   }

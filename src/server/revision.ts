@@ -30,6 +30,9 @@ export interface RevisionedStore<R> {
 /**
  * Reads the record, and writes `change` if `accept` still holds; retried while only the revision moved. Returns
  * the record before and after and the change written, undefined when it is gone or no longer accepted; `kept changing` after CAS_TRIES.
+ * With `known` (a copy of the record read or written earlier) the first write is tried from it without a read: a
+ * stale copy only makes that write fail on its revision, and then (or when `known` is not accepted) the record is
+ * read as without it. Only a record read from the store decides "no longer accepted".
  */
 export async function compareAndSet<R extends RevisionedRecord<S>, S extends string>(
   store: RevisionedStore<R>,
@@ -38,9 +41,14 @@ export async function compareAndSet<R extends RevisionedRecord<S>, S extends str
   accept: (r: R) => boolean,
   change: (r: R) => Change<R, S>,
   keptChanging: () => Error,
+  known?: R,
 ): Promise<{ readonly before: R; readonly after: R; readonly change: Change<R, S> } | undefined> {
+  let hint = known !== undefined && known.id === id && accept(known) ? known : undefined;
   for (let i = 0; i < CAS_TRIES; i++) {
-    const before = await store.get(id);
+    const before = hint ?? (await store.get(id));
+    // A failed write from the copy in hand is not a try: the record was not read.
+    if (hint !== undefined) i--;
+    hint = undefined;
     if (before === undefined || !accept(before)) return undefined;
     const c = change(before);
     const now = at();

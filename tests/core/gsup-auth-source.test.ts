@@ -108,6 +108,15 @@ describe('core on osmo-hlr over GSUP', { skip: osmoSkip }, () => {
     assert.match(r.reason ?? '', /unknown subscriber/);
   });
 
+  it('refuses a SUPI whose IMSI osmo-hlr could never hold (5 digits) without dropping the GSUP connection', async () => {
+    await assert.rejects(
+      source.generateAuthData('imsi-00101', { servingNetworkName: SNN }),
+      (e: unknown) => e instanceof AuthDataRefusal && e.reason === 'unknown-subscriber',
+    );
+    const p = ue.image.profiles[0];
+    await source.generateAuthData(`imsi-${p.imsi}`, { servingNetworkName: SNN });
+  });
+
   it('refuses a resynchronisation whose AUTS does not verify (osmo-hlr answers IMSI unknown), naming the IMSI', async () => {
     const p = ue.image.profiles[1];
     const av = (await source.generateAuthData(`imsi-${p.imsi}`, { servingNetworkName: SNN }))

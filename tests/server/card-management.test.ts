@@ -186,14 +186,25 @@ describe('card management: CA-KLOC rotation through the RAM endpoint (issue 13)'
     }
   });
 
+  it('a rotation to a CA-KLOC no server OCE credential chains to is refused (400): no job, the card keeps its CA-KLOC', async () => {
+    const r = await rig('cm-foreign-kloc');
+    const other = generateKeyPair(P256, new SeededRandom('foreign-kloc'));
+    const refused = await r.admin('POST', '/admin/v1/card-jobs', {
+      eids: [r.eid],
+      order: { ...rotationOrder(r), publicKey: Buffer.from(other.publicKey).toString('hex') },
+    });
+    assert.equal(refused.status, 400);
+    assert.match(await refused.text(), /no OCE credential this server holds/);
+    const listed = (await (await r.admin('GET', '/admin/v1/card-jobs')).json()) as { jobs: unknown[] };
+    assert.equal(listed.jobs.length, 0);
+    await r.session();
+    assert.deepEqual(r.caKlocOnFile(), [OLD_KVN]);
+  });
+
   it('a KVN already holding another CA key fails the job on the authenticated FF33, and nothing is deleted', async () => {
     const r = await rig('cm-squatter');
-    const other = generateKeyPair(P256, new SeededRandom('squatter'));
-    const job = await newCardJob(r, {
-      ...rotationOrder(r),
-      kvn: OLD_KVN,
-      publicKey: Buffer.from(other.publicKey).toString('hex'),
-    });
+    // the new generation's key (the server holds its OCE) at the KVN the old key occupies
+    const job = await newCardJob(r, { ...rotationOrder(r), kvn: OLD_KVN });
     const report = await r.session();
     assert.ok(!(report instanceof Error), String(report));
     const failed = await cardJob(r, job.id);
@@ -240,6 +251,22 @@ describe('card management: deny list and allowlist publication (issue 13)', () =
       r.card.image.denyList.map((s) => Buffer.from(s).toString('hex')),
       ['66', '67'],
     );
+  });
+
+  it('a deny-list addition that would merge into an open job revoking every server OCE is refused; the open job keeps its list', async () => {
+    const r = await rig('cm-merge-lockout');
+    // each order alone leaves the server a credential: the old generation's OCE (01), the new one's (NEW_OCE_SERIAL)
+    const first = await newCardJob(r, { kind: 'deny-list', mode: 'add', serials: ['01'] });
+    const second = await r.admin('POST', '/admin/v1/card-jobs', {
+      eids: [r.eid],
+      order: { kind: 'deny-list', mode: 'add', serials: [NEW_OCE_SERIAL.toString(16)] },
+    });
+    const body = (await second.json()) as { created: number; refused: { detail: string }[] };
+    assert.equal(second.status, 409, JSON.stringify(body));
+    assert.equal(body.created, 0);
+    assert.match(body.refused[0]?.detail ?? '', /every OCE credential/);
+    const open = await cardJob(r, first.id);
+    assert.deepEqual([open.generation, open.payload.serials], [0, ['01']]);
   });
 
   it('an error status word (it carries no R-MAC) decides nothing: the job stays, an attempt counts', async () => {

@@ -12,11 +12,22 @@ function canonical(hex: string): string {
   return toHex(canonicalSerial(fromHex(hex, 'serial')));
 }
 
-/** Why `payload` would leave the server no usable OCE credential, or undefined (also when none are known). */
+/**
+ * Why `payload` would leave the server no usable OCE credential, or undefined (also when none are known).
+ * `caKlocKeyIds`: the key ids (hex) of the CA-KLOCs the server's OCE chains are issued under; a rotation deletes
+ * every other CA-KLOC key from the card, so its new key must be one of them.
+ */
 export function lockoutOf(
   payload: CardJobPayload,
   chains: readonly OceChainSerials[] | undefined,
+  caKlocKeyIds?: readonly string[],
 ): string | undefined {
+  if (payload.kind === 'ca-kloc-rotation') {
+    if (caKlocKeyIds === undefined || caKlocKeyIds.length === 0) return undefined;
+    return caKlocKeyIds.includes(payload.keyId)
+      ? undefined
+      : `the new CA-KLOC key (key id ${payload.keyId}) certifies no OCE credential this server holds: after the rotation deletes the others it could no longer open a session with the cards (install that generation's OCE first)`;
+  }
   if (chains === undefined || chains.length === 0) return undefined;
   const canonicalChains = chains.map((c) => c.map(canonical));
   if (payload.kind === 'deny-list') {

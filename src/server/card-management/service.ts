@@ -47,6 +47,8 @@ export interface CardManagementDeps {
   readonly attempts?: Partial<AttemptPolicy>;
   /** The serials of the server's own OCE chains: an order that would lock the server out of cards is refused. */
   readonly oceChains?: readonly OceChainSerials[];
+  /** The key ids (hex) of the CA-KLOCs that issued the server's OCE chains: a rotation to any other is refused. */
+  readonly oceCaKlocKeyIds?: readonly string[];
   /** The EIDs the server knows (the inventory); absent: any 32-digit EID. */
   readonly knownEid?: (eid: string) => boolean;
   /** Every card of the inventory, or of one manufacturing batch (for `cards` selections). */
@@ -211,7 +213,7 @@ export class CardManagementService {
     if (eids.length === 0 || eids.length > MAX_CARD_JOB_BATCH)
       throw new JobError('invalid', `eids: 1 to ${MAX_CARD_JOB_BATCH} per batch`);
     const payload = cardJobPayloadOf(order);
-    const lockout = lockoutOf(payload, this.#d.oceChains);
+    const lockout = lockoutOf(payload, this.#d.oceChains, this.#d.oceCaKlocKeyIds);
     if (lockout !== undefined) throw new JobError('invalid', lockout);
     const jobs: CardJobView[] = [];
     const refused: CardJobBatchResult['refused'] = [];
@@ -270,7 +272,7 @@ export class CardManagementService {
 
   async create(eid: string, order: CardJobOrder, actor: string): Promise<CardJobView> {
     const payload = cardJobPayloadOf(order);
-    const lockout = lockoutOf(payload, this.#d.oceChains);
+    const lockout = lockoutOf(payload, this.#d.oceChains, this.#d.oceCaKlocKeyIds);
     if (lockout !== undefined) throw new JobError('invalid', lockout);
     return this.#createOne(eid, payload, actor);
   }
@@ -293,6 +295,10 @@ export class CardManagementService {
         const next = merged(open.payload, payload);
         if (next === undefined)
           throw new JobError('conflict', `EID ${eid} already has an open ${open.kind} job (${open.id})`);
+        // each order passed alone; the merged list (a union) is what the card gets, so it is checked too
+        const lockout = lockoutOf(next, this.#d.oceChains, this.#d.oceCaKlocKeyIds);
+        if (lockout !== undefined)
+          throw new JobError('conflict', `EID ${eid}: merged into open job ${open.id}, ${lockout}`);
         const updated = await this.#change(
           open.id,
           (j) => j.revision === open.revision,
