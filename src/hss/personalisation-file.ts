@@ -1,6 +1,6 @@
 // The personalisation output file (contracts.md, written by `ltku card create --subscribers-out`), read by
 // `ltku hss import`: format "ltku-subscribers/1", one entry per USIM profile with its keys. The optional
-// top-level `cardKeyPins` (issue 13) is the Provisioning Server's and is accepted here unread.
+// top-level `cardKeyPins` (issue 13) and `batch` (issue 11) are the Provisioning Server's, accepted here unread.
 import { BytesError, fromHex } from '../bytes/index.js';
 import { InvalidRequestError } from './errors.js';
 import { checkKeyMaterial, checkKeyVersion, ICCID_PATTERN, IMSI_PATTERN } from './subscriber.js';

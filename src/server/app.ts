@@ -34,6 +34,7 @@ import { CardManagementService, cardManagementRoutes, type CardJobStore } from '
 import {
   CampaignService,
   campaignRoutes,
+  registerCampaignMetrics,
   unlessPolled,
   type CampaignFeederOptions,
 } from './campaign/index.js';
@@ -162,6 +163,7 @@ export function buildServerApp(
     });
   const metrics = deps.metrics ?? new ServerMetrics();
   metrics.countAlarmsFrom(() => jobs.securityAlarms + (cardJobs?.securityAlarms ?? 0));
+  if (campaigns) registerCampaignMetrics(metrics.registry, campaigns);
   const readiness = deps.readiness ?? serverReadiness(deps.store, hss);
   const errors = { service: 'server', title: 'server', logger, mapError: serverProblemOf, metrics };
 

@@ -78,6 +78,7 @@ export class CampaignFeeder {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
+  #jobsCreated = 0;
 
   constructor(deps: CampaignFeederDeps) {
     this.#d = deps;
@@ -85,6 +86,11 @@ export class CampaignFeeder {
 
   #now(): Date {
     return this.#d.clock.now();
+  }
+
+  /** Jobs this feeder created since start (adopted ones not counted): the metrics read it when scraped. */
+  get jobsCreated(): number {
+    return this.#jobsCreated;
   }
 
   /** Right after an operator's cancel: the jobs not yet at the card are cancelled now, not at the next tick. */
@@ -201,6 +207,7 @@ export class CampaignFeeder {
         return this.#settled(m, 'cancelled', { reason: REASON_CANCELLED, detail: 'campaign cancelled' });
       try {
         job = await this.#d.jobs.create({ iccid: m.iccid }, actor);
+        this.#jobsCreated++;
       } catch (e) {
         // Only a refusal or the HSS failing is the member's outcome; this instance's job store failing (a crash,
         // a close under the feeder) is not: the member stays leased and is fed again when the lease runs out.

@@ -10,3 +10,4 @@ export * from './feeder.js';
 export * from './service.js';
 export * from './view.js';
 export * from './routes.js';
+export * from './metrics.js';

@@ -10,6 +10,7 @@ import {
   type CampaignOptions,
   type CampaignRecord,
   type CampaignState,
+  type MemberCounts,
 } from './campaign.js';
 import { campaignRecord, changeCampaign } from './change.js';
 import { CampaignFeeder, type CampaignFeederDeps } from './feeder.js';
@@ -35,6 +36,9 @@ export interface CreateCampaign {
   /** Start feeding at once (default: created, started by `start`). */
   readonly start?: boolean;
 }
+
+/** The campaigns whose members the metrics report (a finished campaign's counts no longer change). */
+const UNFINISHED_STATES: readonly CampaignState[] = ['created', 'running', 'paused'];
 
 function checkOptions(o: CampaignOptions): void {
   if (!(o.rate > 0) || !Number.isFinite(o.rate))
@@ -169,6 +173,20 @@ export class CampaignService {
     const limit = page.limit ?? 1000;
     return memberReport(await this.#d.store.members(id, 'all', limit, page.after ?? -1), limit);
   }
+  /** Members by state of each campaign not yet completed or cancelled (the metrics read it when scraped). */
+  async unfinishedCounts(): Promise<{ id: string; counts: MemberCounts }[]> {
+    const out: { id: string; counts: MemberCounts }[] = [];
+    for (const c of await this.#d.store.list())
+      if (UNFINISHED_STATES.includes(c.state))
+        out.push({ id: c.id, counts: await this.#d.store.counts(c.id) });
+    return out;
+  }
+
+  /** Jobs this instance's feeder created since start. */
+  get jobsCreated(): number {
+    return this.#feeder.jobsCreated;
+  }
+
   /** One feeder round (tests and benches drive it; the server runs it periodically). */
   async tick(): Promise<void> {
     await this.#feeder.tick();

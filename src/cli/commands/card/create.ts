@@ -7,6 +7,7 @@ import { fromHex, toHex } from '../../../bytes/index.js';
 import { CURVES, cryptoRandom, curveByName } from '../../../crypto/index.js';
 import { decodeCertificate, CertificateError, randomEid, eidCheckDigitsValid } from '../../../pki/index.js';
 import { FileCardStore, personaliseCard, subscribersFile, type CardCaKey } from '../../../card/index.js';
+import { BATCH_ID } from '../../../server/index.js';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { optionalChoice, optionalInt, optionalString, requireString } from '../../options.js';
@@ -30,9 +31,11 @@ export const command: Command = {
     'ltku card create --pki DIR --out CARD [--profiles N] [--alg milenage|tuak] [--imsi-prefix MCCMNC]',
     '                 [--curves P-256,brainpoolP256r1,...] [--sd-cert-format gp|x509] [--trust-oce-ca FILE ...]',
     '                 [--data-objects gp|bare] [--min-aes 16|24|32] [--eid 32DIGITS] [--days N] [--scp11 a,b,c]',
-    '                 [--oce-allowlist SERIAL[,SERIAL...]] [--subscribers-out FILE] [--json]',
+    '                 [--oce-allowlist SERIAL[,SERIAL...]] [--subscribers-out FILE [--batch ID]] [--json]',
     '  CARD (mode 0600) holds the card secrets; --subscribers-out writes the personalisation output file',
     '  (EID, per profile IMSI, ICCID, algorithm, K, OPc/TOPc; mode 0600) that `ltku hss import` reads.',
+    "  --batch: the card's manufacturing batch (1 to 64 letters, digits, '.', '_', '-'), written into the",
+    '          --subscribers-out file; the server inventory reads it and `ltku campaign create --batch` selects by it',
     '  The PKI CA-KLOC is always trusted (KVN 1); each --trust-oce-ca (PEM/DER X.509 or GP) adds KVN 2, 3, ...',
     '  One key set per curve (KVN 1, 2, ...) and --scp11 variant (KID 11 a, 13 b, 15 c; default a).',
     '  --oce-allowlist (hex serials): set on every trusted CA-KLOC key (KID 10, as yubikit store_allowlist does);',
@@ -54,6 +57,7 @@ export const command: Command = {
     'subscribers-out': { type: 'string' },
     scp11: { type: 'string' },
     'oce-allowlist': { type: 'string' },
+    batch: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run(ctx) {
@@ -69,6 +73,14 @@ export const command: Command = {
     const minAes = (optionalInt(v, 'min-aes', [16, 24, 32]) ?? 16) as 16 | 24 | 32;
     const days = optionalInt(v, 'days', undefined, [1, 36500]) ?? DEFAULT_CARD_DAYS;
     const subscribersOut = optionalString(v, 'subscribers-out');
+    // Issue 11 / DESIGN.md 8: the batch id follows the server inventory's rule (BATCH_ID).
+    const batch = optionalString(v, 'batch');
+    if (batch !== undefined && !BATCH_ID.test(batch))
+      throw new UsageError(
+        "--batch: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+      );
+    if (batch !== undefined && subscribersOut === undefined)
+      throw new UsageError('--batch goes with --subscribers-out (the batch is written into that file)');
     const eidOption = optionalString(v, 'eid');
     if (eidOption !== undefined && !eidCheckDigitsValid(eidOption)) {
       throw new UsageError('--eid: 32 digits with valid check digits (SGP.29: EID mod 97 = 1)');
@@ -147,7 +159,8 @@ export const command: Command = {
     if (subscribersOut !== undefined) {
       writeSecretFile(
         subscribersOut,
-        JSON.stringify(subscribersFile(image), null, 2) + '\n',
+        JSON.stringify({ ...subscribersFile(image), ...(batch === undefined ? {} : { batch }) }, null, 2) +
+          '\n',
         'subscribers-out',
       );
     }
@@ -185,6 +198,7 @@ export const command: Command = {
       })),
       profiles: image.profiles.map((p) => ({ iccid: p.iccid, imsi: p.imsi, algorithm: p.keys.algorithm })),
       ...(subscribersOut === undefined ? {} : { subscribersOut }),
+      ...(batch === undefined ? {} : { batch }),
     };
     if (v.json === true) {
       printJson(ctx.stdout, summary);
@@ -215,6 +229,7 @@ export const command: Command = {
         ...(subscribersOut === undefined
           ? []
           : [['subscribers', `${subscribersOut} (mode 0600, holds clear K/OPc)`] as const]),
+        ...(batch === undefined ? [] : [['batch', batch] as const]),
       ]);
       ctx.stdout.write('keep these files out of version control and out of unencrypted backups\n');
     }
