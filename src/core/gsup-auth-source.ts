@@ -66,6 +66,8 @@ export class GsupAuthSource implements AuthDataSource {
   #queue: Promise<unknown> = Promise.resolve();
   /** Per IMSI, the vectors issued and not yet answered: RAND (hex) -> issue time (ms). */
   readonly #issued = new Map<string, Map<string, number>>();
+  /** The sweep of expired vectors runs at most once per confirmation window (its cost grows with the IMSIs). */
+  #nextSweepAt = 0;
 
   constructor(o: GsupAuthSourceOptions) {
     this.#o = o;
@@ -150,7 +152,8 @@ export class GsupAuthSource implements AuthDataSource {
 
   #remember(imsi: string, rand: Uint8Array): void {
     const now = this.#o.clock.now().getTime();
-    if (this.#issued.size > SWEEP_ABOVE_IMSIS) {
+    if (this.#issued.size > SWEEP_ABOVE_IMSIS && now >= this.#nextSweepAt) {
+      this.#nextSweepAt = now + this.#windowMs;
       for (const [i, m] of this.#issued) {
         for (const [r, at] of m) if (now - at > this.#windowMs) m.delete(r);
         if (m.size === 0) this.#issued.delete(i);

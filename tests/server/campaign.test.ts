@@ -74,6 +74,15 @@ describe('campaigns on one instance (SQLite)', () => {
       assert.ok(maxOpen <= 2, `at most 2 open jobs at a time, saw ${maxOpen}`);
       const members = await report(server.adminUrl, f.operatorToken, id);
       assert.equal(members.length, 9);
+      // Paging beyond any member position is a 400 naming the parameter, on every backend.
+      const beyond = await admin(
+        server.adminUrl,
+        f.operatorToken,
+        'GET',
+        `/admin/v1/campaigns/${id}/report?after=2147483648`,
+      );
+      assert.equal(beyond.status, 400);
+      assert.match(JSON.stringify(beyond.json), /after/);
       const inBatch = new Set(f.entries.filter((e) => e.batch === 'B0').map((e) => e.iccid));
       assert.deepEqual(new Set(members.map((m) => m.iccid)), inBatch);
       for (const m of members) assert.deepEqual([m.state, m.keyVersion], ['rotated', 2], m.iccid);

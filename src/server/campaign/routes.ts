@@ -37,8 +37,10 @@ const createSchema = z.strictObject({
   start: z.boolean().optional(),
 });
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 hex digits') });
+/** A member's position in its selection: a PostgreSQL `int` (a larger `after` could only fail in the database). */
+const MEMBER_SEQ_MAX = 2_147_483_647;
 const reportQuery = z.object({
-  after: z.coerce.number().int().min(-1).optional(),
+  after: z.coerce.number().int().min(-1).max(MEMBER_SEQ_MAX).optional(),
   limit: z.coerce.number().int().min(1).max(REPORT_PAGE_MAX).optional(),
 });
 
