@@ -76,9 +76,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
 
   /** Creates or upgrades the table; instances starting together serialise on an advisory lock. */
   async migrate(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.#pool.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ltku:${this.#table}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
@@ -104,13 +102,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
         `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON ${this.#table} (iccid)
          WHERE state IN (${OPEN_STATES_SQL})`,
       );
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async insert(j: JobRecord): Promise<boolean> {

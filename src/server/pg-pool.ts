@@ -67,6 +67,22 @@ export class StorePool implements Queryable {
     }
   }
 
+  /** `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Fails the waiting calls, then ends the connections (those in use once released). */
   async end(): Promise<void> {
     if (this.#closed) return;

@@ -1,7 +1,6 @@
 // Issue 11, DESIGN.md 8: campaigns in PostgreSQL, shared by several server instances. A wave is one
 // transaction: the campaign row locked (FOR UPDATE: the shared rate bucket), its in-flight members counted,
 // the waiting members claimed with FOR UPDATE SKIP LOCKED, so no two instances ever feed the same member.
-import pg from 'pg';
 import { ServerConfigError } from '../errors.js';
 import { StorePool, type Queryable } from '../pg-pool.js';
 import {
@@ -42,8 +41,6 @@ function splitUrl(url: string): { connectionString: string; schema: string } {
   return { connectionString: u.toString(), schema };
 }
 
-type Client = pg.PoolClient;
-
 export class PostgresCampaignStore implements CampaignStore {
   readonly #pool: StorePool;
   readonly #schema: string;
@@ -60,30 +57,15 @@ export class PostgresCampaignStore implements CampaignStore {
 
   /** Creates the tables; instances starting together serialise on an advisory lock. */
   async migrate(): Promise<void> {
-    await this.#tx(async (c) => {
+    await this.#pool.transaction(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ltku:${this.#campaigns}`]);
       await c.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
       for (const sql of campaignSchema(this.#campaigns, this.#members)) await c.query(sql);
     });
   }
 
-  async #tx<T>(work: (c: Client) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
-  }
-
   async create(c: CampaignRecord, members: readonly MemberSeed[]): Promise<void> {
-    await this.#tx(async (client) => {
+    await this.#pool.transaction(async (client) => {
       await client.query(
         `INSERT INTO ${this.#campaigns} (id, state, doc, revision, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -142,7 +124,7 @@ export class PostgresCampaignStore implements CampaignStore {
     plan: (c: CampaignRecord, inFlight: number) => WavePlan | undefined,
   ): Promise<MemberRecord[]> {
     const at = new Date(nowMs).toISOString();
-    return this.#tx(async (client) => {
+    return this.#pool.transaction(async (client) => {
       const row = await client.query<{ doc: string; revision: number }>(
         `SELECT doc, revision FROM ${this.#campaigns} WHERE id = $1 FOR UPDATE`,
         [id],
@@ -176,7 +158,7 @@ export class PostgresCampaignStore implements CampaignStore {
 
   async reclaimExpired(id: string, nowMs: number, lease: Lease, limit: number): Promise<MemberRecord[]> {
     const at = new Date(nowMs).toISOString();
-    return this.#tx(async (client) => {
+    return this.#pool.transaction(async (client) => {
       const rows = await client.query<MemberRow>(
         `SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
          WHERE campaign_id = $1 AND state = 'feeding' AND lease_until < $2
@@ -213,7 +195,7 @@ export class PostgresCampaignStore implements CampaignStore {
 
   async updateMembers(changes: readonly MemberChange[]): Promise<boolean[]> {
     if (changes.length === 0) return [];
-    return this.#tx(async (client) => {
+    return this.#pool.transaction(async (client) => {
       const applied: boolean[] = [];
       for (const c of changes) applied.push(await this.#updateMember(client, c.next, c.expected));
       return applied;

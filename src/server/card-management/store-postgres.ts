@@ -46,19 +46,11 @@ export class PostgresCardJobStore implements CardJobStore {
   }
 
   async migrate(): Promise<void> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.#pool.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`ltku:${this.#table}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
       for (const statement of cardJobSchema(this.#table)) await client.query(statement);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async insert(j: CardJobRecord): Promise<boolean> {
