@@ -24,33 +24,37 @@ export interface UmtsAuthTuple {
   readonly kc?: Uint8Array;
 }
 
-function fixed(tag: number, value: Uint8Array, length: number, name: string): void {
-  if (value.length !== length) {
-    throw new OsmoError(
-      'gsup',
-      `GSUP auth tuple: ${name} IE ${hexTag(tag)} of ${value.length} bytes, expected ${length}`,
-    );
+/** The nested IEs of a tuple, their names and lengths (gsup.c decode_auth_info; RES is 1 to 16 bytes). */
+const TUPLE_IES = new Map<number, { readonly name: string; readonly min: number; readonly max: number }>([
+  [GSUP_IEI.RAND, { name: 'RAND', min: GSUP_RAND_LENGTH, max: GSUP_RAND_LENGTH }],
+  [GSUP_IEI.SRES, { name: 'SRES', min: GSUP_SRES_LENGTH, max: GSUP_SRES_LENGTH }],
+  [GSUP_IEI.KC, { name: 'Kc', min: GSUP_KC_LENGTH, max: GSUP_KC_LENGTH }],
+  [GSUP_IEI.IK, { name: 'IK', min: GSUP_IK_LENGTH, max: GSUP_IK_LENGTH }],
+  [GSUP_IEI.CK, { name: 'CK', min: GSUP_CK_LENGTH, max: GSUP_CK_LENGTH }],
+  [GSUP_IEI.AUTN, { name: 'AUTN', min: GSUP_AUTN_LENGTH, max: GSUP_AUTN_LENGTH }],
+  [GSUP_IEI.RES, { name: 'RES', min: 1, max: GSUP_RES_MAX_LENGTH }],
+]);
+
+/** Checks a tuple IE's length against TUPLE_IES; false for an IE a tuple does not carry. */
+function checkTupleIe(tag: number, value: Uint8Array): boolean {
+  const ie = TUPLE_IES.get(tag);
+  if (ie === undefined) return false;
+  if (value.length < ie.min || value.length > ie.max) {
+    const what =
+      ie.min === ie.max
+        ? `${ie.name} IE ${hexTag(tag)} of ${value.length} bytes, expected ${ie.min}`
+        : `${ie.name} IE of ${value.length} bytes (${ie.min} to ${ie.max})`;
+    throw new OsmoError('gsup', `GSUP auth tuple: ${what}`);
   }
+  return true;
 }
 
 export function encodeAuthTuple(t: UmtsAuthTuple): Uint8Array {
-  fixed(GSUP_IEI.RAND, t.rand, GSUP_RAND_LENGTH, 'RAND');
-  fixed(GSUP_IEI.IK, t.ik, GSUP_IK_LENGTH, 'IK');
-  fixed(GSUP_IEI.CK, t.ck, GSUP_CK_LENGTH, 'CK');
-  fixed(GSUP_IEI.AUTN, t.autn, GSUP_AUTN_LENGTH, 'AUTN');
-  if (t.xres.length < 1 || t.xres.length > GSUP_RES_MAX_LENGTH) {
-    throw new OsmoError(
-      'gsup',
-      `GSUP auth tuple: RES of ${t.xres.length} bytes (1 to ${GSUP_RES_MAX_LENGTH})`,
-    );
-  }
   if ((t.sres === undefined) !== (t.kc === undefined)) {
     throw new OsmoError('gsup', 'GSUP auth tuple: SRES and Kc go together');
   }
   const ies: GsupIe[] = [{ tag: GSUP_IEI.RAND, value: t.rand }];
   if (t.sres !== undefined && t.kc !== undefined) {
-    fixed(GSUP_IEI.SRES, t.sres, GSUP_SRES_LENGTH, 'SRES');
-    fixed(GSUP_IEI.KC, t.kc, GSUP_KC_LENGTH, 'Kc');
     ies.push({ tag: GSUP_IEI.SRES, value: t.sres }, { tag: GSUP_IEI.KC, value: t.kc });
   }
   ies.push(
@@ -59,6 +63,7 @@ export function encodeAuthTuple(t: UmtsAuthTuple): Uint8Array {
     { tag: GSUP_IEI.AUTN, value: t.autn },
     { tag: GSUP_IEI.RES, value: t.xres },
   );
+  for (const ie of ies) checkTupleIe(ie.tag, ie.value);
   return encodeIes(ies);
 }
 
@@ -66,36 +71,7 @@ export function encodeAuthTuple(t: UmtsAuthTuple): Uint8Array {
 export function decodeAuthTuple(value: Uint8Array): UmtsAuthTuple {
   const found = new Map<number, Uint8Array>();
   for (const ie of decodeIes(value, 'GSUP auth tuple')) {
-    switch (ie.tag) {
-      case GSUP_IEI.RAND:
-        fixed(ie.tag, ie.value, GSUP_RAND_LENGTH, 'RAND');
-        break;
-      case GSUP_IEI.SRES:
-        fixed(ie.tag, ie.value, GSUP_SRES_LENGTH, 'SRES');
-        break;
-      case GSUP_IEI.KC:
-        fixed(ie.tag, ie.value, GSUP_KC_LENGTH, 'Kc');
-        break;
-      case GSUP_IEI.IK:
-        fixed(ie.tag, ie.value, GSUP_IK_LENGTH, 'IK');
-        break;
-      case GSUP_IEI.CK:
-        fixed(ie.tag, ie.value, GSUP_CK_LENGTH, 'CK');
-        break;
-      case GSUP_IEI.AUTN:
-        fixed(ie.tag, ie.value, GSUP_AUTN_LENGTH, 'AUTN');
-        break;
-      case GSUP_IEI.RES:
-        if (ie.value.length < 1 || ie.value.length > GSUP_RES_MAX_LENGTH) {
-          throw new OsmoError(
-            'gsup',
-            `GSUP auth tuple: RES IE of ${ie.value.length} bytes (1 to ${GSUP_RES_MAX_LENGTH})`,
-          );
-        }
-        break;
-      default:
-        continue; // gsup.c: "not expected", skipped
-    }
+    if (!checkTupleIe(ie.tag, ie.value)) continue; // gsup.c: "not expected", skipped
     if (found.has(ie.tag)) throw new OsmoError('gsup', `GSUP auth tuple: IE ${hexTag(ie.tag)} appears twice`);
     found.set(ie.tag, ie.value);
   }
