@@ -2,7 +2,8 @@
 //   1. HSS bulk import (`ltku hss import` of a bulk file) of LTKU_BENCH_IMPORT subscribers (default 1M) into
 //      PostgreSQL and into SQLite: subscribers/s.
 //   2. End to end over HTTP with real crypto: `ltku fleet create` of LTKU_BENCH_CARDS cards (default 10k), HSS,
-//      core and 1, then 2, server instances as processes on PostgreSQL, `ltku fleet run` as its own process:
+//      core and 1, then 2, `ltku server serve` processes on PostgreSQL (credentials of `ltku auth init`, one KEK
+//      file), `ltku fleet run` as its own process:
 //      key updates/s, latency percentiles, memory, and the ratio to the crypto floor of the server's share
 //      (fleet/floor.ts, measured in this run) per server core: by wall time, and by the servers' CPU time.
 //   3. The fault mode: LTKU_BENCH_FAULT_CARDS cards (default 2000) at 5% faults of each kind, verified.
@@ -10,11 +11,10 @@
 // LTKU_BENCH_CPU_PROF=DIR runs the servers with --cpu-prof into DIR; LTKU_TEST_PG is the PostgreSQL base URL.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from '../tests/helpers/vectors.js';
 import { BIN, serve, stop, type Service } from '../tests/e2e/support/services.js';
 import { dropSchemas, pgReachable, pgUrl, schemaName } from '../tests/e2e/support/postgres.js';
 import { measureCryptoFloor, type CryptoFloor } from './fleet/floor.js';
@@ -29,8 +29,11 @@ const CONCURRENCY = env.LTKU_BENCH_CONCURRENCY ?? '64';
 const INSTANCES = (env.LTKU_BENCH_INSTANCES ?? '1,2').split(',').map(Number);
 const ONLY = env.LTKU_BENCH_ONLY;
 const CPU_PROF = env.LTKU_BENCH_CPU_PROF;
-const SERVER_PROCESS = join(ROOT, 'dist', 'bench', 'fleet', 'server-process.js');
 const URL_LINE = /(http:\/\/127\.0\.0\.1:[0-9]+)/;
+/** `ltku server serve`'s line: its RAM URL and its admin listener. */
+const SERVER_LINE = /RAM (http:\/\/127\.0\.0\.1:[0-9]+\/ram\/v1), admin (http:\/\/127\.0\.0\.1:[0-9]+)/;
+/** A server reads the whole --inventory before it listens (100k cards: seconds). */
+const SERVER_STARTUP_MS = 600_000;
 const SUBSCRIBERS_PER_LINE = 1000;
 const MAX_BUFFER = 256 * 2 ** 20;
 /** Linux: clock ticks per second of /proc/<pid>/stat (sysconf(_SC_CLK_TCK), 100 on every common kernel). */
@@ -142,6 +145,7 @@ async function endToEnd(cards: number, instances: number, faultRate: string | un
     const inventory = join(dir, 'fleet.jsonl');
     await ltku(['pki', 'init', '--dir', pki]);
     await ltku(['pki', 'issue', '--dir', pki, '--role', 'oce', '--format', 'gp', '--out', join(pki, 'oce')]);
+    await ltku(['auth', 'init', '--data-dir', dir]);
     let t = performance.now();
     await ltku([
       'fleet',
@@ -170,11 +174,22 @@ async function endToEnd(cards: number, instances: number, faultRate: string | un
     );
     services.push(core);
     const servers: Service[] = [];
-    const kekHex = randomBytes(32).toString('hex');
+    // One KEK for every instance: the jobs' keys in the shared database are sealed under it.
+    const kekFile = join(dir, 'server-kek.hex');
+    writeFileSync(kekFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
     for (let i = 0; i < instances; i++) {
-      const settings = JSON.stringify({ pki, db, dataDir: dir, hssUrl: hss.address, inventory, kekHex });
-      const flags = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [];
-      const s = await serveNode([...flags, SERVER_PROCESS, settings], /RAM (\S+) admin (\S+)/);
+      const s = await serve(
+        [
+          ...['server', 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--pki', pki],
+          ...['--hss', hss.address, '--inventory', inventory, '--db', db, '--data-dir', dir],
+          ...['--kek-file', kekFile, '--log-level', 'warn'],
+        ],
+        SERVER_LINE,
+        {
+          nodeFlags: CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : [],
+          startupMs: SERVER_STARTUP_MS,
+        },
+      );
       servers.push(s);
       services.push(s);
     }
@@ -248,22 +263,6 @@ async function runFleet(args: string[]): Promise<string> {
     if (x.stdout?.trim().startsWith('{')) return x.stdout;
     throw new Error(`ltku fleet run failed: ${x.stderr ?? (e as Error).message}`);
   }
-}
-
-/** A node process (the server launcher) started like the e2e tests' services. */
-async function serveNode(args: string[], pattern: RegExp): Promise<Service> {
-  const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ child, address: m[1], groups: m.slice(2), output: () => out });
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server process exited ${code}: ${out}`)));
-  });
 }
 
 log(

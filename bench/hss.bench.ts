@@ -5,12 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_PRINCIPALS, issueCredentials, PrincipalTable } from '../src/auth/index.js';
 import { cryptoRandom } from '../src/crypto/index.js';
 import { openHssRuntime, listenHss } from '../src/hss/index.js';
 import { PostgresSubscriberStore } from '../src/hss/store/index.js';
+import { HssClient } from '../src/hss/client/index.js';
 import { formatRate, type BenchSuite } from './harness.js';
 
 const SUBSCRIBERS = Number(process.env.HSS_BENCH_SUBSCRIBERS ?? 100);
@@ -149,11 +151,120 @@ async function benchBackend(
   );
 }
 
+// Issue 11: the Provisioning Server's HSS calls (GET subscriber, stage, commit per key update) cost CPU on both
+// sides. The HSS runs in a child process (SQLite) so each side's CPU time is measured apart: the client's with
+// process.cpuUsage, the HSS's from inside the child.
+const CLIENT_CALLS = Number(process.env.HSS_BENCH_CLIENT_CALLS ?? 3000);
+const CLIENT_CONCURRENCY = 8;
+const LOOKUP_SUBSCRIBERS = 1000;
+
+const SERVE_CHILD = `
+const { openHssRuntime, listenHss } = await import(process.env.HSS_MODULE);
+const { PrincipalTable } = await import(process.env.AUTH_MODULE);
+process.once('message', async ({ dataDir, records, imsis }) => {
+  const rt = await openHssRuntime({ dataDir });
+  const keys = () => ({ algorithm: 'milenage', k: new Uint8Array(16).fill(1), opc: new Uint8Array(16).fill(2) });
+  await rt.hss.createMany(imsis.map((imsi) => ({ imsi, keys: keys() })), 'bench');
+  const running = await listenHss({ hss: rt.hss, auc: rt.auc, logger: rt.logger, authenticator: new PrincipalTable(records) });
+  process.on('message', async (m) => {
+    if (m === 'cpu') process.send(process.cpuUsage());
+    else { await running.close(); await rt.close(); process.exit(0); }
+  });
+  process.send({ url: running.url });
+});
+`;
+
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`HSS child exited (${code})`));
+    child.once('exit', exited);
+    child.once('message', (m) => {
+      child.off('exit', exited);
+      resolve(m as T);
+    });
+  });
+}
+
+const cpuMicros = (u: NodeJS.CpuUsage) => u.user + u.system;
+
+/** CPU µs of each side per call of `call`, CLIENT_CALLS calls, CLIENT_CONCURRENCY in flight. */
+async function cpuPerCall(
+  child: ChildProcess,
+  calls: number,
+  call: (i: number) => Promise<unknown>,
+): Promise<{ client: number; server: number; perSecond: number }> {
+  for (let i = 0; i < Math.min(300, calls); i++) await call(i);
+  child.send('cpu');
+  const server0 = cpuMicros(await nextMessage<NodeJS.CpuUsage>(child));
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < calls) await call(next++);
+  };
+  await Promise.all(Array.from({ length: CLIENT_CONCURRENCY }, lane));
+  const ms = performance.now() - t0;
+  const client = cpuMicros(process.cpuUsage(client0));
+  child.send('cpu');
+  const server = cpuMicros(await nextMessage<NodeJS.CpuUsage>(child)) - server0;
+  return { client: client / calls, server: server / calls, perSecond: (calls * 1000) / ms };
+}
+
+export async function benchClient(dir: string, print: (line: string) => void): Promise<void> {
+  const credentials = issueCredentials(DEFAULT_PRINCIPALS, cryptoRandom, new Date().toISOString());
+  const imsis = Array.from({ length: LOOKUP_SUBSCRIBERS }, (_, i) => `00101${String(i).padStart(10, '0')}`);
+  const child = spawn(process.execPath, [...process.execArgv, '--input-type=module', '-e', SERVE_CHILD], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+    env: {
+      ...process.env,
+      HSS_MODULE: new URL('../src/hss/index.js', import.meta.url).href,
+      AUTH_MODULE: new URL('../src/auth/index.js', import.meta.url).href,
+    },
+  });
+  try {
+    child.send({ dataDir: join(dir, 'client'), records: credentials.records, imsis });
+    const { url } = await nextMessage<{ url: string }>(child);
+    const token = credentials.tokens.get('provisioner') as string;
+    // The same calls over fetch (undici, the transport before issue 11) and over the client's own kept-alive
+    // node:http connections, alternated so both see the same machine load.
+    const transports: [string, HssClient][] = [
+      ['fetch', new HssClient(url, { token, fetch })],
+      ['node:http keep-alive', new HssClient(url, { token })],
+    ];
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (const [name, client] of transports) {
+          const one = await cpuPerCall(child, CLIENT_CALLS, (i) =>
+            client.getSubscriber(imsis[i % imsis.length]),
+          );
+          print(
+            `HssClient.getSubscriber over ${name}, SQLite: ${one.perSecond.toFixed(0)} /s; CPU per call: client ${one.client.toFixed(0)} µs, HSS ${one.server.toFixed(0)} µs`,
+          );
+        }
+      }
+      const client = transports[1][1];
+      const many = await cpuPerCall(child, 20, () => client.getSubscribers(imsis));
+      print(
+        `HssClient.getSubscribers (${LOOKUP_SUBSCRIBERS} IMSIs a call), SQLite: CPU per subscriber: client ${(many.client / LOOKUP_SUBSCRIBERS).toFixed(1)} µs, HSS ${(many.server / LOOKUP_SUBSCRIBERS).toFixed(1)} µs`,
+      );
+      print(`  ${CLIENT_CALLS} calls per line, ${CLIENT_CONCURRENCY} in flight, the HSS in its own process`);
+    } finally {
+      for (const [, client] of transports) client.close();
+    }
+    child.send('stop');
+    await new Promise((resolve) => child.once('exit', resolve));
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+}
+
 export const suite: BenchSuite = {
   title: 'HSS/AuC (hss/): 5G HE AKA vectors over HTTP with SQN stored',
   async run(print) {
     const dir = mkdtempSync(join(tmpdir(), 'ltku-hss-bench-'));
     try {
+      await benchClient(dir, print);
       await benchBackend('SQLite (WAL, synchronous=NORMAL)', join(dir, 'hss.sqlite'), dir, print);
       if (await pgReachable()) {
         const schema = `hss_bench_${process.pid}`;

@@ -10,6 +10,7 @@ export * from './kdf-x963.js';
 export * from './kcv.js';
 export * from './curves.js';
 export * from './ec.js';
+export * from './ecdh-key.js';
 export { DEFAULT_EC_KEY_OBJECTS, EcKeyObjectCache } from './ec-key-objects.js';
 export * from './aead.js';
 export * from './der.js';

@@ -37,7 +37,10 @@ export interface FleetSource {
 
 export interface FleetRunOptions {
   readonly source: FleetSource;
-  /** The servers' RAM endpoints (GPC Amd B admin URLs); card i starts its sessions at ramUrls[i mod n]. */
+  /**
+   * The servers' RAM endpoints (GPC Amd B admin URLs); card i starts its sessions at ramUrls[i mod n], and after a
+   * session that failed starts the next one at the following URL (DESIGN.md 8: the UE starts again anywhere).
+   */
   readonly ramUrls: readonly string[];
   /** The core: each profile attaches after its key update (absent: no attach). */
   readonly coreUrl?: string;
@@ -224,6 +227,8 @@ async function runCard(o: FleetRunOptions, index: number, listen?: PushListen): 
         }
         if (!(e instanceof RamAgentError)) throw e;
         reason = e.message;
+        // DESIGN.md 8: an instance that died mid-session is not waited for; BF72 resumes the job on another
+        ramUrl = o.ramUrls[(o.ramUrls.indexOf(ramUrl) + 1) % o.ramUrls.length];
         await o.sleep(o.pollIntervalMs);
         continue;
       } finally {

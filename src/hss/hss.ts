@@ -171,6 +171,12 @@ export class Hss {
     return viewOf(r);
   }
 
+  /** Issue 11 (batch lookup): the subscribers of these IMSIs that exist, in no particular order. */
+  async getMany(imsis: readonly string[]): Promise<SubscriberView[]> {
+    for (const imsi of imsis) checkImsi(imsi);
+    return (await this.deps.store.getMany(imsis)).map(viewOf);
+  }
+
   async list(limit = 100, offset = 0, filter: ListFilter = {}): Promise<SubscriberView[]> {
     return (await this.deps.store.list(limit, offset, filter)).map(viewOf);
   }

@@ -8,3 +8,4 @@ export * from './probes.js';
 export * from './metrics.js';
 export * from './listen.js';
 export * from './service-app.js';
+export * from './client.js';

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { ROLE_OPERATOR } from '../auth/index.js';
 import { fromHex } from '../bytes/index.js';
 import { route, type Route } from '../http/index.js';
-import { JobError } from './errors.js';
 import type { Inventory } from './inventory.js';
 import type { JobService, JobTarget } from './jobs.js';
 import { JOB_ERROR_STATUS } from './problem.js';
@@ -142,13 +141,10 @@ export function adminRoutes(jobs: JobService, inventory: Inventory, ramUrl: () =
           'iccids' in body ? body.iccids.map((i) => ({ iccid: i })) : body.imsis.map((i) => ({ imsi: i }));
         const created = [];
         const refused = [];
-        for (const target of targets) {
-          try {
-            created.push(await jobs.create(target, actor));
-          } catch (e) {
-            if (!(e instanceof JobError)) throw e;
-            refused.push({ ...target, status: JOB_ERROR_STATUS[e.kind], detail: e.message });
-          }
+        // Issue 11: one batch (a few round trips to the job store and one HSS lookup, whatever its size)
+        for (const r of await jobs.createMany(targets, actor)) {
+          if ('job' in r) created.push(r.job);
+          else refused.push({ ...r.target, status: JOB_ERROR_STATUS[r.error.kind], detail: r.error.message });
         }
         if (created.length === 0) reply.code(409);
         return { jobs: created, refused };

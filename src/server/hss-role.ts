@@ -47,6 +47,11 @@ export interface HssRole {
   readonly algorithms?: readonly AkaAlgorithm[];
   /** Throws HssRoleError('unknown-subscriber') for an IMSI the backend does not know. */
   subscriber(imsi: string): Promise<HssSubscriber>;
+  /**
+   * Issue 11 (batched job creation): the subscribers of these IMSIs by IMSI, in as few calls as the backend
+   * allows; an IMSI the backend does not know is absent. Optional: `subscribersOf` loops over `subscriber`.
+   */
+  subscribers?(imsis: readonly string[]): Promise<Map<string, HssSubscriber>>;
   /** DESIGN.md 6 step 1 (idempotent per transaction); HssRoleError('conflict') for another transaction's candidate. */
   stage(imsi: string, t: KeyTransition): Promise<void>;
   /** DESIGN.md 6 step 2 (idempotent); resolves only once the backend serves the new keys. */
@@ -57,6 +62,23 @@ export interface HssRole {
   listCandidates(page: { limit: number; offset: number }): Promise<CandidateView[]>;
   /** Resolves when the backend answers (the server's /readyz). */
   ready(): Promise<void>;
+}
+
+/** The subscribers of `imsis` by IMSI (absent: unknown to the backend), batched when the role can. */
+export async function subscribersOf(
+  role: HssRole,
+  imsis: readonly string[],
+): Promise<Map<string, HssSubscriber>> {
+  if (role.subscribers !== undefined) return role.subscribers(imsis);
+  const found = new Map<string, HssSubscriber>();
+  for (const imsi of imsis) {
+    try {
+      found.set(imsi, await role.subscriber(imsi));
+    } catch (e) {
+      if (!(e instanceof HssRoleError && e.kind === 'unknown-subscriber')) throw e;
+    }
+  }
+  return found;
 }
 
 export type HssRoleErrorKind =

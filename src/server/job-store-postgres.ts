@@ -131,6 +131,37 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     }
   }
 
+  // One statement for the batch (arrays unnested: 10 parameters whatever its size); the open-job index skips a
+  // conflicting row, the others are stored.
+  async insertMany(jobs: readonly JobRecord[]): Promise<boolean[]> {
+    if (jobs.length === 0) return [];
+    // In ICCID order: two batches racing for the same ICCIDs wait on each other in one order (no deadlock).
+    const sorted = [...jobs].sort((a, b) => (a.iccid < b.iccid ? -1 : a.iccid > b.iccid ? 1 : 0));
+    const column = <T>(f: (j: JobRecord) => T) => sorted.map(f);
+    const r = await this.#prepared<{ id: string }>(
+      'insert_many',
+      `INSERT INTO ${this.#table} (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[],
+         $8::text[], $9::text[], $10::int[])
+       ON CONFLICT (iccid) WHERE state IN (${OPEN_STATES_SQL}) DO NOTHING
+       RETURNING id`,
+      [
+        column((j) => j.id),
+        column((j) => j.iccid),
+        column((j) => j.imsi),
+        column((j) => j.eid),
+        column((j) => j.state),
+        column((j) => Buffer.from(j.sealedKeys)),
+        column((j) => jobDoc(j)),
+        column((j) => j.createdAt),
+        column((j) => j.updatedAt),
+        column((j) => j.revision),
+      ],
+    );
+    const stored = new Set(r.rows.map((row) => row.id));
+    return jobs.map((j) => stored.has(j.id));
+  }
+
   async update(j: JobRecord, expectedRevision: number): Promise<boolean> {
     checkRevision(j, expectedRevision);
     const r = await this.#prepared(

@@ -11,6 +11,11 @@ export interface JobStore {
   /** Stores a new job; false when another open job holds its ICCID (the unique index said no). */
   insert(job: JobRecord): Promise<boolean>;
   /**
+   * Issue 11 (batched job creation): stores new jobs in one statement; per job, false when another open job
+   * holds its ICCID (also one earlier in `jobs`): that one is not stored, the others are.
+   */
+  insertMany(jobs: readonly JobRecord[]): Promise<boolean[]>;
+  /**
    * Compare-and-set: replaces the record only if the stored revision is still `expectedRevision` (and
    * `job.revision` must be that plus one). False when someone else wrote meanwhile.
    */
@@ -215,6 +220,17 @@ export class SqliteJobStore implements JobStore, CardPinStore {
       if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' && /\.iccid\b/.test(err.message ?? '')) return false;
       throw e;
     }
+  }
+
+  // One transaction; the open-job index skips a conflicting row (upsert DO NOTHING), the others are stored.
+  async insertMany(jobs: readonly JobRecord[]): Promise<boolean[]> {
+    const insert = this.#prepare(
+      `INSERT INTO key_update_jobs
+           (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
+         VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision)
+         ON CONFLICT (iccid) WHERE state IN (${OPEN_STATES_SQL}) DO NOTHING`,
+    );
+    return this.#db.transaction(() => jobs.map((j) => insert.run(toRow(j)).changes === 1))();
   }
 
   async update(job: JobRecord, expectedRevision: number): Promise<boolean> {

@@ -6,7 +6,9 @@ import { TRANSACTION_ID_LENGTH } from '../gp/index.js';
 /**
  * pending  created, new keys drawn and sealed
  * staged   the HSS holds them as candidate (DESIGN.md 6 step 1); with a backend without candidates (osmo-hlr,
- *          DESIGN.md 8) only the subscriber was checked: the HSS still serves the old keys alone
+ *          DESIGN.md 8) only the subscriber was checked: the HSS still serves the old keys alone. A session
+ *          writes staged and sent in one write (both in the history); a stored job is staged only from older
+ *          versions, and a pending job may already have its candidate staged (it owns it: DESIGN.md 6 step 4)
  * sent     BF70 is on its way to the card (the outcome may be lost: resume asks BF72). Without candidates no
  *          self-healing at attach: a card that applied the keys cannot attach until a RAM session (over another
  *          bearer) gets BF73 and the server writes them (docs/osmo-hlr.md)

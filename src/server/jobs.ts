@@ -4,7 +4,9 @@
 // subscriber and the commit writes the keys; a job whose commit failed stays applied and is retried (the
 // reconciler's pass, the card's next session), never reported completed. Only the card's answers inside the
 // secure channel decide a job; every other failure counts an attempt (with backoff and an alarm) and leaves the
-// job where it was. Every write is compare-and-set on the record's revision.
+// job where it was. Every write is compare-and-set on the record's revision. Issue 11: a session writes its job
+// twice (sent, with staged and the card's authentication; completed, with applied), and campaign waves create
+// their jobs in one batch (createMany).
 import { MAX_KEY_VERSION, akaKeyLengths, opcName, type AkaAlgorithm } from '../aka/params/index.js';
 import { concatBytes, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
@@ -17,11 +19,18 @@ import {
 import type { HssClient } from '../hss/client/index.js';
 import type { Clock, Logger } from '../ports/index.js';
 import { JobError, SessionError } from './errors.js';
-import { HssRoleError, PERSONALISED_KEY_VERSION, type HssRole, type KeyTransition } from './hss-role.js';
+import {
+  HssRoleError,
+  PERSONALISED_KEY_VERSION,
+  subscribersOf,
+  type HssRole,
+  type HssSubscriber,
+  type KeyTransition,
+} from './hss-role.js';
 import { hssRoleOf } from './ltku-hss.js';
 import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, type JobView } from './job.js';
 import type { JobStore } from './job-store.js';
-import { CAS_TRIES, compareAndSet, type Change as RevisionChange } from './revision.js';
+import { CAS_TRIES, changed, compareAndSet, type Change as RevisionChange } from './revision.js';
 import type { Inventory, InventoryEntry } from './inventory.js';
 import { DEFAULT_ATTEMPT_POLICY, attemptDue, failedAttempt, type AttemptPolicy } from './attempt-backoff.js';
 import { abortOrphans, type OpenTransactions } from './reconciler.js';
@@ -57,6 +66,14 @@ export interface ImportedKeys {
   readonly opc: Uint8Array;
 }
 
+/** One target's answer from JobService.createMany: its new job, or why it got none. */
+export type CreateResult =
+  | { readonly target: JobTarget; readonly job: JobView }
+  | { readonly target: JobTarget; readonly error: JobError };
+
+/** New-job notifications (onJobCreated, e.g. a push through the core) under way at once for a batch. */
+const NOTIFY_PARALLEL = 16;
+
 /** A job handed to one RAM session (JobService.claim). */
 export interface ClaimedJob {
   readonly order: KeyUpdateOrder;
@@ -85,11 +102,68 @@ function checkImportedKeys(algorithm: AkaAlgorithm, k: Uint8Array, opc: Uint8Arr
 /** Fields of a target that would carry caller-chosen keys (DESIGN.md 7: keys only from the CSPRNG). */
 const KEY_FIELDS = ['keys', 'k', 'opc', 'topc'];
 
+function keysNotAccepted(): JobError {
+  return new JobError(
+    'invalid',
+    'new keys come only from the server CSPRNG; supplied keys are imported (importKeys)',
+  );
+}
+
+/** DESIGN.md 7: one open job per ICCID. */
+function openJob(iccid: string): JobError {
+  return new JobError('conflict', `ICCID ${iccid} already has a key update in progress`);
+}
+
 function aadOf(id: string): Uint8Array {
   return new TextEncoder().encode(`ltku-job:${id}`);
 }
 
 type Change = RevisionChange<JobRecord, JobState>;
+
+/** DESIGN.md 7: the card proved itself in a session: one more session, and the run of failed attempts ends. */
+function authenticatedFields(j: JobRecord): Partial<JobRecord> {
+  return { sessions: j.sessions + 1, consecutiveFailures: 0, nextAttemptAt: undefined };
+}
+
+/**
+ * What one RAM session knows of its job: the last copy it read or wrote (the first compare-and-set of each
+ * write tries it), and whether the card's authentication is still to be written (issue 11: it rides on the
+ * session's next write rather than costing one of its own). The session's writes run one at a time.
+ */
+interface SessionJob {
+  latest: JobRecord;
+  authenticationUnwritten: boolean;
+  serialised<T>(write: () => Promise<T>): Promise<T>;
+  wrote(j: JobRecord): void;
+}
+
+function sessionJob(job: JobRecord): SessionJob {
+  let queue: Promise<unknown> = Promise.resolve();
+  const s: SessionJob = {
+    latest: job,
+    authenticationUnwritten: false,
+    serialised<T>(write: () => Promise<T>): Promise<T> {
+      const run = queue.then(write);
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    wrote(j) {
+      s.latest = j;
+      s.authenticationUnwritten = false;
+    },
+  };
+  return s;
+}
+
+/** `change` carrying the session's unwritten authentication; `change` sees the job as it becomes with it. */
+function carried(s: SessionJob, change: (j: JobRecord) => Change): (j: JobRecord) => Change {
+  return (j) => {
+    if (!s.authenticationUnwritten) return change(j);
+    const authenticated = authenticatedFields(j);
+    const c = change({ ...j, ...authenticated });
+    return { ...c, fields: { ...authenticated, ...c.fields } };
+  };
+}
 
 export class JobService implements OpenTransactions {
   readonly #d: JobServiceDeps;
@@ -128,14 +202,50 @@ export class JobService implements OpenTransactions {
       known,
     );
     if (done === undefined) return undefined;
-    const { before, after } = done;
-    if (after.state !== before.state) {
-      this.#d.logger.info(
-        { event: 'job-state', job: id, iccid: before.iccid, state: after.state, detail: done.change.detail },
-        `job ${after.state}`,
-      );
-    }
+    const { before, after, change: c } = done;
+    for (const step of c.via ?? []) this.#logState(after, step.state, step.detail);
+    if (after.state !== before.state) this.#logState(after, after.state, c.detail);
     return after;
+  }
+
+  #logState(job: JobRecord, state: JobState, detail: string | undefined): void {
+    this.#d.logger.info({ event: 'job-state', job: job.id, iccid: job.iccid, state, detail }, `job ${state}`);
+  }
+
+  /**
+   * A compare-and-set of a session's job from its copy in hand, one write of the session at a time; the card's
+   * authentication, while unwritten, rides on it (`change` sees the job as it becomes with it).
+   */
+  async #sessionChange(
+    s: SessionJob,
+    accept: (j: JobRecord) => boolean,
+    change: (j: JobRecord) => Change,
+  ): Promise<JobRecord | undefined> {
+    return s.serialised(async () => {
+      const after = await this.#change(s.latest.id, accept, carried(s, change), s.latest);
+      if (after !== undefined) s.wrote(after);
+      return after;
+    });
+  }
+
+  /**
+   * One compare-and-set of a session's job over `from` (read or written just before), not retried: the
+   * record written, or undefined when someone wrote since `from`.
+   */
+  async #sessionWriteOnce(
+    s: SessionJob,
+    from: JobRecord,
+    change: (j: JobRecord) => Change,
+  ): Promise<JobRecord | undefined> {
+    return s.serialised(async () => {
+      const c = carried(s, change)(from);
+      const after = changed(from, c, this.#now());
+      if (!(await this.#d.store.update(after, from.revision))) return undefined;
+      s.wrote(after);
+      for (const step of c.via ?? []) this.#logState(after, step.state, step.detail);
+      if (after.state !== from.state) this.#logState(after, after.state, c.detail);
+      return after;
+    });
   }
 
   #entry(target: JobTarget): InventoryEntry {
@@ -156,12 +266,7 @@ export class JobService implements OpenTransactions {
 
   /** DESIGN.md 6 step 1, 7: a job with new keys drawn from the CSPRNG, sealed at rest. */
   async create(target: JobTarget, actor: string): Promise<JobView> {
-    if (KEY_FIELDS.some((f) => f in target)) {
-      throw new JobError(
-        'invalid',
-        'new keys come only from the server CSPRNG; supplied keys are imported (importKeys)',
-      );
-    }
+    if (KEY_FIELDS.some((f) => f in target)) throw keysNotAccepted();
     return this.#create(target, actor, undefined);
   }
 
@@ -175,19 +280,106 @@ export class JobService implements OpenTransactions {
 
   async #create(target: JobTarget, actor: string, keys: ImportedKeys | undefined): Promise<JobView> {
     const entry = this.#entry(target);
-    if ((await this.#d.store.byIccids([entry.iccid], ACTIVE_STATES)).length > 0) {
-      throw new JobError('conflict', `ICCID ${entry.iccid} already has a key update in progress`);
-    }
+    if ((await this.#d.store.byIccids([entry.iccid], ACTIVE_STATES)).length > 0) throw openJob(entry.iccid);
     let subscriber;
     try {
       subscriber = await this.#hss.subscriber(entry.imsi);
     } catch (e) {
-      if (e instanceof HssRoleError && e.kind === 'unknown-subscriber')
-        throw new JobError('not-found', `the ${this.#hss.name} does not know IMSI ${entry.imsi}`);
+      if (e instanceof HssRoleError && e.kind === 'unknown-subscriber') throw this.#unknownImsi(entry.imsi);
       throw e;
     }
+    const completed =
+      subscriber.activeVersion === null ? await this.#lastCompletedVersions([entry.imsi]) : undefined;
+    const job = this.#draft(entry, subscriber, completed?.get(entry.imsi), actor, keys);
+    // DESIGN.md 7: the unique index decides between creations racing for one ICCID.
+    if (!(await this.#d.store.insert(job))) throw openJob(entry.iccid);
+    return this.#announce(job, keys !== undefined);
+  }
+
+  /**
+   * Issue 11 (campaign waves, POST /jobs/batch): a job per target as `create` makes it, in a few round trips
+   * whatever the batch size: one read of the open jobs, one HSS lookup, one insert. A target refused (not in the
+   * inventory or at the HSS, an open job, named twice in the batch, the unique index) gets its JobError; the
+   * others go ahead. Throws, having created nothing, when the store or the HSS lookup fails.
+   */
+  async createMany(targets: readonly JobTarget[], actor: string): Promise<CreateResult[]> {
+    const results: CreateResult[] = new Array<CreateResult>(targets.length);
+    const refuse = (i: number, error: JobError) => (results[i] = { target: targets[i], error });
+    const wanted: { i: number; entry: InventoryEntry }[] = [];
+    const named = new Set<string>();
+    targets.forEach((target, i) => {
+      try {
+        if (KEY_FIELDS.some((f) => f in target)) throw keysNotAccepted();
+        const entry = this.#entry(target);
+        if (named.has(entry.iccid)) throw openJob(entry.iccid);
+        named.add(entry.iccid);
+        wanted.push({ i, entry });
+      } catch (e) {
+        if (!(e instanceof JobError)) throw e;
+        refuse(i, e);
+      }
+    });
+    const open = new Set((await this.#d.store.byIccids([...named], ACTIVE_STATES)).map((j) => j.iccid));
+    const fresh = wanted.filter((w) => !open.has(w.entry.iccid));
+    for (const w of wanted) if (open.has(w.entry.iccid)) refuse(w.i, openJob(w.entry.iccid));
+    const subscribers =
+      fresh.length === 0
+        ? new Map<string, HssSubscriber>()
+        : await subscribersOf(
+            this.#hss,
+            fresh.map((w) => w.entry.imsi),
+          );
+    const completed = await this.#lastCompletedVersions(
+      fresh.filter((w) => subscribers.get(w.entry.imsi)?.activeVersion === null).map((w) => w.entry.imsi),
+    );
+    const drafts: { i: number; job: JobRecord }[] = [];
+    for (const w of fresh) {
+      const subscriber = subscribers.get(w.entry.imsi);
+      try {
+        if (subscriber === undefined) throw this.#unknownImsi(w.entry.imsi);
+        drafts.push({
+          i: w.i,
+          job: this.#draft(w.entry, subscriber, completed.get(w.entry.imsi), actor, undefined),
+        });
+      } catch (e) {
+        if (!(e instanceof JobError)) throw e;
+        refuse(w.i, e);
+      }
+    }
+    // DESIGN.md 7: the unique index decides, per job, between creations racing for one ICCID.
+    const stored = await this.#d.store.insertMany(drafts.map((d) => d.job));
+    const created = drafts.filter((d, k) => {
+      if (!stored[k]) refuse(d.i, openJob(d.job.iccid));
+      return stored[k];
+    });
+    let next = 0;
+    const announce = async () => {
+      while (next < created.length) {
+        const d = created[next++];
+        results[d.i] = { target: targets[d.i], job: await this.#announce(d.job, false) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(NOTIFY_PARALLEL, created.length) }, announce));
+    return results;
+  }
+
+  #unknownImsi(imsi: string): JobError {
+    return new JobError('not-found', `the ${this.#hss.name} does not know IMSI ${imsi}`);
+  }
+
+  /**
+   * DESIGN.md 6 step 1, 7: a new job's record: the version after the subscriber's active one (or after
+   * `lastCompleted` for a backend that keeps none), new keys from the CSPRNG (or the imported ones), sealed.
+   */
+  #draft(
+    entry: InventoryEntry,
+    subscriber: HssSubscriber,
+    lastCompleted: number | undefined,
+    actor: string,
+    keys: ImportedKeys | undefined,
+  ): JobRecord {
     const algorithm = subscriber.algorithm ?? entry.algorithm;
-    const keyVersion = (subscriber.activeVersion ?? (await this.#lastCompletedVersion(entry.imsi))) + 1;
+    const keyVersion = (subscriber.activeVersion ?? lastCompleted ?? PERSONALISED_KEY_VERSION) + 1;
     if (this.#hss.algorithms !== undefined && !this.#hss.algorithms.includes(algorithm))
       throw new JobError('invalid', `IMSI ${entry.imsi}: ${this.#hss.name} cannot hold ${algorithm} keys`);
     if (keyVersion > MAX_KEY_VERSION)
@@ -204,7 +396,7 @@ export class JobService implements OpenTransactions {
     k.fill(0);
     opc.fill(0);
     const at = this.#now();
-    const job: JobRecord = {
+    return {
       id,
       iccid: entry.iccid,
       imsi: entry.imsi,
@@ -234,17 +426,18 @@ export class JobService implements OpenTransactions {
       createdAt: at,
       updatedAt: at,
     };
-    // DESIGN.md 7: the unique index decides between creations racing for one ICCID.
-    if (!(await this.#d.store.insert(job))) {
-      throw new JobError('conflict', `ICCID ${entry.iccid} already has a key update in progress`);
-    }
+  }
+
+  /** A stored new job logged (and its import audited) and told to onJobCreated; its view. */
+  async #announce(job: JobRecord, imported: boolean): Promise<JobView> {
+    const { id, iccid, keyVersion, createdBy: actor } = job;
     this.#d.logger.info(
-      { event: 'job-created', job: id, iccid: entry.iccid, keyVersion, actor },
+      { event: 'job-created', job: id, iccid, keyVersion, actor },
       'key update job created',
     );
-    if (keys !== undefined) {
+    if (imported) {
       this.#d.logger.warn(
-        { event: 'keys-imported', job: id, iccid: entry.iccid, keyVersion, actor },
+        { event: 'keys-imported', job: id, iccid, keyVersion, actor },
         'operator-supplied keys imported for a key update',
       );
     }
@@ -262,11 +455,16 @@ export class JobService implements OpenTransactions {
 
   /**
    * DESIGN.md 6 (d), 8: the active version of a backend that keeps none (osmo-hlr) is the highest version a
-   * completed job of this IMSI committed, or the personalisation version before the first rotation.
+   * completed job of the IMSI committed, or the personalisation version before the first rotation.
    */
-  async #lastCompletedVersion(imsi: string): Promise<number> {
-    const done = await this.#d.store.byImsis([imsi], ['completed']);
-    return Math.max(PERSONALISED_KEY_VERSION, ...done.map((j) => j.keyVersion));
+  async #lastCompletedVersions(imsis: readonly string[]): Promise<Map<string, number>> {
+    const last = new Map<string, number>();
+    if (imsis.length === 0) return last;
+    for (const imsi of imsis) last.set(imsi, PERSONALISED_KEY_VERSION);
+    for (const j of await this.#d.store.byImsis(imsis, ['completed'])) {
+      last.set(j.imsi, Math.max(last.get(j.imsi) ?? PERSONALISED_KEY_VERSION, j.keyVersion));
+    }
+    return last;
   }
 
   /** The job's keys, opened from their seal; each caller wipes them. */
@@ -348,12 +546,7 @@ export class JobService implements OpenTransactions {
     const now = this.#now();
     const job = open.find((j) => CARD_STATES.includes(j.state) && attemptDue(j, now));
     if (job === undefined) return undefined;
-    // The last copy of the job this session read or wrote: the first compare-and-set of each write tries it.
-    let latest: JobRecord = job;
-    const remember = (j: JobRecord | undefined): JobRecord | undefined => {
-      if (j !== undefined) latest = j;
-      return j;
-    };
+    const s = sessionJob(job);
     // The keys stay sealed until the session builds BF70 (or the candidate is staged); each opener wipes.
     const openKeys = (): PlainKeys => this.#openKeys(job);
     const order: KeyUpdateOrder = {
@@ -366,68 +559,48 @@ export class JobService implements OpenTransactions {
     };
     let ended = false;
     const hooks: SessionHooks = {
-      // DESIGN.md 7: the card proved itself; the run of failed attempts ends.
+      // DESIGN.md 7: the card proved itself; the run of failed attempts ends, written with the session's next
+      // write (the request phase, or the session's end): an instance dying before that loses bookkeeping only.
       authenticated: async () => {
-        remember(
-          await this.#change(
-            job.id,
-            (j) => CARD_STATES.includes(j.state),
-            (j) => ({
-              fields: {
-                sessions: j.sessions + 1,
-                consecutiveFailures: 0,
-                nextAttemptAt: undefined,
-              },
-            }),
-            latest,
-          ),
-        );
+        s.authenticationUnwritten = true;
       },
       beforeRequest: async ({ suite, afterStatus }) =>
-        this.#claimRequest(
-          job.id,
-          sessionId,
-          afterStatus,
-          () => ended,
-          {
-            detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
-          },
-          latest,
-          remember,
-        ),
+        this.#claimRequest(sessionId, afterStatus, () => ended, s, {
+          detail: `BF70 sent over SCP11a key set ${suite.kvn} (${suite.curve.name}, AES-${suite.aesKeyLength * 8})`,
+        }),
     };
     const finish = async (o: SessionOutcome | 'released'): Promise<JobView> => {
       ended = true;
-      return jobView(await this.#finish(job.id, eid, sessionId, o, latest));
+      return jobView(await this.#finish(eid, sessionId, o, s));
     };
     return { order, hooks, finish };
   }
 
   /**
-   * Before BF70: stage the candidate (pending -> staged; staged again before a resend), then take the request
-   * phase (-> sent, holder = this session), each a compare-and-set. A job another session already sent asks BF72 first; a job that
-   * ended meanwhile (cancelled) stops the session, aborting a candidate it just staged.
+   * Before BF70: stage the candidate at the HSS, then one compare-and-set writes (pending ->) staged -> sent with
+   * this session as the request holder (both history entries; staged again before a resend). A job another
+   * session already sent asks BF72 first; a job that ended meanwhile (cancelled) stops the session, aborting a
+   * candidate it staged (DESIGN.md 6 step 4).
    */
   async #claimRequest(
-    id: string,
     sessionId: string,
     afterStatus: boolean,
     ended: () => boolean,
+    s: SessionJob,
     sent: { detail: string },
-    known: JobRecord,
-    remember: (j: JobRecord | undefined) => void,
   ): Promise<RequestDecision> {
+    const id = s.latest.id;
     // The copy in hand stands in for the first read only where a compare-and-set checks it (pending, staged):
     // a stale copy then fails its write and the job is read. Decisions taken on the state alone read it.
     let hint: JobRecord | undefined =
-      known.state === 'pending' || known.state === 'staged' ? known : undefined;
+      s.latest.state === 'pending' || s.latest.state === 'staged' ? s.latest : undefined;
     let stagedHere = false;
     for (let i = 0; i < CAS_TRIES; i++) {
       if (ended()) throw new SessionError('job', 'the session was superseded');
-      let job = hint ?? (await this.#record(id));
+      const job = hint ?? (await this.#record(id));
       hint = undefined;
       if (!CARD_STATES.includes(job.state)) {
-        // Ended (cancelled) after this session staged from a copy: the candidate must not stay (DESIGN.md 6 step 4).
+        // Ended (cancelled) after this session staged: the candidate must not stay (DESIGN.md 6 step 4).
         if (stagedHere && (job.state === 'cancelled' || job.state === 'failed')) await this.#abort(job);
         throw new SessionError('job', `the job is ${job.state}`);
       }
@@ -436,57 +609,28 @@ export class JobService implements OpenTransactions {
       // never get keys the HSS could not commit, e.g. after the candidate was aborted at the HSS meanwhile.
       await this.#stage(job);
       stagedHere = true;
-      if (job.state === 'pending') {
-        const staged = await this.#change(
-          id,
-          (j) => j.state === 'pending',
-          () => ({
-            state: 'staged',
-            detail: this.#hss.hasCandidates
-              ? `candidate staged at the ${this.#hss.name}`
-              : `subscriber checked at ${this.#hss.name} (no candidate key set: the keys are written after BF71)`,
-          }),
-          job,
-        );
-        if (staged === undefined) {
-          const now = await this.#record(id);
-          if (!ACTIVE_STATES.includes(now.state)) {
-            // Cancelled while we staged: the candidate must not stay (DESIGN.md 6 step 4).
-            await this.#abort(now);
-            throw new SessionError('job', `the job was ${now.state} while the candidate was staged`);
-          }
-          continue;
-        }
-        job = staged;
-      }
       if (ended()) throw new SessionError('job', 'the session was superseded');
-      const expected = job.revision;
-      const next: JobRecord = {
-        ...job,
+      const via =
+        job.state === 'pending'
+          ? [
+              {
+                state: 'staged' as const,
+                detail: this.#hss.hasCandidates
+                  ? `candidate staged at the ${this.#hss.name}`
+                  : `subscriber checked at ${this.#hss.name} (no candidate key set: the keys are written after BF71)`,
+              },
+            ]
+          : [];
+      const detail = job.state === 'sent' ? `${sent.detail} again (BF73: not applied)` : sent.detail;
+      // The request phase is this session's only if nobody wrote since `job` was read (DESIGN.md 7): the
+      // compare-and-set is tried once from it, a lost one reads the job again above.
+      const written = await this.#sessionWriteOnce(s, job, () => ({
         state: 'sent',
-        requestHolder: sessionId,
-        history: [
-          ...job.history,
-          {
-            state: 'sent',
-            at: this.#now(),
-            detail: job.state === 'sent' ? `${sent.detail} again (BF73: not applied)` : sent.detail,
-          },
-        ],
-        revision: expected + 1,
-        updatedAt: this.#now(),
-      };
-      // The request phase is this session's only if nobody wrote since we read (DESIGN.md 7).
-      if (await this.#d.store.update(next, expected)) {
-        remember(next);
-        if (job.state !== 'sent') {
-          this.#d.logger.info(
-            { event: 'job-state', job: id, iccid: job.iccid, state: 'sent', detail: sent.detail },
-            'job sent',
-          );
-        }
-        return 'update';
-      }
+        via,
+        detail,
+        fields: { requestHolder: sessionId },
+      }));
+      if (written !== undefined) return 'update';
     }
     throw new SessionError('job', 'the job kept changing; another session holds it');
   }
@@ -505,38 +649,31 @@ export class JobService implements OpenTransactions {
   }
 
   async #finish(
-    id: string,
     eid: string,
     sessionId: string,
     o: SessionOutcome | 'released',
-    known: JobRecord,
+    s: SessionJob,
   ): Promise<JobRecord> {
-    if (o === 'released') return this.#record(id);
-    if (o.kind === 'applied') {
-      const applied = await this.#change(
-        id,
-        (j) => CARD_STATES.includes(j.state),
-        () => ({
-          state: 'applied',
-          detail: o.viaStatus ? 'BF73: the card holds the new keys' : 'BF71: applied',
-        }),
-        known,
-      );
-      const job = applied ?? (await this.#record(id));
-      return job.state === 'applied' ? this.#commit(job) : job;
-    }
+    // Not a finding about the job: it changed meanwhile, or the UE left after the card authenticated.
+    const noFinding =
+      o === 'released' ||
+      (o.kind === 'failed' &&
+        (o.error.failure === 'job' || (o.error.failure === 'abandoned' && o.authenticated)));
+    if (noFinding) return this.#withoutFinding(s);
+    const id = s.latest.id;
+    if (o.kind === 'applied')
+      return this.#applied(s, o.viaStatus ? 'BF73: the card holds the new keys' : 'BF71: applied');
     if (o.kind === 'refused') {
       const alarm = o.outcome === OUTCOME_NEGOTIATION_MISMATCH;
       const detail = `card refused: outcome ${describeOutcome(o.outcome)}`;
-      const failed = await this.#change(
-        id,
+      const failed = await this.#sessionChange(
+        s,
         (j) => CARD_STATES.includes(j.state),
         (j) => ({
           state: 'failed',
           detail,
           fields: { error: detail, securityAlarm: j.securityAlarm || alarm },
         }),
-        known,
       );
       if (failed === undefined) return this.#record(id);
       if (alarm) {
@@ -549,10 +686,59 @@ export class JobService implements OpenTransactions {
       await this.#abort(failed);
       return failed;
     }
-    const { failure } = o.error;
-    // Not a finding about the job: it changed meanwhile, or the UE left after the card authenticated.
-    if (failure === 'job' || (failure === 'abandoned' && o.authenticated)) return this.#record(id);
-    return this.#countAttempt(id, eid, sessionId, o.error, known);
+    return this.#countAttempt(eid, sessionId, o.error, s);
+  }
+
+  /** The session's end with no finding: its unwritten authentication written (if any), the job as it is. */
+  async #withoutFinding(s: SessionJob): Promise<JobRecord> {
+    const authenticated = await s.serialised(async () => s.authenticationUnwritten);
+    const after = authenticated
+      ? await this.#sessionChange(
+          s,
+          (j) => CARD_STATES.includes(j.state),
+          () => ({}),
+        )
+      : undefined;
+    return after ?? this.#record(s.latest.id);
+  }
+
+  /**
+   * DESIGN.md 6 step 2: the card holds the new keys (verified BF71, or BF73 on resume). With candidates the HSS
+   * commit comes first and one write records applied and completed: an instance dying in between leaves the job
+   * sent, which the card's next session resolves by BF72 (the commit is idempotent), while the card's attaches
+   * promote the candidate meanwhile (DESIGN.md 6 step 3). A commit that fails writes applied, retried later.
+   * Without candidates (osmo-hlr: no promotion at attach) applied is written before the keys are.
+   */
+  async #applied(s: SessionJob, detail: string): Promise<JobRecord> {
+    const id = s.latest.id;
+    if (this.#hss.hasCandidates) {
+      if (await this.#tryCommit(s.latest)) {
+        const completed = await this.#sessionChange(
+          s,
+          (j) => CARD_STATES.includes(j.state) || j.state === 'applied',
+          (j) => ({
+            state: 'completed',
+            detail: this.#committedDetail(),
+            via: j.state === 'applied' ? [] : [{ state: 'applied', detail }],
+          }),
+        );
+        return completed ?? this.#record(id);
+      }
+      return (
+        (await this.#sessionChange(
+          s,
+          (j) => CARD_STATES.includes(j.state),
+          () => ({ state: 'applied', detail }),
+        )) ?? this.#record(id)
+      );
+    }
+    const applied = await this.#sessionChange(
+      s,
+      (j) => CARD_STATES.includes(j.state),
+      () => ({ state: 'applied', detail }),
+    );
+    const job = applied ?? (await this.#record(id));
+    return job.state === 'applied' ? this.#commit(job) : job;
   }
 
   /**
@@ -560,24 +746,23 @@ export class JobService implements OpenTransactions {
    * the state stays, the job backs off (1 s doubling to 5 min), and a run of failures raises the alarm.
    */
   async #countAttempt(
-    id: string,
     eid: string,
     sessionId: string,
     error: SessionError,
-    known: JobRecord,
+    s: SessionJob,
   ): Promise<JobRecord> {
+    const id = s.latest.id;
     const at = this.#now();
     const p = this.#policy;
     // Issue 13: a card certificate that validates but carries another key than the card's pin.
     const pinAlarm = error.failure === 'card-pin';
-    const counted = await this.#change(
-      id,
+    const counted = await this.#sessionChange(
+      s,
       (j) => CARD_STATES.includes(j.state),
       (j) => {
         const { fields, alarm } = failedAttempt(p, j, at, `${error.failure}: ${error.message}`);
         return { fields: { ...fields, securityAlarm: j.securityAlarm || alarm || pinAlarm } };
       },
-      known,
     );
     if (counted === undefined) return this.#record(id);
     this.#d.logger.warn(
@@ -639,28 +824,35 @@ export class JobService implements OpenTransactions {
   // DESIGN.md 6 step 2: the candidate becomes active (idempotent at the HSS); without candidates (DESIGN.md 8)
   // the keys are written now, read back and compared. Completed only once that succeeded.
   async #commit(job: JobRecord): Promise<JobRecord> {
+    if (!(await this.#tryCommit(job))) return job;
+    return (
+      (await this.#change(
+        job.id,
+        (j) => j.state === 'applied',
+        () => ({ state: 'completed', detail: this.#committedDetail() }),
+        job,
+      )) ?? (await this.#record(job.id))
+    );
+  }
+
+  /** The HSS commit of the job's transition; false (logged) when it failed: the job is retried later. */
+  async #tryCommit(job: JobRecord): Promise<boolean> {
     try {
       await this.#hss.commit(job.imsi, this.#transition(job));
+      return true;
     } catch (e) {
       this.#d.logger.warn(
         { event: 'hss-commit-failed', job: job.id, imsi: job.imsi, error: (e as Error).message },
         `${this.#hss.name} commit failed; the job stays applied and is retried (reconciler, next session)`,
       );
-      return job;
+      return false;
     }
-    return (
-      (await this.#change(
-        job.id,
-        (j) => j.state === 'applied',
-        () => ({
-          state: 'completed',
-          detail: this.#hss.hasCandidates
-            ? `committed at the ${this.#hss.name}`
-            : `keys written to ${this.#hss.name} and read back`,
-        }),
-        job,
-      )) ?? (await this.#record(job.id))
-    );
+  }
+
+  #committedDetail(): string {
+    return this.#hss.hasCandidates
+      ? `committed at the ${this.#hss.name}`
+      : `keys written to ${this.#hss.name} and read back`;
   }
 
   /** Retries the HSS commit of every job the card applied but the HSS has not committed. */

@@ -1,7 +1,7 @@
 // DESIGN.md 6: the HSS role on ltku's own HSS, over its typed HTTP client: the candidate is staged before BF70,
 // committed after BF71 (the HSS destroys the old keys in the same transaction), aborted on a refusal.
 import { AKA_ALGORITHMS } from '../aka/params/index.js';
-import { HssClient, HssClientError } from '../hss/client/index.js';
+import { HssClient, HssClientError, type SubscriberView } from '../hss/client/index.js';
 import {
   HssRoleError,
   type CandidateView,
@@ -23,6 +23,16 @@ function roleError(e: unknown, imsi: string): unknown {
   return e;
 }
 
+/** What the server needs of the HSS's view of a subscriber. */
+function subscriberOf(v: SubscriberView): HssSubscriber {
+  return {
+    imsi: v.imsi,
+    algorithm: v.algorithm,
+    activeVersion: v.activeVersion,
+    ...(v.candidate === undefined ? {} : { candidate: v.candidate }),
+  };
+}
+
 export class LtkuHss implements HssRole {
   readonly name = 'ltku HSS';
   readonly hasCandidates = true;
@@ -35,16 +45,33 @@ export class LtkuHss implements HssRole {
 
   async subscriber(imsi: string): Promise<HssSubscriber> {
     try {
-      const v = await this.client.getSubscriber(imsi);
-      return {
-        imsi: v.imsi,
-        algorithm: v.algorithm,
-        activeVersion: v.activeVersion,
-        ...(v.candidate === undefined ? {} : { candidate: v.candidate }),
-      };
+      return subscriberOf(await this.client.getSubscriber(imsi));
     } catch (e) {
       throw roleError(e, imsi);
     }
+  }
+
+  /** Issue 11 (batched job creation): HssClient.getSubscribers (1000 IMSIs a call); unknown ones are absent. */
+  async subscribers(imsis: readonly string[]): Promise<Map<string, HssSubscriber>> {
+    const found = new Map<string, HssSubscriber>();
+    if (imsis.length === 0) return found;
+    let views;
+    try {
+      views = await this.client.getSubscribers(imsis);
+    } catch (e) {
+      // An HSS older than the lookup route (it answers unknown IMSIs by leaving them out, never 404): one by one.
+      if (!(e instanceof HssClientError && e.status === STATUS_NOT_FOUND)) throw e;
+      for (const imsi of imsis) {
+        try {
+          found.set(imsi, await this.subscriber(imsi));
+        } catch (e) {
+          if (!(e instanceof HssRoleError && e.kind === 'unknown-subscriber')) throw e;
+        }
+      }
+      return found;
+    }
+    for (const v of views) found.set(v.imsi, subscriberOf(v));
+    return found;
   }
 
   // DESIGN.md 6 step 1

@@ -77,6 +77,30 @@ export class OsmoHlrHss implements HssRole {
     return { imsi, algorithm: null, activeVersion: null };
   }
 
+  /** Issue 11 (batched job creation): one CTRL connection for the batch; an unknown IMSI is absent. */
+  async subscribers(imsis: readonly string[]): Promise<Map<string, HssSubscriber>> {
+    const found = new Map<string, HssSubscriber>();
+    if (imsis.length === 0) return found;
+    await this.#with(imsis[0], `reading ${imsis.length} subscribers`, async (ctrl) => {
+      for (const imsi of imsis) {
+        if (!IMSI_PATTERN.test(imsi))
+          throw new HssRoleError('failed', `osmo-hlr: ${JSON.stringify(imsi)} is not an IMSI`);
+        try {
+          await this.#exists(ctrl, imsi);
+        } catch (e) {
+          if (e instanceof OsmoError && e.kind === 'ctrl' && e.message.includes(CTRL_NO_SUCH_SUBSCRIBER))
+            continue;
+          throw new HssRoleError(
+            'failed',
+            `osmo-hlr: reading the subscriber for IMSI ${imsi} failed: ${(e as Error).message}`,
+          );
+        }
+        found.set(imsi, { imsi, algorithm: null, activeVersion: null });
+      }
+    });
+    return found;
+  }
+
   // DESIGN.md 8: no candidate; refuse here (before BF70) what the commit could not write after the card applied it
   async stage(imsi: string, t: KeyTransition): Promise<void> {
     if (!(CTRL_ALGORITHMS as readonly string[]).includes(t.algorithm)) {

@@ -1,16 +1,27 @@
 // Telling an attached UE that its card has pending work: the core's push channel (contracts.md,
 // POST /core/v1/ues/{imsi}/push {type: "key-update-pending", url}); a UE not attached learns of it by polling.
-// DESIGN.md 7: push is a provisioner call, so it carries the server's bearer token.
+// DESIGN.md 7: push is a provisioner call, so it carries the server's bearer token. Issue 11: one push per job
+// created, over kept-alive connections (http/client.ts) rather than fetch.
+import {
+  describeNetworkFailure,
+  HttpCallError,
+  KeepAliveHttpClient,
+  requestViaFetch,
+  type HttpRequestFn,
+} from '../http/client.js';
 import type { Logger } from '../ports/index.js';
 import type { JobView } from './job.js';
 
 export const PUSH_KEY_UPDATE_PENDING = 'key-update-pending';
 /** RFC 6750 2.1. */
 const AUTHORIZATION_HEADER = 'authorization';
+const PUSH_TIMEOUT_MS = 5_000;
 
 export interface PushOptions {
   /** The provisioner's bearer token at the core. */
   readonly token?: string;
+  /** Sends the push in place of the notifier's own kept-alive connections (whose idle ones close by themselves). */
+  readonly request?: HttpRequestFn;
   readonly fetch?: typeof fetch;
 }
 
@@ -34,18 +45,31 @@ export function corePushNotifier(
   logger: Logger,
   options: PushOptions = {},
 ): (job: JobView) => Promise<void> {
-  const fetchImpl = options.fetch ?? fetch;
+  const send =
+    options.request ??
+    (options.fetch === undefined ? new KeepAliveHttpClient().request : requestViaFetch(options.fetch));
+  const headers = {
+    'content-type': 'application/json',
+    ...(options.token === undefined ? {} : { [AUTHORIZATION_HEADER]: `Bearer ${options.token}` }),
+  };
   return async (job) => {
-    const response = await fetchImpl(new URL(`/core/v1/ues/${job.imsi}/push`, coreUrl), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token === undefined ? {} : { [AUTHORIZATION_HEADER]: `Bearer ${options.token}` }),
-      },
-      body: JSON.stringify({ type: PUSH_KEY_UPDATE_PENDING, url: ramUrl() }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    const text = await response.text();
+    const url = new URL(`/core/v1/ues/${job.imsi}/push`, coreUrl).href;
+    let response;
+    try {
+      response = await send({
+        method: 'POST',
+        url,
+        headers,
+        body: JSON.stringify({ type: PUSH_KEY_UPDATE_PENDING, url: ramUrl() }),
+        timeoutMs: PUSH_TIMEOUT_MS,
+      });
+    } catch (e) {
+      // As fetch did: the caller logs a push that got no answer (the UE still learns of the job when it syncs).
+      throw new Error(
+        `push to the core at ${url}: ${e instanceof HttpCallError ? e.message : describeNetworkFailure(e)}`,
+      );
+    }
+    const text = response.body;
     const streams = response.status === 202 ? streamsOf(text) : 0;
     if (response.status === 401 || response.status === 403)
       logger.error(

@@ -41,6 +41,9 @@ const SESSION_PATH = `${RAM_PATH}/sessions`;
 const DEFAULT_IDLE_MS = 120_000;
 /** DESIGN.md 7: sessions of one EID in which the card has not authenticated yet; the oldest is dropped. */
 export const MAX_UNAUTHENTICATED_PER_EID = 4;
+/** The media types without their parameters, as the content-type parsers and the check of a POST take them. */
+const RESPONSE_SCRIPT_TYPE = CONTENT_TYPE_RESPONSE_SCRIPT.split(';')[0];
+const COMMAND_SCRIPT_TYPE = CONTENT_TYPE_COMMAND_SCRIPT.split(';')[0];
 /** The only text a 5xx carries: what went wrong inside is for the log, not for whoever is on the Internet. */
 const INTERNAL_ERROR = 'key update session stopped: internal error';
 
@@ -65,7 +68,8 @@ interface Live {
   /** Ends the claim with the session's outcome, or 'released'; the headers of the closing 204. */
   conclude(ending: unknown): Promise<Record<string, string>>;
   busy: boolean;
-  timer: NodeJS.Timeout;
+  /** The idle timer, armed with each script sent. */
+  timer: NodeJS.Timeout | undefined;
 }
 
 export interface RamEndpointOptions {
@@ -129,8 +133,15 @@ function checkAdminHeaders(req: FastifyRequest): string {
   return eid;
 }
 
+/** CLA INS P1 P2 of each command, in hex (the trace of a script). */
+function apduHeaders(commands: readonly CommandApdu[]): string[] {
+  return commands.map((c) => [c.cla, c.ins, c.p1, c.p2].map((b) => b.toString(16).padStart(2, '0')).join(''));
+}
+
 export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions): { close(): void } {
   const live = new Map<string, Live>();
+  /** X-Admin-Next-URI up to the session id (DESIGN.md 8: this instance's advertised URL, if any). */
+  const nextUriBase = `${o.advertiseUrl?.replace(/\/+$/, '') ?? ''}${SESSION_PATH}`;
   /** Every live session of an EID, oldest first. */
   const byEid = new Map<string, Live[]>();
   let opened = 0;
@@ -253,24 +264,23 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
   const sendScript = (reply: FastifyReply, l: Live, commands: CommandApdu[]) => {
     arm(l);
     const body = encodeCommandScript(commands);
-    // DESIGN.md 7: APDUs at trace, and only their headers (the data of secured commands is ciphertext anyway).
+    // DESIGN.md 7: APDUs at trace, and only their headers (the data of secured commands is ciphertext anyway);
+    // listed only when the line is written (issue 11: no per-script strings when trace is off).
     o.logger.trace(
       {
         event: 'ram-script',
         eid: l.session.eid,
         script: l.session.scripts,
         bytes: body.length,
-        apdus: commands.map((c) =>
-          [c.cla, c.ins, c.p1, c.p2].map((b) => b.toString(16).padStart(2, '0')).join(''),
-        ),
+        apdus: { toJSON: () => apduHeaders(commands) },
       },
       'command script',
     );
     return reply
       .code(200)
       .header('content-type', CONTENT_TYPE_COMMAND_SCRIPT)
-      .header(HEADER_ADMIN_NEXT_URI, `${o.advertiseUrl?.replace(/\/+$/, '') ?? ''}${SESSION_PATH}/${l.id}`)
-      .send(Buffer.from(body));
+      .header(HEADER_ADMIN_NEXT_URI, `${nextUriBase}/${l.id}`)
+      .send(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   };
 
   // ProblemDetails like every listener's; a 5xx says only INTERNAL_ERROR (the details go to the log)
@@ -281,10 +291,8 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
     return internalError(reply);
   };
 
-  for (const type of [CONTENT_TYPE_RESPONSE_SCRIPT, CONTENT_TYPE_COMMAND_SCRIPT]) {
-    app.addContentTypeParser(type.split(';')[0], { parseAs: 'buffer' }, (_req, body, done) =>
-      done(null, body),
-    );
+  for (const type of [RESPONSE_SCRIPT_TYPE, COMMAND_SCRIPT_TYPE]) {
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   }
 
   // GPC Amd B 3.3: the agent's first POST opens the session
@@ -307,7 +315,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
         session: work.session,
         conclude: work.conclude,
         busy: false,
-        timer: setTimeout(() => {}, 0),
+        timer: undefined,
       };
       const session = l.session;
       live.set(id, l);
@@ -336,7 +344,7 @@ export function registerRamEndpoint(app: FastifyInstance, o: RamEndpointOptions)
       if (l === undefined || l.session.eid !== eid)
         throw new HttpFailure(404, 'no such RAM session (expired or ended)');
       const type = header(req, 'content-type') ?? '';
-      if (!type.startsWith(CONTENT_TYPE_RESPONSE_SCRIPT.split(';')[0])) {
+      if (!type.startsWith(RESPONSE_SCRIPT_TYPE)) {
         throw new HttpFailure(415, `Content-Type must be ${CONTENT_TYPE_RESPONSE_SCRIPT}`);
       }
       if (l.busy) throw new HttpFailure(409, 'a POST of this session is already being processed');

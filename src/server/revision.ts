@@ -14,10 +14,20 @@ export interface RevisionedRecord<S extends string> {
   readonly updatedAt: string;
 }
 
-/** A write: fields to change, and a history entry when `detail` is given (in `state`, default unchanged). */
+/** A history entry a write passes through on its way to its final state (issue 11: one write, several steps). */
+export interface Step<S extends string> {
+  readonly state: S;
+  readonly detail: string;
+}
+
+/**
+ * A write: fields to change, and a history entry when `detail` is given (in `state`, default unchanged),
+ * preceded by the entries of `via` (states the record passes through in the same write).
+ */
 export interface Change<R extends RevisionedRecord<S>, S extends string> {
   readonly state?: S;
   readonly detail?: string;
+  readonly via?: readonly Step<S>[];
   readonly fields?: Partial<Omit<R, 'id' | 'revision' | 'state' | 'history'>>;
 }
 
@@ -25,6 +35,25 @@ export interface RevisionedStore<R> {
   get(id: string): Promise<R | undefined>;
   /** Writes `next` only if the stored revision is still `expectedRevision`. */
   update(next: R, expectedRevision: number): Promise<boolean>;
+}
+
+/** The record after `c` at `now` (revision + 1): what a compare-and-set over `before` writes. */
+export function changed<R extends RevisionedRecord<S>, S extends string>(
+  before: R,
+  c: Change<R, S>,
+  now: string,
+): R {
+  const state = c.state ?? before.state;
+  const steps = [...(c.via ?? []), ...(c.detail === undefined ? [] : [{ state, detail: c.detail }])];
+  return {
+    ...before,
+    ...c.fields,
+    state,
+    history:
+      steps.length === 0 ? before.history : [...before.history, ...steps.map((e) => ({ ...e, at: now }))],
+    revision: before.revision + 1,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -51,17 +80,7 @@ export async function compareAndSet<R extends RevisionedRecord<S>, S extends str
     hint = undefined;
     if (before === undefined || !accept(before)) return undefined;
     const c = change(before);
-    const now = at();
-    const state = c.state ?? before.state;
-    const after: R = {
-      ...before,
-      ...c.fields,
-      state,
-      history:
-        c.detail === undefined ? before.history : [...before.history, { state, at: now, detail: c.detail }],
-      revision: before.revision + 1,
-      updatedAt: now,
-    };
+    const after = changed(before, c, at());
     if (await store.update(after, before.revision)) return { before, after, change: c };
   }
   throw keptChanging();

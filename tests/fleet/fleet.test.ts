@@ -5,6 +5,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseInventoryText } from '../../src/server/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -169,6 +170,52 @@ describe('ltku fleet --push', () => {
       assert.equal(report.pushed, 20, 'every UE started on the push, none fell back to polling');
       assert.equal(report.verified.ok, true);
       assert.equal(report.verified.profiles, 20);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe('ltku fleet with an instance down', () => {
+  it('a card whose first server is unreachable starts its next session at the other one (DESIGN 8)', async () => {
+    const world = await fleetWorld(tempDir(), 6);
+    // A loopback port that was just free: nothing listens there (connection refused).
+    const dead = createServer();
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const { port } = dead.address() as AddressInfo;
+    await new Promise<void>((resolve) => dead.close(() => resolve()));
+    try {
+      const r = await runCli([
+        'fleet',
+        'run',
+        '--fleet',
+        world.fleet,
+        '--server',
+        `http://127.0.0.1:${port}/ram`,
+        '--server',
+        world.server.ramUrl,
+        '--admin',
+        world.server.adminUrl,
+        '--hss-db',
+        join(world.dir, 'hss.sqlite'),
+        '--hss-data-dir',
+        world.dir,
+        '--token-file',
+        world.tokenFile,
+        '--faults',
+        'none',
+        '--poll-ms',
+        '50',
+        '--timeout',
+        '30',
+        '--json',
+      ]);
+      const report = JSON.parse(r.stdout);
+      assert.equal(r.code, 0, `${r.stderr}\n${JSON.stringify(report.failed)}`);
+      assert.equal(report.rotated, 6, 'the cards of the dead server rotated at the live one');
+      assert.equal(report.verified.ok, true, JSON.stringify(report.verified.problems));
+      // Cards 0, 2, 4 started at the dead server: one failed session each before the live one.
+      assert.ok(report.sessions >= 6 + 3, `sessions ${report.sessions}`);
     } finally {
       await world.close();
     }

@@ -73,4 +73,9 @@ export class AllRolesHssClient extends HssClient {
   override abortCandidate(...a: Parameters<HssClient['abortCandidate']>) {
     return this.#provisioner.abortCandidate(...a);
   }
+  override close(): void {
+    super.close();
+    this.#core.close();
+    this.#provisioner.close();
+  }
 }

@@ -360,6 +360,7 @@ for (const backend of backends()) {
         ],
         ['GET', '/admin/v1/subscribers', undefined, ['core']],
         ['GET', sub, undefined, ['core']],
+        ['POST', '/admin/v1/subscribers/lookup', { imsis: [imsiOf(40)] }, ['core']],
         ['PATCH', sub, { amf: '9000' }, ['provisioner', 'core']],
         ['DELETE', sub, undefined, ['provisioner', 'core']],
         ['PUT', `${sub}/candidate`, candidate, ['operator', 'core']],
@@ -464,6 +465,7 @@ for (const backend of backends()) {
         '/nudm-ueau/v1/{supi}/auth-events',
         '/admin/v1/subscribers',
         '/admin/v1/subscribers/{imsi}',
+        '/admin/v1/subscribers/lookup',
         '/admin/v1/subscribers/{imsi}/candidate',
         '/admin/v1/subscribers/{imsi}/candidate/commit',
         '/admin/v1/subscribers/{imsi}/candidate/abort',
@@ -473,6 +475,46 @@ for (const backend of backends()) {
       }
       const gen = doc.paths['/nudm-ueau/v1/{supi}/security-information/generate-auth-data'].post;
       assert.ok(gen.requestBody.content['application/json'].schema.properties.servingNetworkName);
+    });
+
+    it('issue 11 batch lookup: known IMSIs answered, unknown absent, 400 naming a bad IMSI or the limit', async () => {
+      const known = [imsiOf(60), imsiOf(61), imsiOf(62)];
+      for (const [i, imsi] of known.entries())
+        await client.createSubscriber({ imsi, keys: milenageKeys(`lookup${i}`) });
+      const lookup = '/admin/v1/subscribers/lookup';
+      const r = await inject('POST', lookup, { imsis: [imsiOf(63), known[2], known[0]] }, 'provisioner');
+      assert.equal(r.statusCode, 200, r.body);
+      const views = r.json().subscribers as { imsi: string; activeVersion: number }[];
+      assert.deepEqual(views.map((v) => v.imsi).sort(), [known[0], known[2]]);
+      const single = (await inject('GET', `/admin/v1/subscribers/${known[0]}`)).json();
+      assert.deepEqual(
+        views.find((v) => v.imsi === known[0]),
+        single,
+        'each entry has the form of GET /admin/v1/subscribers/{imsi}',
+      );
+      const bad: [unknown, string, RegExp][] = [
+        [{ imsis: [known[0], '12345'] }, 'body.imsis.1', /15 digits/],
+        [{ imsis: [] }, 'body.imsis', /at least 1/],
+        [
+          { imsis: Array.from({ length: 1001 }, (_, i) => imsiOf(100_000 + i)) },
+          'body.imsis',
+          /at most 1000/,
+        ],
+        [{ imsis: known, more: 1 }, 'body.more', /unknown field/],
+        [{}, 'body.imsis', /missing/],
+      ];
+      for (const [payload, param, reason] of bad) {
+        const refused = await inject('POST', lookup, payload);
+        assert.equal(refused.statusCode, 400, param);
+        assert.equal(refused.json().invalidParams[0].param, param);
+        assert.match(refused.json().invalidParams[0].reason, reason);
+      }
+      // The client chunks by 1000: 2500 IMSIs are three calls, the known ones answered once each.
+      const many = [...Array.from({ length: 2497 }, (_, i) => imsiOf(200_000 + i)), ...known];
+      const found = await client.getSubscribers(many);
+      assert.deepEqual(found.map((v) => v.imsi).sort(), known);
+      assert.equal(found[0].activeVersion, 1);
+      assert.deepEqual(await client.getSubscribers([]), []);
     });
 
     it('HssClient over a socket: typed flow with Uint8Array, errors as HssClientError', async () => {

@@ -118,6 +118,7 @@ describe('HSS on the HTTP kit', () => {
       'POST /admin/v1/subscribers',
       'GET /admin/v1/subscribers',
       'GET /admin/v1/subscribers/{imsi}',
+      'POST /admin/v1/subscribers/lookup',
       'PATCH /admin/v1/subscribers/{imsi}',
       'DELETE /admin/v1/subscribers/{imsi}',
       'PUT /admin/v1/subscribers/{imsi}/candidate',

@@ -24,6 +24,7 @@ import {
   parseWindow,
   pushWanted,
   refill,
+  resolveLines,
   resolveSelection,
   type CampaignRecord,
 } from '../../src/server/campaign/index.js';
@@ -131,6 +132,27 @@ describe('campaign selection', () => {
     const many = Array.from({ length: 25 }, () => 'junk');
     assert.throws(() => resolveSelection({ lines: many }, inv), /line 20: .*; and 5 more$/);
     assert.throws(() => resolveSelection({ lines: ['# only', ''] }, inv), /selects no subscriber/);
+  });
+
+  it('a chunk of a file: lines numbered from its first, a long field never quoted (it may be a key)', () => {
+    const r = resolveLines([entry(1).iccid, '00112233445566778899aabbccddeeff', entry(1).imsi], inv, 40_001);
+    assert.deepEqual(
+      r.members.map((m) => m.iccid),
+      [entry(1).iccid],
+    );
+    assert.equal(r.duplicates, 1);
+    assert.deepEqual(r.problems, [
+      {
+        line: 40_002,
+        reason:
+          'malformed: a field of 32 characters is neither an ICCID (19 or 20 digits) nor an IMSI (15 digits)',
+      },
+    ]);
+    const e = new SelectionError(r.problems, 57, 'nothing started');
+    assert.equal(
+      e.message,
+      `selection refused, nothing started: line 40002: ${r.problems[0].reason}; and 56 more`,
+    );
   });
 
   it('an IMSI range in IMSI order; a batch; each refused when empty or malformed', () => {

@@ -66,6 +66,25 @@ async function contract(store: JobStore): Promise<void> {
     (await store.byImsis(['001010000000001'], ['pending'])).map((j) => j.id),
     ['b000000000000001', 'a000000000000003'],
   );
+  // Issue 11: a batch in one statement; a row whose ICCID an open job holds (stored, or earlier in the batch)
+  // is skipped, the others stored as given.
+  const c = '8949000000000000003';
+  const d = '8949000000000000004';
+  const batch = [
+    record('d000000000000001', c, '2025-01-01T00:00:04.000Z', {
+      sealedKeys: Uint8Array.from({ length: 48 }, (_, i) => i),
+      history: [{ state: 'pending', at: '2025-01-01T00:00:04.000Z', detail: 'created by "operator" \\ {x}' }],
+    }),
+    record('d000000000000002', ICCID_B, '2025-01-01T00:00:04.000Z'),
+    record('d000000000000003', c, '2025-01-01T00:00:04.000Z'),
+    record('d000000000000004', d, '2025-01-01T00:00:04.000Z'),
+  ];
+  assert.deepEqual(await store.insertMany(batch), [true, false, false, true]);
+  assert.deepEqual(await store.get('d000000000000001'), batch[0], 'read back as written');
+  assert.equal(await store.get('d000000000000002'), undefined);
+  assert.equal(await store.get('d000000000000003'), undefined);
+  assert.equal((await store.get('d000000000000004'))?.iccid, d);
+  assert.deepEqual(await store.insertMany([]), []);
 }
 
 /** Rows as the previous version stored them: no revision column, no unique index, no createdBy. */

@@ -5,11 +5,8 @@
 import { concatBytes, decodeTlvs, tlv, toHex, wipe, type Tlv } from '../../bytes/index.js';
 import {
   CryptoError,
+  EcdhKey,
   constantTimeEqual,
-  ecdh,
-  forgetPrivateKey,
-  generateKeyPair,
-  type Curve,
   type EcKeyPair,
   type RandomSource,
 } from '../../crypto/index.js';
@@ -62,6 +59,8 @@ export interface Scp11OceState {
   readonly epkOceEcka: Uint8Array;
   /** eSK.OCE.ECKA; undefined (and wiped) once the handshake is finished or abandoned. */
   eskOceEcka: EcKeyPair | undefined;
+  /** eSK.OCE.ECKA in its ECDH context (imported once); disposed with it. */
+  eskOceEckaKey: EcdhKey | undefined;
 }
 
 // GPC Amd F 7.5: PERFORM SECURITY OPERATION, one certificate after the other, root side first. A certificate
@@ -107,7 +106,8 @@ function begin(
         );
 
   // GPC Amd F 7.6.2: MUTUAL AUTHENTICATE (11a, 11c) or INTERNAL AUTHENTICATE (11b): A6 || 5F49 ePK.OCE.ECKA
-  const eskOceEcka = generateKeyPair(curve, rng);
+  const eskOceEckaKey = EcdhKey.generate(curve, rng);
+  const eskOceEcka = eskOceEckaKey.keyPair;
   const controlReference = encodeControlReference(variant, aesKeyLength);
   const epkOceEcka = tlv(TAG_EPK, eskOceEcka.publicKey);
   const ins = variant === 'b' ? INS_INTERNAL_AUTHENTICATE : INS_MUTUAL_AUTHENTICATE;
@@ -125,7 +125,7 @@ function begin(
   ];
   return {
     commands: [...pso, authenticate],
-    state: { params, kid, names, controlReference, epkOceEcka, eskOceEcka },
+    state: { params, kid, names, controlReference, epkOceEcka, eskOceEcka, eskOceEckaKey },
   };
 }
 
@@ -138,13 +138,18 @@ export function beginScp11(
   return begin(params, rng);
 }
 
+/** Drops eSK.OCE.ECKA from the state: its context disposed, its scalar wiped. */
+function dropEphemeral(state: Scp11OceState): void {
+  const esk = state.eskOceEcka;
+  state.eskOceEckaKey?.dispose();
+  state.eskOceEcka = undefined;
+  state.eskOceEckaKey = undefined;
+  if (esk !== undefined) wipe(esk.privateKey);
+}
+
 /** The handshake will not be finished: eSK.OCE.ECKA is wiped. Idempotent. */
 export function abandonScp11(state: Scp11OceState): void {
-  const esk = state.eskOceEcka;
-  state.eskOceEcka = undefined;
-  if (esk === undefined) return;
-  forgetPrivateKey(esk.curve, esk.privateKey);
-  wipe(esk.privateKey);
+  dropEphemeral(state);
 }
 
 interface AuthenticateResponse {
@@ -181,9 +186,9 @@ function parseAuthenticateResponse(data: Uint8Array): AuthenticateResponse {
 }
 
 /** ECDH with the card's key from 5F49; a value that is not a point of the curve is a malformed answer. */
-function ecdhWithCardKey(curve: Curve, privateKey: Uint8Array, cardKey: Uint8Array): Uint8Array {
+function ecdhWithCardKey(esk: EcdhKey, cardKey: Uint8Array): Uint8Array {
   try {
-    return ecdh(curve, privateKey, cardKey);
+    return esk.sharedSecret(cardKey);
   } catch (e) {
     if (e instanceof CryptoError) throw new SecureChannelError('malformed', `card key in 5F49: ${e.message}`);
     throw e;
@@ -210,22 +215,20 @@ export function finishScp11(
   pkSdEcka: Uint8Array,
   next: CardChannel,
 ): Scp11Channel {
-  const eskOceEcka = state.eskOceEcka;
-  if (eskOceEcka === undefined) {
+  const eskOceEcka = state.eskOceEckaKey;
+  if (eskOceEcka === undefined || state.eskOceEcka === undefined) {
     throw new SecureChannelError('parameters', 'SCP11 handshake already finished or abandoned');
   }
-  state.eskOceEcka = undefined;
   try {
     return finish(state, eskOceEcka, responses, pkSdEcka, next);
   } finally {
-    forgetPrivateKey(eskOceEcka.curve, eskOceEcka.privateKey);
-    wipe(eskOceEcka.privateKey);
+    dropEphemeral(state);
   }
 }
 
 function finish(
   state: Scp11OceState,
-  eskOceEcka: EcKeyPair,
+  eskOceEcka: EcdhKey,
   responses: readonly ResponseApdu[],
   pkSdEckaBytes: Uint8Array,
   next: CardChannel,
@@ -247,10 +250,10 @@ function finish(
   }
 
   // GPC Amd F 3.1.2: Z = ShSe || ShSs (SCP11b: eSK.OCE.ECKA also plays SK.OCE.ECKA)
-  const shSe = ecdhWithCardKey(curve, eskOceEcka.privateKey, epkSdEcka);
+  const shSe = ecdhWithCardKey(eskOceEcka, epkSdEcka);
   const shSs =
     variant === 'b'
-      ? ecdh(curve, eskOceEcka.privateKey, pkSdEcka)
+      ? eskOceEcka.sharedSecret(pkSdEcka)
       : staticSharedSecret(params.staticSecrets, params.skOceEcka as EcKeyPair, pkSdEcka);
   const keys = deriveSessionKeys(shSe, shSs, aesKeyLength);
   wipe(shSe, shSs);

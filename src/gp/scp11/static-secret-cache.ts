@@ -3,7 +3,7 @@
 // per handshake. An explicit object: whoever composes the role (OCE parameters, security domain, server session
 // configuration) creates one and shares it across sessions; bounded, oldest out first, with a size and clear().
 import { toHex, wipe } from '../../bytes/index.js';
-import { ecdh, type EcKeyPair } from '../../crypto/index.js';
+import { EcdhKey, ecdh, type EcKeyPair } from '../../crypto/index.js';
 import { BoundedCache } from '../../ports/index.js';
 
 /** Pairs (own key, peer key) a default cache keeps. */
@@ -11,8 +11,11 @@ export const DEFAULT_STATIC_SECRETS = 1024;
 
 export class StaticSecretCache {
   readonly #secrets: BoundedCache<string, Uint8Array>;
-  /** Own key pairs by object (no secret ends up in a map key), each with a number for the cache key. */
-  readonly #owners = new WeakMap<EcKeyPair, number>();
+  /**
+   * Own key pairs by object (no secret ends up in a map key), each with a number for the cache key and its
+   * ECDH context, imported once (not looked up by a hash of the scalar at each miss).
+   */
+  #owners = new WeakMap<EcKeyPair, { readonly id: number; readonly key: EcdhKey }>();
   #nextOwner = 0;
 
   /** `limit`: the most (own key, peer key) pairs kept; one more drops the oldest. */
@@ -28,18 +31,20 @@ export class StaticSecretCache {
   sharedSecret(own: EcKeyPair, peerPublicKey: Uint8Array): Uint8Array {
     let owner = this.#owners.get(own);
     if (owner === undefined) {
-      owner = this.#nextOwner++;
+      owner = { id: this.#nextOwner++, key: EcdhKey.of(own) };
       this.#owners.set(own, owner);
     }
-    const shSs = this.#secrets.getOrCreate(`${owner}:${toHex(peerPublicKey)}`, () =>
-      Uint8Array.from(ecdh(own.curve, own.privateKey, peerPublicKey)),
+    const { key } = owner;
+    const shSs = this.#secrets.getOrCreate(`${owner.id}:${toHex(peerPublicKey)}`, () =>
+      Uint8Array.from(key.sharedSecret(peerPublicKey)),
     );
     return Uint8Array.from(shSs);
   }
 
-  /** Forgets (and wipes) every secret, e.g. after a static key changed. */
+  /** Forgets (and wipes) every secret and drops the own keys' contexts, e.g. after a static key changed. */
   clear(): void {
     this.#secrets.clear((shSs) => wipe(shSs));
+    this.#owners = new WeakMap();
   }
 }
 

@@ -1,7 +1,17 @@
-// Typed client of the HSS HTTP API (contracts.md): Uint8Array in and out, hex only on the wire. Uses the global
-// fetch (or an injected one) and imports no store and no driver, so server/ and core/ can depend on it. The
-// values are the HSS's own (model.ts); `topc` and hex exist only in the JSON.
+// Typed client of the HSS HTTP API (contracts.md): Uint8Array in and out, hex only on the wire. Calls go over
+// keep-alive connections (http/client.ts, issue 11) or an injected request function or fetch; it imports no
+// store and no driver, so server/ and core/ can depend on it. The values are the HSS's own (model.ts); `topc`
+// and hex exist only in the JSON.
 import { toHex } from '../../bytes/index.js';
+import {
+  describeNetworkFailure,
+  HttpCallError,
+  KeepAliveHttpClient,
+  requestViaFetch,
+  type HttpRequestFn,
+  type HttpResponse,
+  type KeepAliveOptions,
+} from '../../http/client.js';
 import { HssClientError } from './errors.js';
 import { bytes, subscriberViewFromJson } from './subscriber-view-json.js';
 import {
@@ -16,18 +26,25 @@ import {
 import {
   ADMIN_PREFIX,
   NUDM_UEAU_PREFIX,
+  SUBSCRIBER_LOOKUP_LIMIT,
   type AuditJson,
   type AuthenticationInfoResultJson,
   type EpsAuthenticationInfoResultJson,
   type ProblemDetailsJson,
   type SubscriberListJson,
+  type SubscriberLookupJson,
   type SubscriberViewJson,
 } from './wire.js';
 
 export interface HssClientOptions {
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Sends each call in place of the client's own connections (tests inject faults around the real edge). */
+  request?: HttpRequestFn;
+  /** A fetch in place of the client's own connections (the demo's traffic recorder, tests' faults). */
   fetch?: typeof fetch;
+  /** The client's own connections (when neither `request` nor `fetch` is given). */
+  connections?: KeepAliveOptions;
   /** DESIGN.md 7: the caller's bearer token (the HSS records its principal as the audit actor). */
   token?: string;
 }
@@ -111,39 +128,52 @@ function resyncJson(r: ResynchronizationInfo | undefined) {
 export class HssClient {
   readonly #base: string;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
-  readonly #token: string | undefined;
+  readonly #send: HttpRequestFn;
+  readonly #own: KeepAliveHttpClient | undefined;
+  readonly #headers: { readonly plain: Record<string, string>; readonly json: Record<string, string> };
 
   constructor(baseUrl: string, options: HssClientOptions = {}) {
     this.#base = baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#fetch = options.fetch ?? fetch;
-    this.#token = options.token;
+    if (options.request !== undefined || options.fetch !== undefined) {
+      this.#own = undefined;
+      this.#send = options.request ?? requestViaFetch(options.fetch as typeof fetch);
+    } else {
+      this.#own = new KeepAliveHttpClient(options.connections);
+      this.#send = this.#own.request;
+    }
+    const plain: Record<string, string> = { accept: 'application/json' };
+    if (options.token !== undefined) plain[AUTHORIZATION_HEADER] = `Bearer ${options.token}`;
+    this.#headers = { plain, json: { ...plain, 'content-type': 'application/json' } };
+  }
+
+  /** Closes the client's idle connections (a service's shutdown); a later call opens new ones. */
+  close(): void {
+    this.#own?.close();
   }
 
   async #request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.#token !== undefined) headers[AUTHORIZATION_HEADER] = `Bearer ${this.#token}`;
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await this.#fetch(`${this.#base}${path}`, {
+      response = await this.#send({
         method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        url: `${this.#base}${path}`,
+        headers: body === undefined ? this.#headers.plain : this.#headers.json,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        timeoutMs: this.#timeoutMs,
       });
     } catch (e) {
-      const timeout = (e as Error).name === 'TimeoutError';
+      const timeout = e instanceof HttpCallError && e.kind === 'timeout';
+      const cause = e instanceof HttpCallError ? e.message : describeNetworkFailure(e);
       throw new HssClientError(
         0,
         timeout ? 'TIMEOUT' : 'UNREACHABLE',
         timeout
           ? `HSS ${method} ${path}: no answer within ${this.#timeoutMs} ms`
-          : `HSS at ${this.#base} unreachable`,
+          : `HSS at ${this.#base} unreachable: ${cause}`,
       );
     }
-    const text = await response.text().catch(() => '');
+    const text = response.body;
     let json: unknown = undefined;
     if (text !== '') {
       try {
@@ -152,7 +182,7 @@ export class HssClient {
         json = undefined;
       }
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status > 299) {
       const p = (json ?? {}) as Partial<ProblemDetailsJson>;
       throw new HssClientError(
         response.status,
@@ -245,6 +275,20 @@ export class HssClient {
 
   async getSubscriber(imsi: string): Promise<SubscriberView> {
     return subscriberViewFromJson(await this.#request<SubscriberViewJson>('GET', this.#subscriber(imsi)));
+  }
+
+  /**
+   * Issue 11 (contracts.md, batched job creation): the subscribers of these IMSIs, in chunks of
+   * SUBSCRIBER_LOOKUP_LIMIT per call; unknown IMSIs are absent from the answer, whose order is unspecified.
+   */
+  async getSubscribers(imsis: readonly string[]): Promise<SubscriberView[]> {
+    const views: SubscriberView[] = [];
+    for (let i = 0; i < imsis.length; i += SUBSCRIBER_LOOKUP_LIMIT) {
+      const body: SubscriberLookupJson = { imsis: imsis.slice(i, i + SUBSCRIBER_LOOKUP_LIMIT) };
+      const r = await this.#request<SubscriberListJson>('POST', `${ADMIN_PREFIX}/subscribers/lookup`, body);
+      for (const v of r.subscribers) views.push(subscriberViewFromJson(v));
+    }
+    return views;
   }
 
   /** A page of subscribers; `candidate: true` lists only those with a staged candidate (DESIGN.md 6 step 4). */

@@ -103,6 +103,11 @@ export interface SubscriberListJson {
   subscribers: SubscriberViewJson[];
 }
 
+/** Issue 11: `POST /admin/v1/subscribers/lookup`, 1..SUBSCRIBER_LOOKUP_LIMIT IMSIs (answer: SubscriberListJson). */
+export interface SubscriberLookupJson {
+  imsis: string[];
+}
+
 export interface AuditEventJson {
   at: string;
   event: AuditEventName;
@@ -127,3 +132,5 @@ export interface ProblemDetailsJson {
 
 export const NUDM_UEAU_PREFIX = '/nudm-ueau/v1';
 export const ADMIN_PREFIX = '/admin/v1';
+/** Issue 11: the most IMSIs one subscriber lookup may name. */
+export const SUBSCRIBER_LOOKUP_LIMIT = 1000;

@@ -24,6 +24,7 @@ import {
   listQuerySchema,
   newSubscriberSchema,
   subscriberListSchema,
+  subscriberLookupSchema,
   subscriberPatchSchema,
   subscriberViewSchema,
   supiParams,
@@ -196,6 +197,16 @@ export function hssRoutes(hss: Hss, auc: Auc, metrics: HssMetrics): Route[] {
       ok: view,
       errors: [404],
       handler: async ({ params }) => subscriberViewJson(await hss.get(params.imsi)),
+    }),
+    // Issue 11 (contracts.md): the server's batched job creation reads up to 1000 subscribers in one call.
+    route({
+      method: 'POST',
+      path: `${ADMIN_PREFIX}/subscribers/lookup`,
+      summary: 'Read several subscribers (1..1000 IMSIs); unknown IMSIs are absent, order unspecified',
+      roles: [ROLE_OPERATOR, ROLE_PROVISIONER],
+      body: subscriberLookupSchema,
+      ok: { status: 200, description: 'the subscribers found', schema: subscriberListSchema },
+      handler: async ({ body }) => ({ subscribers: (await hss.getMany(body.imsis)).map(subscriberViewJson) }),
     }),
     route({
       method: 'PATCH',

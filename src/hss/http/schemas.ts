@@ -2,6 +2,7 @@
 // the OpenAPI description is generated from them. Admin bodies are strict (a misspelt field is an error);
 // Nudm bodies ignore fields they do not know, as NF consumers may send more (TS 29.501 5.2.7).
 import { z } from 'zod';
+import { SUBSCRIBER_LOOKUP_LIMIT } from '../client/wire.js';
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
@@ -86,6 +87,14 @@ export const listQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   /** Only subscribers with a staged candidate (DESIGN.md 6 step 4: the server's reconciler). */
   candidate: z.enum(['true', 'false']).optional(),
+});
+
+/** Issue 11 (contracts.md): the batch lookup, 1..SUBSCRIBER_LOOKUP_LIMIT IMSIs. */
+export const subscriberLookupSchema = z.strictObject({
+  imsis: z
+    .array(imsiSchema)
+    .min(1, { message: 'expected at least 1 IMSI' })
+    .max(SUBSCRIBER_LOOKUP_LIMIT, { message: `expected at most ${SUBSCRIBER_LOOKUP_LIMIT} IMSIs` }),
 });
 
 // Answers (for the OpenAPI description).

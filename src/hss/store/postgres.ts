@@ -229,6 +229,17 @@ export class PostgresSubscriberStore implements SubscriberStore {
     });
   }
 
+  async getMany(imsis: readonly string[]): Promise<SubscriberRecord[]> {
+    return this.#run('read', async () => {
+      const r = await this.#pool.query({
+        name: 'hss_get_many',
+        text: 'SELECT * FROM hss_subscribers WHERE imsi = ANY($1::text[])',
+        values: [imsis],
+      });
+      return r.rows.map((row) => rowToRecord(row, reader));
+    });
+  }
+
   async list(limit: number, offset: number, filter: ListFilter = {}): Promise<SubscriberRecord[]> {
     const where = filter.withCandidate ? 'WHERE candidate_keys IS NOT NULL' : '';
     return this.#run('list', async () => {

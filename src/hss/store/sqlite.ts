@@ -153,6 +153,15 @@ export class SqliteSubscriberStore implements SubscriberStore {
     return this.#run('read', () => this.#get(imsi));
   }
 
+  async getMany(imsis: readonly string[]): Promise<SubscriberRecord[]> {
+    return this.#run('read', () =>
+      imsis.flatMap((imsi) => {
+        const r = this.#get(imsi);
+        return r === undefined ? [] : [r];
+      }),
+    );
+  }
+
   #get(imsi: string): SubscriberRecord | undefined {
     const row = this.#prepare('SELECT * FROM hss_subscribers WHERE imsi = ?').get(imsi);
     return row === undefined ? undefined : rowToRecord(row, reader);

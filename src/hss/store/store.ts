@@ -50,6 +50,8 @@ export interface SubscriberStore {
    */
   insertMany(entries: readonly NewRecord[]): Promise<string[]>;
   get(imsi: string): Promise<SubscriberRecord | undefined>;
+  /** Issue 11 (batch lookup): the records of these IMSIs that exist, in no particular order. */
+  getMany(imsis: readonly string[]): Promise<SubscriberRecord[]>;
   list(limit: number, offset: number, filter?: ListFilter): Promise<SubscriberRecord[]>;
   /**
    * Reads the subscriber, applies `change` (synchronous, may throw to abort) and writes its result atomically

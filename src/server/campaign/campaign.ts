@@ -3,13 +3,15 @@
 // member ends rotated exactly once (one job, one committed key version) or with a named reason.
 
 /**
+ * draft      a file selection arriving in chunks (issue 11: 1M lines); never fed nor startable: sealed into
+ *            created once every chunk came and none was refused, or deleted
  * created    members stored, nothing fed yet
  * running    the feeders create jobs for waiting members
  * paused     no new jobs; those already created go on and are reconciled
  * cancelled  final for the campaign: waiting members cancelled, jobs not yet at the card cancelled
  * completed  every member has its final state
  */
-export type CampaignState = 'created' | 'running' | 'paused' | 'cancelled' | 'completed';
+export type CampaignState = 'draft' | 'created' | 'running' | 'paused' | 'cancelled' | 'completed';
 
 /**
  * waiting    selected, no job yet
@@ -86,6 +88,31 @@ export interface Bucket {
   readonly at: number;
 }
 
+/** A bad line of a selection, by its 1-based line number in the file (absent for a range or a batch). */
+export interface SelectionProblem {
+  readonly line?: number;
+  readonly reason: string;
+}
+
+/** Issue 11: a draft's file selection as it arrives, a chunk at a time (chunk n is appended once). */
+export interface UploadProgress {
+  /** Chunks taken (appended, or only checked once the draft was refused): the next chunk's number. */
+  readonly chunks: number;
+  /** Lines received. */
+  readonly lines: number;
+  /** Lines naming a profile already selected (by its ICCID or its IMSI, in any chunk): kept once. */
+  readonly duplicates: number;
+  /** The first bad lines (at most MAX_NAMED_PROBLEMS); any makes the draft unsealable. */
+  readonly problems: readonly SelectionProblem[];
+  /** Bad lines in all. */
+  readonly problemCount: number;
+  /** Being deleted: neither appended to nor sealed any more. */
+  readonly discarded?: true;
+}
+
+/** Bad lines named in one error (or kept in a draft); the rest are counted. */
+export const MAX_NAMED_PROBLEMS = 20;
+
 export interface CampaignRecord {
   readonly id: string;
   readonly name: string;
@@ -93,6 +120,8 @@ export interface CampaignRecord {
   readonly options: CampaignOptions;
   readonly state: CampaignState;
   readonly total: number;
+  /** A file selection sent in chunks (absent: the selection came in one request). */
+  readonly upload?: UploadProgress;
   readonly createdBy: string;
   readonly createdAt: string;
   readonly startedAt?: string;

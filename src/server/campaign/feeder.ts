@@ -58,19 +58,8 @@ export interface CampaignFeederDeps {
   readonly tickMs?: number;
   /** A claimed member returns to the others after this long if its instance died (default 60 s). */
   readonly leaseMs?: number;
-  /** Job creations at once within a wave (default 16). */
+  /** Unused since a wave's jobs are created as one batch (JobService.createMany); kept for configurations. */
   readonly parallel?: number;
-}
-
-/** Runs `work` on every item, `parallel` at a time; every item's work ends before the first error is thrown. */
-async function eachParallel<T>(items: readonly T[], parallel: number, work: (t: T) => Promise<void>) {
-  let next = 0;
-  const errors: unknown[] = [];
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]).catch((e: unknown) => errors.push(e));
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-  if (errors.length > 0) throw errors[0];
 }
 
 export class CampaignFeeder {
@@ -79,6 +68,10 @@ export class CampaignFeeder {
   #running: Promise<void> | undefined;
   #stopped = true;
   #jobsCreated = 0;
+  /** When start() ran: members leased under this instance's name before it were leased by an earlier process. */
+  #startedAt: number | undefined;
+  /** Campaigns whose members of an earlier process of this instance were taken back since start(). */
+  readonly #resumed = new Set<string>();
 
   constructor(deps: CampaignFeederDeps) {
     this.#d = deps;
@@ -104,6 +97,7 @@ export class CampaignFeeder {
     for (const c of await this.#d.store.list()) {
       if (!(c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt)))
         continue;
+      await this.#resumeOwn(c);
       await this.#reclaim(c);
       await this.#reconcile(c);
       if (c.state === 'running' && inWindow(c.options.window, this.#now())) await this.#feed(c);
@@ -115,6 +109,7 @@ export class CampaignFeeder {
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#startedAt = this.#now().getTime();
     const loop = () => {
       this.#running = this.tick()
         .catch((e: Error) =>
@@ -142,6 +137,35 @@ export class CampaignFeeder {
 
   #lease(): { by: string; until: number } {
     return { by: this.#d.instance, until: this.#now().getTime() + (this.#d.leaseMs ?? 60_000) };
+  }
+
+  /**
+   * Issue 11: members this instance's name (e.g. its --advertise-url) leased before this process started: the
+   * earlier process was killed mid-wave and no one else feeds them until their lease runs out, so they are fed
+   * now. Once per campaign after start(); the leases this process gives end at or after start + leaseMs.
+   */
+  async #resumeOwn(c: CampaignRecord): Promise<void> {
+    const started = this.#startedAt;
+    if (started === undefined || this.#resumed.has(c.id)) return;
+    const before = started + (this.#d.leaseMs ?? 60_000);
+    const earlier: MemberRecord[] = [];
+    for (let after = -1; ;) {
+      const page = await this.#d.store.members(c.id, ['feeding'], RECONCILE_PAGE, after);
+      earlier.push(
+        ...page.filter(
+          (m) => m.leaseBy === this.#d.instance && m.leaseUntil !== undefined && m.leaseUntil < before,
+        ),
+      );
+      if (page.length < RECONCILE_PAGE) break;
+      after = page[page.length - 1].seq;
+    }
+    this.#resumed.add(c.id);
+    if (earlier.length === 0) return;
+    this.#d.logger.warn(
+      { event: 'campaign-lease-resumed', campaign: c.id, members: earlier.length },
+      'members this instance claimed before it restarted are fed again (their job is adopted if it exists)',
+    );
+    await this.#feedAll(c, earlier);
   }
 
   /** Members of an instance that died while feeding them. */
@@ -179,44 +203,84 @@ export class CampaignFeeder {
   }
 
   /**
-   * Each member's job, `parallel` at a time; the members' writes in one transaction. A member whose feeding threw
-   * (this instance's stores failing) is not written: it stays under the lease, taken over when the lease runs out.
+   * The members' jobs, adopted or created as one batch (JobService.createMany); the members' writes in one
+   * transaction. When feeding throws (this instance's stores failing) the members not yet decided are not
+   * written: they stay under the lease, taken over when the lease runs out.
    */
   async #feedAll(c: CampaignRecord, members: readonly MemberRecord[]): Promise<void> {
+    if (members.length === 0) return;
     const changes: MemberChange[] = [];
     try {
-      await eachParallel(members, this.#d.parallel ?? 16, async (m) => {
-        changes.push(await this.#feedMember(c, m));
-      });
+      await this.#feedWave(c, members, changes);
     } finally {
       await this.#apply(changes);
     }
   }
 
-  /** The member's one job: adopted when it exists (this campaign's, or any open one of the ICCID), else created. */
-  async #feedMember(c: CampaignRecord, m: MemberRecord): Promise<MemberChange> {
+  /**
+   * Each member's one job: adopted when it exists (this campaign's, or any open one of the ICCID: a crash
+   * between the job and the member's write, another instance), else created; the jobs of the whole wave read
+   * in one query, the campaign's state once, the new jobs created in one batch.
+   */
+  async #feedWave(c: CampaignRecord, members: readonly MemberRecord[], changes: MemberChange[]) {
     const actor = campaignActor(c);
-    const adoptable = async () => {
-      const jobs = await this.#d.jobStore.byIccids([m.iccid], ALL_JOB_STATES);
-      return jobs.find((j) => j.createdBy === actor) ?? jobs.find((j) => ACTIVE_STATES.includes(j.state));
-    };
-    let job: Pick<JobRecord, 'id' | 'attempts'> | undefined = await adoptable();
-    if (job === undefined) {
-      const current = await this.#d.store.get(c.id);
-      if (current?.state === 'cancelled')
-        return this.#settled(m, 'cancelled', { reason: REASON_CANCELLED, detail: 'campaign cancelled' });
-      try {
-        job = await this.#d.jobs.create({ iccid: m.iccid }, actor);
-        this.#jobsCreated++;
-      } catch (e) {
-        // Only a refusal or the HSS failing is the member's outcome; this instance's job store failing (a crash,
-        // a close under the feeder) is not: the member stays leased and is fed again when the lease runs out.
-        if (!(e instanceof JobError || e instanceof HssRoleError)) throw e;
-        if (e instanceof JobError && e.kind === 'conflict') job = await adoptable();
-        if (job === undefined) return this.#createFailed(m, e);
+    const adoptable = async (iccids: readonly string[]) => {
+      const byIccid = new Map<string, JobRecord[]>();
+      for (const j of await this.#d.jobStore.byIccids(iccids, ALL_JOB_STATES)) {
+        byIccid.set(j.iccid, [...(byIccid.get(j.iccid) ?? []), j]);
       }
+      return (iccid: string): JobRecord | undefined => {
+        const jobs = byIccid.get(iccid) ?? [];
+        return jobs.find((j) => j.createdBy === actor) ?? jobs.find((j) => ACTIVE_STATES.includes(j.state));
+      };
+    };
+    const opened = (m: MemberRecord, job: Pick<JobRecord, 'id' | 'attempts'>) =>
+      this.#changed(m, { state: 'open', jobId: job.id, attempts: job.attempts });
+    const existing = await adoptable(members.map((m) => m.iccid));
+    const fresh: MemberRecord[] = [];
+    for (const m of members) {
+      const job = existing(m.iccid);
+      if (job === undefined) fresh.push(m);
+      else changes.push(opened(m, job));
     }
-    return this.#changed(m, { state: 'open', jobId: job.id, attempts: job.attempts });
+    if (fresh.length === 0) return;
+    const current = await this.#d.store.get(c.id);
+    if (current?.state === 'cancelled') {
+      for (const m of fresh)
+        changes.push(
+          this.#settled(m, 'cancelled', { reason: REASON_CANCELLED, detail: 'campaign cancelled' }),
+        );
+      return;
+    }
+    let results;
+    try {
+      results = await this.#d.jobs.createMany(
+        fresh.map((m) => ({ iccid: m.iccid })),
+        actor,
+      );
+    } catch (e) {
+      // The HSS failing is every member's outcome for now (fed again later); this instance's job store failing
+      // (a crash, a close under the feeder) is not: the members stay leased and are fed when the lease runs out.
+      if (!(e instanceof HssRoleError)) throw e;
+      for (const m of fresh) changes.push(this.#createFailed(m, e));
+      return;
+    }
+    // A conflict: another instance's or the operator's job got the ICCID meanwhile; adopted when it can be.
+    const conflicted = fresh.filter((_, i) => {
+      const r = results[i];
+      return 'error' in r && r.error.kind === 'conflict';
+    });
+    const again = conflicted.length === 0 ? () => undefined : await adoptable(conflicted.map((m) => m.iccid));
+    fresh.forEach((m, i) => {
+      const r = results[i];
+      if ('job' in r) {
+        this.#jobsCreated++;
+        changes.push(opened(m, r.job));
+        return;
+      }
+      const job = r.error.kind === 'conflict' ? again(m.iccid) : undefined;
+      changes.push(job === undefined ? this.#createFailed(m, r.error) : opened(m, job));
+    });
   }
 
   /** The job could not be created: a subscriber the server or HSS does not know ends; the HSS failing waits. */

@@ -2,13 +2,20 @@
 import { z } from 'zod';
 import { ROLE_OPERATOR } from '../../auth/index.js';
 import { route, type Route } from '../../http/index.js';
+import { JobError } from '../errors.js';
 import { BATCH_ID } from '../inventory.js';
 import { parseWindow, type CampaignOptions } from './campaign.js';
 import type { CampaignService } from './service.js';
 
 const PREFIX = '/admin/v1/campaigns';
-/** A file selection in one request (about 1 MiB of JSON); larger selections: an IMSI range or a batch. */
+/** A file selection in one request (about 1 MiB of JSON); larger files: a draft and its chunks. */
 export const MAX_SELECTION_LINES = 40_000;
+/** Issue 11: lines of a draft's file in one append (a few hundred KiB of JSON). */
+export const MAX_CHUNK_LINES = 10_000;
+/** A line of a file as the server takes it (longer: the CLI sends its first field). */
+const MAX_LINE_LENGTH = 200;
+/** Chunks of one draft at most (a member position is a PostgreSQL int; a chunk holds a line at least). */
+const MAX_CHUNKS = 1_000_000;
 const MAX_RATE = 100_000;
 const MAX_CONCURRENCY = 100_000;
 const MAX_ATTEMPTS = 1_000;
@@ -16,7 +23,9 @@ const REPORT_PAGE_MAX = 10_000;
 
 const imsi = z.string().regex(/^[0-9]{15}$/, 'expected 15 digits');
 const selectionSchema = z.union([
-  z.strictObject({ lines: z.array(z.string().max(200)).min(1).max(MAX_SELECTION_LINES) }),
+  z.strictObject({ lines: z.array(z.string().max(MAX_LINE_LENGTH)).min(1).max(MAX_SELECTION_LINES) }),
+  // Issue 11: a draft; the file follows in chunks (POST .../{id}/members), then POST .../{id}/seal.
+  z.strictObject({ chunks: z.literal(true) }),
   z.strictObject({ imsiRange: z.strictObject({ first: imsi, last: imsi }) }),
   z.strictObject({ batch: z.string().regex(BATCH_ID, 'expected letters, digits, . _ - (1..64)') }),
 ]);
@@ -35,6 +44,25 @@ const createSchema = z.strictObject({
   selection: selectionSchema,
   options: optionsSchema.optional(),
   start: z.boolean().optional(),
+});
+const chunkSchema = z.strictObject({
+  chunk: z.number().int().min(0).max(MAX_CHUNKS),
+  firstLine: z.number().int().min(1),
+  lines: z.array(z.string().max(MAX_LINE_LENGTH)).min(1).max(MAX_CHUNK_LINES),
+});
+const sealSchema = z.strictObject({
+  chunks: z.number().int().min(1).max(MAX_CHUNKS),
+  start: z.boolean().optional(),
+});
+const appendSchema = z.object({
+  id: z.string(),
+  state: z.string(),
+  chunks: z.number().int(),
+  lines: z.number().int(),
+  total: z.number().int(),
+  duplicates: z.number().int(),
+  problems: z.number().int(),
+  replayed: z.boolean(),
 });
 const idParams = z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'expected 16 hex digits') });
 /** A member's position in its selection: a PostgreSQL `int` (a larger `after` could only fail in the database). */
@@ -55,7 +83,7 @@ const countsSchema = z.object({
 const statusSchema = z.object({
   id: z.string(),
   name: z.string(),
-  state: z.enum(['created', 'running', 'paused', 'cancelled', 'completed']),
+  state: z.enum(['draft', 'created', 'running', 'paused', 'cancelled', 'completed']),
   total: z.number().int(),
   counts: countsSchema,
   done: z.number().int(),
@@ -120,16 +148,68 @@ export function campaignRoutes(campaigns: CampaignService | undefined): Route[] 
           ...rest,
           ...(window === undefined ? {} : { window: parseWindow(window) }),
         };
+        const name = body.name === undefined ? {} : { name: body.name };
+        if ('chunks' in body.selection) {
+          if (body.start !== undefined)
+            throw new JobError(
+              'invalid',
+              'a draft is started by its seal (POST .../{id}/seal {start: true})',
+            );
+          return campaigns.createDraft({ options, ...name }, actor);
+        }
         return campaigns.create(
           {
             selection: body.selection,
             options,
-            ...(body.name === undefined ? {} : { name: body.name }),
+            ...name,
             ...(body.start === undefined ? {} : { start: body.start }),
           },
           actor,
         );
       },
+    }),
+    route({
+      method: 'POST',
+      path: `${PREFIX}/{id}/members`,
+      summary:
+        "Append one chunk of a draft's file {chunk, firstLine, lines} (chunk n once, in order: a replay is answered, not appended again); a bad line refuses the draft",
+      roles: asOperator,
+      params: idParams,
+      body: chunkSchema,
+      ok: { status: 200, description: "the draft's upload so far", schema: appendSchema },
+      errors: [404, 409],
+      handler: async ({ params, body }) => campaigns.append(params.id, body),
+    }),
+    route({
+      method: 'POST',
+      path: `${PREFIX}/{id}/seal`,
+      summary:
+        'Draft -> created once its {chunks} chunks came and no line was bad (start: true starts it); 400 naming the bad lines',
+      roles: asOperator,
+      params: idParams,
+      body: sealSchema,
+      ok: theCampaign,
+      errors: [404, 409],
+      handler: async ({ params, body, actor }) =>
+        campaigns.seal(
+          params.id,
+          { chunks: body.chunks, ...(body.start === undefined ? {} : { start: body.start }) },
+          actor,
+        ),
+    }),
+    route({
+      method: 'DELETE',
+      path: `${PREFIX}/{id}`,
+      summary: 'Delete a draft (refused, or abandoned mid-upload) and its members; 409 for a campaign',
+      roles: asOperator,
+      params: idParams,
+      ok: {
+        status: 200,
+        description: 'the draft is gone',
+        schema: z.object({ id: z.string(), deleted: z.number().int() }),
+      },
+      errors: [404, 409],
+      handler: async ({ params, actor }) => campaigns.deleteDraft(params.id, actor),
     }),
     route({
       method: 'GET',

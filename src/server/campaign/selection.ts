@@ -2,13 +2,18 @@
 // against the inventory. Every bad line is named with its number; one bad line and nothing is created.
 import { JobError } from '../errors.js';
 import type { Inventory, InventoryEntry } from '../inventory.js';
-import type { MemberSeed, SelectionSpec } from './campaign.js';
+import {
+  MAX_NAMED_PROBLEMS,
+  type MemberSeed,
+  type SelectionProblem,
+  type SelectionSpec,
+} from './campaign.js';
 
 const ICCID = /^[0-9]{19,20}$/;
 const IMSI = /^[0-9]{15}$/;
-/** Problems named in one error; the rest are counted. */
-const MAX_LISTED = 20;
 const COMMENT = '#';
+/** A malformed field longer than this is not quoted in an error (it may be key material: a Ki is 32 hex digits). */
+const QUOTED_MAX = 20;
 
 /** A selection as the admin API takes it. */
 export type Selection =
@@ -16,21 +21,33 @@ export type Selection =
   | { readonly imsiRange: { readonly first: string; readonly last: string } }
   | { readonly batch: string };
 
-export interface SelectionProblem {
-  /** 1-based line of the file (absent for a range or a batch). */
-  readonly line?: number;
-  readonly reason: string;
+/** A file of only blank lines and comments. */
+export const NOTHING_SELECTED: SelectionProblem = {
+  reason: 'the file selects no subscriber (only blank lines or comments)',
+};
+
+/** The message of a refused selection: at most MAX_NAMED_PROBLEMS named, the rest counted. */
+export function selectionRefusal(
+  problems: readonly SelectionProblem[],
+  count = problems.length,
+  outcome = 'nothing created',
+): string {
+  const listed = problems
+    .slice(0, MAX_NAMED_PROBLEMS)
+    .map((p) => (p.line === undefined ? p.reason : `line ${p.line}: ${p.reason}`));
+  const rest = count - listed.length;
+  return `selection refused, ${outcome}: ${listed.join('; ')}${rest > 0 ? `; and ${rest} more` : ''}`;
 }
 
-/** A selection that cannot be used; `problems` names each bad line. */
+/** A selection that cannot be used; `problems` names the bad lines (`count` of them in all). */
 export class SelectionError extends JobError {
   override name = 'SelectionError';
-  constructor(readonly problems: readonly SelectionProblem[]) {
-    const listed = problems
-      .slice(0, MAX_LISTED)
-      .map((p) => (p.line === undefined ? p.reason : `line ${p.line}: ${p.reason}`));
-    const more = problems.length > MAX_LISTED ? `; and ${problems.length - MAX_LISTED} more` : '';
-    super('invalid', `selection refused, nothing created: ${listed.join('; ')}${more}`);
+  constructor(
+    readonly problems: readonly SelectionProblem[],
+    readonly count = problems.length,
+    outcome?: string,
+  ) {
+    super('invalid', selectionRefusal(problems, count, outcome));
   }
 }
 
@@ -41,18 +58,35 @@ export interface ResolvedSelection {
   readonly duplicates: number;
 }
 
+/** Lines of a file resolved against the inventory (a whole file, or one chunk of it). */
+export interface ResolvedLines {
+  /** Each profile once, in the order of the lines. */
+  readonly members: MemberSeed[];
+  readonly problems: SelectionProblem[];
+  /** Lines naming a profile already in `members`. */
+  readonly duplicates: number;
+}
+
 function seedOf(e: InventoryEntry): MemberSeed {
   return { iccid: e.iccid, imsi: e.imsi };
 }
 
-/** One ICCID or IMSI per line (the first field of a CSV line); blank lines and # comments are skipped. */
-function resolveLines(lines: readonly string[], inventory: Inventory): ResolvedSelection {
+function malformed(id: string): string {
+  const what = id.length <= QUOTED_MAX ? JSON.stringify(id) : `a field of ${id.length} characters`;
+  return `malformed: ${what} is neither an ICCID (19 or 20 digits) nor an IMSI (15 digits)`;
+}
+
+/**
+ * One ICCID or IMSI per line (the first field of a CSV line); blank lines and # comments are skipped. `firstLine`
+ * is the file's line number of `lines[0]` (a chunk of a larger file).
+ */
+export function resolveLines(lines: readonly string[], inventory: Inventory, firstLine = 1): ResolvedLines {
   const problems: SelectionProblem[] = [];
   const members: MemberSeed[] = [];
   const seen = new Set<string>();
   let duplicates = 0;
   lines.forEach((raw, i) => {
-    const line = i + 1;
+    const line = firstLine + i;
     const text = raw.trim();
     if (text === '' || text.startsWith(COMMENT)) return;
     const id = text.split(/[,;\s]/, 1)[0];
@@ -64,10 +98,7 @@ function resolveLines(lines: readonly string[], inventory: Inventory): ResolvedS
       entry = inventory.byImsi(id);
       if (entry === undefined) problems.push({ line, reason: `unknown IMSI ${id} (not in the inventory)` });
     } else {
-      problems.push({
-        line,
-        reason: `malformed: ${JSON.stringify(id.slice(0, 24))} is neither an ICCID (19 or 20 digits) nor an IMSI (15 digits)`,
-      });
+      problems.push({ line, reason: malformed(id) });
     }
     if (entry === undefined) return;
     if (seen.has(entry.iccid)) {
@@ -77,8 +108,13 @@ function resolveLines(lines: readonly string[], inventory: Inventory): ResolvedS
     seen.add(entry.iccid);
     members.push(seedOf(entry));
   });
-  if (problems.length === 0 && members.length === 0)
-    problems.push({ reason: 'the file selects no subscriber (only blank lines or comments)' });
+  return { members, problems, duplicates };
+}
+
+/** The selection of a whole file in one request. */
+function resolveFile(lines: readonly string[], inventory: Inventory): ResolvedSelection {
+  const { members, problems, duplicates } = resolveLines(lines, inventory);
+  if (problems.length === 0 && members.length === 0) problems.push(NOTHING_SELECTED);
   if (problems.length > 0) throw new SelectionError(problems);
   return { spec: { kind: 'list', count: members.length }, members, duplicates };
 }
@@ -110,7 +146,7 @@ function resolveBatch(batch: string, inventory: Inventory): ResolvedSelection {
 
 /** Issue 11: the members of a selection, or a SelectionError naming every bad line. */
 export function resolveSelection(selection: Selection, inventory: Inventory): ResolvedSelection {
-  if ('lines' in selection) return resolveLines(selection.lines, inventory);
+  if ('lines' in selection) return resolveFile(selection.lines, inventory);
   if ('imsiRange' in selection)
     return resolveRange(selection.imsiRange.first, selection.imsiRange.last, inventory);
   return resolveBatch(selection.batch, inventory);

@@ -4,7 +4,6 @@
 import { ServerConfigError } from '../errors.js';
 import { StorePool, type Queryable } from '../pg-pool.js';
 import {
-  MEMBER_STATES,
   emptyCounts,
   type CampaignRecord,
   type MemberCounts,
@@ -30,6 +29,18 @@ import {
 } from './store.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+/** A campaign this large has its members' statistics refreshed as it is written (see #analyzeAfter). */
+const ANALYZE_FROM = 16_384;
+
+/**
+ * Issue 11: the planner's statistics follow a large write of members. Fresh, a 1M-member table is estimated at a
+ * hundred rows, and a report page (`seq > after ORDER BY seq LIMIT n`) then sorts every later member instead of
+ * walking the primary key; autovacuum may be late (or off). Each time a campaign's members double past
+ * ANALYZE_FROM: some 20 ANALYZEs (a sample each) for 1M members.
+ */
+function grewPast(before: number, after: number): boolean {
+  return after >= ANALYZE_FROM && Math.floor(Math.log2(Math.max(before, 1))) < Math.floor(Math.log2(after));
+}
 
 /** The `schema` query parameter selects (and creates) the schema, as the job store does. */
 function splitUrl(url: string): { connectionString: string; schema: string } {
@@ -71,20 +82,78 @@ export class PostgresCampaignStore implements CampaignStore {
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt],
       );
-      for (let from = 0; from < members.length; from += INSERT_CHUNK) {
-        const chunk = members.slice(from, from + INSERT_CHUNK);
-        await client.query(
-          `INSERT INTO ${this.#members} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
-           SELECT $1, s, i, m, 'waiting', 0, $2 FROM unnest($3::int[], $4::text[], $5::text[]) AS t(s, i, m)`,
-          [
-            c.id,
-            c.createdAt,
-            chunk.map((_, k) => from + k),
-            chunk.map((m) => m.iccid),
-            chunk.map((m) => m.imsi),
-          ],
-        );
-      }
+      await this.#insertMembers(client, c.id, 0, members, c.createdAt);
+    });
+    await this.#analyzeAfter(0, members.length);
+  }
+
+  async #analyzeAfter(before: number, after: number): Promise<void> {
+    if (grewPast(before, after)) await this.#pool.query(`ANALYZE ${this.#members}`);
+  }
+
+  async appendMembers(
+    c: CampaignRecord,
+    seeds: readonly MemberSeed[],
+    at: string,
+    next: (added: number) => CampaignRecord,
+  ): Promise<boolean> {
+    let added = 0;
+    const appended = await this.#pool.transaction(async (client) => {
+      const row = await client.query<{ revision: number }>(
+        `SELECT revision FROM ${this.#campaigns} WHERE id = $1 FOR UPDATE`,
+        [c.id],
+      );
+      if (row.rows[0] === undefined || Number(row.rows[0].revision) !== c.revision) return false;
+      // Kept once: the subscribers this campaign already holds (an earlier chunk named them) are skipped.
+      const held = await client.query<{ iccid: string }>(
+        `SELECT iccid FROM ${this.#members} WHERE campaign_id = $1 AND iccid = ANY($2::text[])`,
+        [c.id, seeds.map((m) => m.iccid)],
+      );
+      const skip = new Set(held.rows.map((r) => r.iccid));
+      const fresh = skip.size === 0 ? seeds : seeds.filter((m) => !skip.has(m.iccid));
+      await this.#insertMembers(client, c.id, c.total, fresh, at);
+      added = fresh.length;
+      if (await this.#write(client, next(fresh.length), c.revision)) return true;
+      throw new Error(`campaign ${c.id}: revision moved under its row lock`);
+    });
+    if (appended) await this.#analyzeAfter(c.total, c.total + added);
+    return appended;
+  }
+
+  /** Members at positions from `firstSeq` on, INSERT_CHUNK per statement. */
+  async #insertMembers(
+    client: Queryable,
+    id: string,
+    firstSeq: number,
+    members: readonly MemberSeed[],
+    at: string,
+  ): Promise<void> {
+    for (let from = 0; from < members.length; from += INSERT_CHUNK) {
+      const chunk = members.slice(from, from + INSERT_CHUNK);
+      await client.query(
+        `INSERT INTO ${this.#members} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
+         SELECT $1, s, i, m, 'waiting', 0, $2 FROM unnest($3::int[], $4::text[], $5::text[]) AS t(s, i, m)`,
+        [
+          id,
+          at,
+          chunk.map((_, k) => firstSeq + from + k),
+          chunk.map((m) => m.iccid),
+          chunk.map((m) => m.imsi),
+        ],
+      );
+    }
+  }
+
+  async deleteDraft(id: string): Promise<boolean> {
+    return this.#pool.transaction(async (client) => {
+      const row = await client.query<{ state: string }>(
+        `SELECT state FROM ${this.#campaigns} WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      if (row.rows[0]?.state !== 'draft') return false;
+      await client.query(`DELETE FROM ${this.#members} WHERE campaign_id = $1`, [id]);
+      await client.query(`DELETE FROM ${this.#campaigns} WHERE id = $1`, [id]);
+      return true;
     });
   }
 
@@ -181,11 +250,19 @@ export class PostgresCampaignStore implements CampaignStore {
     limit: number,
     afterSeq = -1,
   ): Promise<MemberRecord[]> {
-    const r = await this.#pool.query<MemberRow>(
-      `SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
-       WHERE campaign_id = $1 AND seq > $2 AND state = ANY($3) ORDER BY seq LIMIT $4`,
-      [id, afterSeq, [...(states === 'all' ? MEMBER_STATES : states)], limit],
-    );
+    // Every state (the report): a range of the primary key, no state filter.
+    const r =
+      states === 'all'
+        ? await this.#pool.query<MemberRow>(
+            `SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
+             WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+            [id, afterSeq, limit],
+          )
+        : await this.#pool.query<MemberRow>(
+            `SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
+             WHERE campaign_id = $1 AND seq > $2 AND state = ANY($3) ORDER BY seq LIMIT $4`,
+            [id, afterSeq, [...states], limit],
+          );
     return r.rows.map(memberOfRow);
   }
 

@@ -3,7 +3,6 @@
 import Database from 'better-sqlite3';
 import { ServerConfigError } from '../errors.js';
 import {
-  MEMBER_STATES,
   emptyCounts,
   type CampaignRecord,
   type MemberCounts,
@@ -12,6 +11,7 @@ import {
   type MemberState,
 } from './campaign.js';
 import {
+  DELETE_CHUNK,
   MEMBER_COLUMNS,
   campaignDoc,
   campaignOfRow,
@@ -71,6 +71,48 @@ export class SqliteCampaignStore implements CampaignStore {
       ).run(c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt);
       for (let i = 0; i < members.length; i++)
         insert.run(c.id, i, members[i].iccid, members[i].imsi, c.createdAt);
+    })();
+  }
+
+  async appendMembers(
+    c: CampaignRecord,
+    seeds: readonly MemberSeed[],
+    at: string,
+    next: (added: number) => CampaignRecord,
+  ): Promise<boolean> {
+    const insert = this.#prepare(
+      `INSERT INTO ${MEMBERS} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
+       VALUES (?, ?, ?, ?, 'waiting', 0, ?) ON CONFLICT (campaign_id, iccid) DO NOTHING`,
+    );
+    return this.#db.transaction(() => {
+      const row = this.#prepare(`SELECT revision FROM ${CAMPAIGNS} WHERE id = ?`).get(c.id) as
+        { revision: number } | undefined;
+      if (row === undefined || Number(row.revision) !== c.revision) return false;
+      let added = 0;
+      for (const m of seeds) added += insert.run(c.id, c.total + added, m.iccid, m.imsi, at).changes;
+      if (this.#write(next(added), c.revision)) return true;
+      throw new Error(`campaign ${c.id}: revision moved inside its own transaction`);
+    })();
+  }
+
+  async deleteDraft(id: string): Promise<boolean> {
+    const isDraft = () =>
+      (this.#prepare(`SELECT state FROM ${CAMPAIGNS} WHERE id = ?`).get(id) as { state: string } | undefined)
+        ?.state === 'draft';
+    const batch = this.#prepare(
+      `DELETE FROM ${MEMBERS} WHERE rowid IN (SELECT rowid FROM ${MEMBERS} WHERE campaign_id = ? LIMIT ?)`,
+    );
+    for (;;) {
+      if (!isDraft()) return false;
+      if (batch.run(id, DELETE_CHUNK).changes < DELETE_CHUNK) break;
+      // Other writers of the file (the job store) get their turn between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return this.#db.transaction(() => {
+      if (!isDraft()) return false;
+      this.#prepare(`DELETE FROM ${MEMBERS} WHERE campaign_id = ?`).run(id);
+      this.#prepare(`DELETE FROM ${CAMPAIGNS} WHERE id = ?`).run(id);
+      return true;
     })();
   }
 
@@ -160,12 +202,18 @@ export class SqliteCampaignStore implements CampaignStore {
     limit: number,
     afterSeq = -1,
   ): Promise<MemberRecord[]> {
-    const list = states === 'all' ? MEMBER_STATES : states;
-    const rows = this.#prepare(
-      `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
-         WHERE campaign_id = ? AND seq > ? AND state IN (${list.map(() => '?').join(', ')})
-         ORDER BY seq LIMIT ?`,
-    ).all(id, afterSeq, ...list, limit) as MemberRow[];
+    // Every state (the report): a range of the primary key, no state filter for the planner to sort after.
+    const rows = (
+      states === 'all'
+        ? this.#prepare(
+            `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS} WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+          ).all(id, afterSeq, limit)
+        : this.#prepare(
+            `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
+               WHERE campaign_id = ? AND seq > ? AND state IN (${states.map(() => '?').join(', ')})
+               ORDER BY seq LIMIT ?`,
+          ).all(id, afterSeq, ...states, limit)
+    ) as MemberRow[];
     return rows.map(memberOfRow);
   }
 

@@ -28,6 +28,23 @@ export interface Lease {
 export interface CampaignStore {
   /** The campaign and all its members, in one transaction (seq = position in `members`). */
   create(c: CampaignRecord, members: readonly MemberSeed[]): Promise<void>;
+  /**
+   * Issue 11: one chunk of a draft's file selection, in one transaction with the campaign's compare-and-set on
+   * `c.revision`: members whose ICCID the campaign already holds are skipped (kept once), the others take the
+   * positions from `c.total` on (written at `at`), and `next(added)` (revision c.revision + 1) is written. False,
+   * nothing written, when the campaign moved since `c` was read.
+   */
+  appendMembers(
+    c: CampaignRecord,
+    seeds: readonly MemberSeed[],
+    at: string,
+    next: (added: number) => CampaignRecord,
+  ): Promise<boolean>;
+  /**
+   * Issue 11: removes a draft and its members (in batches on SQLite: the file's writers are not held up for
+   * long); false when `id` is not a draft.
+   */
+  deleteDraft(id: string): Promise<boolean>;
   get(id: string): Promise<CampaignRecord | undefined>;
   /** Newest first. */
   list(): Promise<CampaignRecord[]>;
@@ -70,6 +87,8 @@ export interface MemberChange {
 
 /** Members a creation writes per statement. */
 export const INSERT_CHUNK = 2_000;
+/** Members a draft's deletion removes per transaction (SQLite). */
+export const DELETE_CHUNK = 10_000;
 
 /** The stored row of a member (both drivers). */
 export interface MemberRow {
@@ -180,5 +199,7 @@ export function campaignSchema(campaigns: string, members: string): string[] {
   PRIMARY KEY (campaign_id, seq)
 )`,
     `CREATE INDEX IF NOT EXISTS campaign_members_state ON ${members} (campaign_id, state, seq)`,
+    // Issue 11: a subscriber is a member of a campaign once, whichever chunks of its file named it.
+    `CREATE UNIQUE INDEX IF NOT EXISTS campaign_members_iccid ON ${members} (campaign_id, iccid)`,
   ];
 }

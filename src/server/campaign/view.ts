@@ -23,6 +23,17 @@ export function campaignStatus(c: CampaignRecord, counts: MemberCounts, now: Dat
     selection: c.selection,
     options: { ...options, ...(window === undefined ? {} : { window: formatWindow(window) }) },
     total: c.total,
+    ...(c.upload === undefined || c.state !== 'draft'
+      ? {}
+      : {
+          upload: {
+            chunks: c.upload.chunks,
+            lines: c.upload.lines,
+            duplicates: c.upload.duplicates,
+            problems: c.upload.problemCount,
+            ...(c.upload.discarded === true ? { discarded: true } : {}),
+          },
+        }),
     counts,
     done,
     rate: Math.round(rate * 1000) / 1000,

@@ -1,37 +1,33 @@
 // `ltku campaign create`: a campaign from a selection (a file of ICCIDs or IMSIs, an IMSI range, a manufacturing
-// batch) with its rate, concurrency, window, attempts and delivery; the server checks every line against its
-// inventory and refuses the whole file, naming each bad line, before anything is created.
-import { readFileSync } from 'node:fs';
+// batch) with its rate, concurrency, window, attempts and delivery. A file of any size (issue 11: 1M lines) goes
+// to a draft campaign a chunk at a time, each chunk checked against the server's inventory; one bad line and
+// the draft is deleted, naming the bad lines: nothing is started.
+import { openSync, closeSync } from 'node:fs';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
 import { exactlyOne, optionalChoice, optionalInt, optionalString, requireString } from '../../options.js';
 import { printJson } from '../../output.js';
+import type { AdminTarget } from '../server/support/admin-client.js';
 import { ADMIN_OPTIONS, ADMIN_USAGE } from '../server/support/admin-options.js';
 import { CAMPAIGN_PATH, adminRequest, adminTargetOf } from './support/campaign-options.js';
 import { describeCampaign, type CampaignJson } from './support/render.js';
+import { deleteDraft, postIdempotent, uploadFile } from './support/selection-upload.js';
 
-/** The server takes this many lines in one request (server/campaign/routes.ts MAX_SELECTION_LINES). */
-const MAX_FILE_LINES = 40_000;
 const RANGE = /^([0-9]{15})(?:-|\.\.)([0-9]{15})$/;
 const WINDOW = /^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$/;
 
-function selectionOf(values: Parameters<typeof exactlyOne>[0]): object {
+type Selection = { file: string } | { imsiRange: { first: string; last: string } } | { batch: string };
+
+function selectionOf(values: Parameters<typeof exactlyOne>[0]): Selection {
   const which = exactlyOne(values, ['file', 'imsi-range', 'batch']);
   if (which === 'file') {
     const path = requireString(values, 'file');
-    let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      closeSync(openSync(path, 'r'));
     } catch (e) {
       throw new UsageError(`--file: cannot read ${path}: ${(e as Error).message}`);
     }
-    const lines = text.split(/\r?\n/);
-    if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    if (lines.length > MAX_FILE_LINES)
-      throw new UsageError(
-        `--file: ${lines.length} lines; one campaign takes at most ${MAX_FILE_LINES} lines of a file (use --imsi-range or --batch for larger selections)`,
-      );
-    return { lines };
+    return { file: path };
   }
   if (which === 'imsi-range') {
     const m = RANGE.exec(requireString(values, 'imsi-range'));
@@ -39,6 +35,38 @@ function selectionOf(values: Parameters<typeof exactlyOne>[0]): object {
     return { imsiRange: { first: m[1], last: m[2] } };
   }
   return { batch: requireString(values, 'batch') };
+}
+
+/**
+ * Issue 11: draft, chunks, seal. Whatever fails (a bad line, the server, the file, SIGINT), the draft is deleted;
+ * if even that fails, the error names the draft (never startable) to delete with `ltku campaign delete`.
+ */
+async function createFromFile(
+  target: AdminTarget,
+  path: string,
+  fields: object,
+  start: boolean,
+  stopped: () => string | undefined,
+): Promise<CampaignJson> {
+  const draft = (await adminRequest(target, 'POST', CAMPAIGN_PATH, {
+    ...fields,
+    selection: { chunks: true },
+  })) as CampaignJson;
+  try {
+    const { chunks } = await uploadFile(target, draft.id, path, stopped);
+    if (chunks === 0) throw new UsageError(`--file: ${path} is empty`);
+    return (await postIdempotent(target, `${CAMPAIGN_PATH}/${draft.id}/seal`, {
+      chunks,
+      ...(start ? { start: true } : {}),
+    })) as CampaignJson;
+  } catch (e) {
+    const deleted = await deleteDraft(target, draft.id);
+    const what = deleted
+      ? 'nothing created'
+      : `draft ${draft.id} left (it cannot be started): remove it with ltku campaign delete --id ${draft.id}`;
+    if (e instanceof Error) e.message = `${e.message} (${what})`;
+    throw e;
+  }
 }
 
 function rateOf(values: Parameters<typeof optionalString>[0]): number | undefined {
@@ -58,7 +86,8 @@ export const command: Command = {
     'ltku campaign create (--file FILE | --imsi-range FIRST-LAST | --batch ID) [--name TEXT] [--rate N]',
     '                     [--concurrency N] [--window HH:MM-HH:MM] [--max-attempts N] [--delivery push|poll]',
     `                     [--start] ${ADMIN_USAGE} [--json]`,
-    '  --file: one ICCID (19-20 digits) or IMSI (15 digits) per line (first CSV field; # comments, blank lines)',
+    '  --file: one ICCID (19-20 digits) or IMSI (15 digits) per line (first CSV field; # comments, blank lines);',
+    '          any size: sent in chunks to a draft, sealed when every line was found (else nothing is created)',
     '  --rate: new key updates per second, across all server instances (default 10)',
     '  --concurrency: open jobs of the campaign at most (default 100); --window: daily, UTC, feeding only inside',
     '  --max-attempts: failed attempts before a subscriber ends "unreachable" (default 10)',
@@ -90,9 +119,8 @@ export const command: Command = {
     const delivery = optionalChoice(ctx.values, 'delivery', ['push', 'poll'] as const);
     const name = optionalString(ctx.values, 'name');
     const target = adminTargetOf(ctx.values);
-    const c = (await adminRequest(target, 'POST', CAMPAIGN_PATH, {
+    const fields = {
       ...(name === undefined ? {} : { name }),
-      selection,
       options: {
         ...(rate === undefined ? {} : { rate }),
         ...(concurrency === undefined ? {} : { concurrency }),
@@ -100,8 +128,17 @@ export const command: Command = {
         ...(delivery === undefined ? {} : { delivery }),
         ...(window === undefined ? {} : { window }),
       },
-      ...(ctx.values.start ? { start: true } : {}),
-    })) as CampaignJson;
+    };
+    let stop: string | undefined;
+    void ctx.stopSignal.then((signal) => (stop = signal));
+    const c =
+      'file' in selection
+        ? await createFromFile(target, selection.file, fields, ctx.values.start === true, () => stop)
+        : ((await adminRequest(target, 'POST', CAMPAIGN_PATH, {
+            ...fields,
+            selection,
+            ...(ctx.values.start ? { start: true } : {}),
+          })) as CampaignJson);
     if (ctx.values.json) printJson(ctx.stdout, c);
     else {
       ctx.stdout.write(`${describeCampaign(c)}\n`);

@@ -1,5 +1,6 @@
 // `ltku campaign report`: the per-subscriber report (final state, key version, attempts, reason) as CSV or
-// JSON, with a summary (members by state, failures by reason); read a page at a time, so any size fits.
+// JSON, with a summary (members by state, failures by reason). Read a page at a time and written as it comes
+// (issue 11: 1M members in flat memory): the JSON is one document whose summary follows the members.
 import { createWriteStream } from 'node:fs';
 import type { Command } from '../../command.js';
 import { UsageError } from '../../errors.js';
@@ -12,7 +13,8 @@ import {
   adminTargetOf,
   campaignIdOf,
 } from './support/campaign-options.js';
-import { CSV_HEADER, csvRow, summarise, type CampaignJson, type MemberJson } from './support/render.js';
+import { CSV_HEADER, csvRow, type CampaignJson, type MemberJson } from './support/render.js';
+import { ReportSummary, writeOut } from './support/report-writer.js';
 
 const PAGE = 5_000;
 
@@ -21,7 +23,7 @@ export const command: Command = {
   usage: [
     `ltku campaign report ${CAMPAIGN_USAGE} [--format csv|json] [--output FILE]`,
     '  CSV (default): iccid,imsi,state,key_version,attempts,reason,detail; the summary goes to stderr',
-    '  JSON (--format json or --json): {campaign, summary, members}',
+    '  JSON (--format json or --json): {campaign, members, summary}, written as the pages come (summary last)',
   ].join('\n'),
   options: { ...CAMPAIGN_OPTIONS, format: { type: 'string' }, output: { type: 'string' } },
   async run(ctx) {
@@ -31,15 +33,14 @@ export const command: Command = {
       optionalChoice(ctx.values, 'format', ['csv', 'json'] as const) ?? (ctx.values.json ? 'json' : 'csv');
     const output = optionalString(ctx.values, 'output');
     if (output === '') throw new UsageError('--output: a file name');
-    const out = output === undefined ? ctx.stdout : createWriteStream(output, { mode: 0o600 });
     const campaign = (await adminRequest(target, 'GET', `${CAMPAIGN_PATH}/${id}`)) as CampaignJson;
-    const members: MemberJson[] = [];
-    const counted = {
-      total: 0,
-      byState: {} as Record<string, number>,
-      byReason: {} as Record<string, number>,
-    };
-    if (format === 'csv') out.write(`${CSV_HEADER}\n`);
+    const out = output === undefined ? ctx.stdout : createWriteStream(output, { mode: 0o600 });
+    const summary = new ReportSummary();
+    await writeOut(
+      out,
+      format === 'csv' ? `${CSV_HEADER}\n` : `{\n  "campaign": ${JSON.stringify(campaign)},\n  "members": [`,
+    );
+    let first = true;
     let after = -1;
     for (;;) {
       const page = (await adminRequest(
@@ -47,29 +48,19 @@ export const command: Command = {
         'GET',
         `${CAMPAIGN_PATH}/${id}/report?after=${after}&limit=${PAGE}`,
       )) as { members: MemberJson[]; next?: number };
-      const s = summarise(page.members);
-      counted.total += s.total;
-      for (const [k, v] of Object.entries(s.byState)) counted.byState[k] = (counted.byState[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(s.byReason)) counted.byReason[k] = (counted.byReason[k] ?? 0) + v;
-      if (format === 'csv') for (const m of page.members) out.write(`${csvRow(m)}\n`);
-      else members.push(...page.members);
+      summary.add(page.members);
+      const rows =
+        format === 'csv'
+          ? page.members.map((m) => `${csvRow(m)}\n`)
+          : page.members.map((m, i) => `${first && i === 0 ? '' : ','}\n    ${JSON.stringify(m)}`);
+      if (rows.length > 0) await writeOut(out, rows.join(''));
+      first &&= rows.length === 0;
       if (page.next === undefined) break;
       after = page.next;
     }
-    const summary = { campaign: campaign.id, state: campaign.state, ...counted };
-    if (format === 'json') out.write(JSON.stringify({ campaign, summary, members }, null, 2) + '\n');
-    else
-      ctx.stderr.write(
-        `${summary.total} subscribers, campaign ${campaign.state}: ${Object.entries(counted.byState)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ')}${
-          Object.keys(counted.byReason).length === 0
-            ? ''
-            : `; reasons: ${Object.entries(counted.byReason)
-                .map(([k, v]) => `${k} ${v}`)
-                .join(', ')}`
-        }\n`,
-      );
+    const total = summary.of(campaign);
+    if (format === 'json') await writeOut(out, `\n  ],\n  "summary": ${JSON.stringify(total)}\n}\n`);
+    else ctx.stderr.write(`${summary.line(campaign)}\n`);
     if (out !== ctx.stdout) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(resolve));
     return 0;
   },

@@ -74,6 +74,7 @@ export const command: Command = {
     logger.info({ signal }, 'stopping');
     await running.close();
     if (source instanceof GsupAuthSource) await source.close();
+    if (source instanceof HssClient) source.close();
     return 0;
   },
 };

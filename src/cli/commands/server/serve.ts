@@ -163,13 +163,15 @@ export const command: Command = {
       await instance.close();
       throw e;
     });
+    // Issue 11: the HSS client's kept-alive connections end with the server
+    const hssClient = ctrl === undefined ? new HssClient(hssUrl as string, { token }) : undefined;
     let running;
     try {
       running = await listenServer(
         {
           store,
           cardJobStore,
-          hss: ctrl !== undefined ? new OsmoHlrHss({ ctrl }) : new HssClient(hssUrl as string, { token }),
+          hss: hssClient ?? new OsmoHlrHss({ ctrl: ctrl! }),
           authenticator,
           kek,
           inventory,
@@ -190,6 +192,7 @@ export const command: Command = {
         adminListen,
       );
     } catch (e) {
+      hssClient?.close();
       await cardJobStore.close();
       await store.close();
       await instance.close();
@@ -213,6 +216,7 @@ export const command: Command = {
     const signal = await ctx.stopSignal;
     logger.info({ signal }, 'stopping');
     await running.close();
+    hssClient?.close();
     await cardJobStore.close();
     await store.close();
     await instance.close();

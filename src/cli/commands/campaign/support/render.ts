@@ -68,16 +68,3 @@ function csvField(v: string | number | undefined): string {
 export function csvRow(m: MemberJson): string {
   return [m.iccid, m.imsi, m.state, m.keyVersion, m.attempts, m.reason, m.detail].map(csvField).join(',');
 }
-
-/** The report's summary: members by final state, and the failures by reason. */
-export function summarise(members: Iterable<MemberJson>) {
-  const byState: Record<string, number> = {};
-  const byReason: Record<string, number> = {};
-  let total = 0;
-  for (const m of members) {
-    total++;
-    byState[m.state] = (byState[m.state] ?? 0) + 1;
-    if (m.reason !== undefined) byReason[m.reason] = (byReason[m.reason] ?? 0) + 1;
-  }
-  return { total, byState, byReason };
-}
