@@ -13,15 +13,10 @@ import { DEFAULT_PRINCIPALS, PrincipalTable, ROLE_OPERATOR, issueCredentials } f
 import { P256, cryptoRandom } from '../src/crypto/index.js';
 import { silentLogger } from '../src/ports/index.js';
 import { trustAnchor } from '../src/pki/index.js';
-import {
-  DEFAULT_POLICY,
-  listenServer,
-  openJobStore,
-  type HssRole,
-  type InventoryEntry,
-} from '../src/server/index.js';
+import { DEFAULT_POLICY, listenServer, openJobStore, type InventoryEntry } from '../src/server/index.js';
 import { openCampaignStore } from '../src/server/campaign/index.js';
 import { NOW, makePki } from '../tests/card/support/fixture.js';
+import { instantHss } from './instant-hss.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const DIR = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ltku-bench-file-'));
@@ -30,18 +25,6 @@ const CLI = new URL('../../bin/ltku.js', import.meta.url).pathname;
 /** LTKU_BENCH_CLI_HEAP=MB caps the CLI's V8 heap: the runs completing under a small cap show the memory is flat. */
 const CLI_HEAP = process.env.LTKU_BENCH_CLI_HEAP;
 const CLI_NODE_FLAGS = CLI_HEAP === undefined ? [] : [`--max-old-space-size=${Number(CLI_HEAP)}`];
-
-/** An HSS that answers at once (nothing is fed: the campaign stays created). */
-const instantHss: HssRole = {
-  name: 'bench HSS',
-  hasCandidates: true,
-  subscriber: async (imsi) => ({ imsi, algorithm: 'milenage', activeVersion: 1 }),
-  stage: async () => {},
-  commit: async () => {},
-  abort: async () => {},
-  listCandidates: async () => [],
-  ready: async () => {},
-};
 
 function entry(i: number): InventoryEntry {
   return {

@@ -13,12 +13,12 @@ import {
   Inventory,
   JobService,
   SqliteJobStore,
-  type HssRole,
   type InventoryEntry,
   type Suite,
 } from '../src/server/index.js';
 import { CampaignService, SqliteCampaignStore } from '../src/server/campaign/index.js';
 import type { BenchSuite } from './harness.js';
+import { instantHss } from './instant-hss.js';
 
 const PROFILES_PER_CARD = 4;
 const CONCURRENCY = 1_000;
@@ -28,17 +28,6 @@ const SAMPLES = 4;
 /** The databases' directory: LTKU_BENCH_DIR, else tmpfs when there is one (fsync is then free: bookkeeping only). */
 const DIR = process.env.LTKU_BENCH_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 
-/** An HSS that answers at once: the bench measures the server's bookkeeping, not an HSS. */
-const instantHss: HssRole = {
-  name: 'bench HSS',
-  hasCandidates: true,
-  subscriber: async (imsi) => ({ imsi, algorithm: 'milenage', activeVersion: 1 }),
-  stage: async () => {},
-  commit: async () => {},
-  abort: async () => {},
-  listCandidates: async () => [],
-  ready: async () => {},
-};
 const SUITE = { kvn: 1, aesKeyLength: 16, curve: { name: 'P-256' } } as unknown as Suite;
 
 function entries(n: number): InventoryEntry[] {

@@ -172,10 +172,18 @@ export function generateKeyPair(curve: Curve, rng: RandomSource): EcKeyPair {
 /** SEC 1 3.3.1 ECDH primitive: the x-coordinate of d * Q, fieldSize bytes. The peer point is validated first. */
 export function ecdh(curve: Curve, privateKey: Uint8Array, peerPublicKey: Uint8Array): Uint8Array {
   checkPrivateKey(curve, privateKey);
+  return sharedSecret(curve, ecdhFor(curve, privateKey), peerPublicKey);
+}
+
+/**
+ * SEC 1 3.3.1 with the private key already in `context`: the peer point validated, then the x-coordinate of
+ * d * Q left-padded to fieldSize bytes (OpenSSL drops leading zero bytes).
+ */
+export function sharedSecret(curve: Curve, context: EcdhObject, peerPublicKey: Uint8Array): Uint8Array {
   const q = decodePoint(curve, peerPublicKey);
   let z: Uint8Array;
   try {
-    z = ecdhFor(curve, privateKey).computeSecret(q);
+    z = context.computeSecret(q);
   } catch {
     throw new CryptoError(`${curve.name} ECDH failed`);
   }

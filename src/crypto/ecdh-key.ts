@@ -5,7 +5,7 @@
 import { createECDH, type ECDH } from 'node:crypto';
 import { bytesToBigInt } from '../bytes/index.js';
 import type { Curve } from './curves.js';
-import { decodePoint, type EcKeyPair } from './ec.js';
+import { sharedSecret, type EcKeyPair } from './ec.js';
 import { CryptoError } from './errors.js';
 import type { RandomSource } from './random.js';
 
@@ -80,17 +80,7 @@ export class EcdhKey {
     const context = this.#context;
     const { curve } = this.keyPair;
     if (context === undefined) throw new CryptoError(`${curve.name} ECDH: the key has been disposed`);
-    const q = decodePoint(curve, peerPublicKey);
-    let z: Uint8Array;
-    try {
-      z = context.computeSecret(q);
-    } catch {
-      throw new CryptoError(`${curve.name} ECDH failed`);
-    }
-    if (z.length === curve.fieldSize) return new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
-    const out = new Uint8Array(curve.fieldSize);
-    out.set(z, curve.fieldSize - z.length);
-    return out;
+    return sharedSecret(curve, context, peerPublicKey);
   }
 
   get disposed(): boolean {

@@ -25,7 +25,7 @@ export interface HttpResponse {
 /** One request and its whole answer; rejects with HttpCallError only. */
 export type HttpRequestFn = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** No answer: nothing came back in time, or the connection failed (its cause in the message). */
+/** No answer: nothing came back in time, the connection failed, or the answer was too large (see the message). */
 export class HttpCallError extends Error {
   override name = 'HttpCallError';
   constructor(
@@ -41,10 +41,14 @@ export interface KeepAliveOptions {
   readonly maxSockets?: number;
   /** An idle connection is closed after this (below the usual servers' keep-alive timeouts, 5 s and more). */
   readonly freeSocketTimeoutMs?: number;
+  /** An answer body larger than this is not buffered: the call fails (a peer cannot exhaust the memory). */
+  readonly maxResponseBytes?: number;
 }
 
 export const DEFAULT_MAX_SOCKETS = 64;
 export const DEFAULT_FREE_SOCKET_TIMEOUT_MS = 4_000;
+/** Far above the largest answer of the services' APIs (a page of 1000 subscriber views is about 0.5 MiB). */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL']);
 /** Node's TLS errors and OpenSSL's certificate verdicts (UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED, ...). */
@@ -101,6 +105,7 @@ export class KeepAliveHttpClient {
     this.#options = {
       maxSockets: options.maxSockets ?? DEFAULT_MAX_SOCKETS,
       freeSocketTimeoutMs: options.freeSocketTimeoutMs ?? DEFAULT_FREE_SOCKET_TIMEOUT_MS,
+      maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     };
   }
 
@@ -177,9 +182,21 @@ export class KeepAliveHttpClient {
       req.on('error', fail);
       req.on('response', (res) => {
         answered = true;
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
+        const max = this.#options.maxResponseBytes;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const tooLarge = () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(new HttpCallError('unreachable', `the answer is larger than ${max} bytes`));
+          req.destroy();
+        };
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > max) return tooLarge();
+          chunks.push(chunk);
+        });
         res.on('error', fail);
         res.on('close', () => {
           if (!res.complete) fail(new Error('the answer was cut off'));
@@ -188,8 +205,11 @@ export class KeepAliveHttpClient {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          const body = Buffer.concat(chunks, size).toString('utf8');
           resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', body });
         });
+        // A declared length over the limit is refused before a byte of it is read.
+        if (Number(res.headers['content-length'] ?? 0) > max) tooLarge();
       });
       req.end(r.body);
     });

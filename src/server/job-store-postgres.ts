@@ -3,6 +3,7 @@
 // (and creates) the schema, as the HSS store does.
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
+  APPLIED_JOB_INDEX,
   OPEN_JOB_INDEX,
   OPEN_STATES_SQL,
   cardKeyPinsSchema,
@@ -89,6 +90,9 @@ export class PostgresJobStore implements JobStore, CardPinStore {
       await client.query(cardKeyPinsSchema(this.#pins));
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON ${this.#table} (iccid, state)`);
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON ${this.#table} (imsi, state)`);
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${APPLIED_JOB_INDEX} ON ${this.#table} (created_at) WHERE state = 'applied'`,
+      );
       const open = await client.query<Row>(
         `SELECT ${COLUMNS} FROM ${this.#table} WHERE state IN (${OPEN_STATES_SQL}) ORDER BY created_at, id`,
       );
@@ -182,6 +186,14 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     const r = await this.#pool.query<Row>(
       `SELECT ${COLUMNS} FROM ${this.#table} ORDER BY created_at, id LIMIT $1 OFFSET $2`,
       [page.limit ?? 100, page.offset ?? 0],
+    );
+    return r.rows.map(recordOfRow);
+  }
+
+  async inState(state: 'applied', limit: number): Promise<JobRecord[]> {
+    const r = await this.#pool.query<Row>(
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE state = $1 ORDER BY created_at, id LIMIT $2`,
+      [state, limit],
     );
     return r.rows.map(recordOfRow);
   }

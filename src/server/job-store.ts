@@ -22,6 +22,11 @@ export interface JobStore {
   update(job: JobRecord, expectedRevision: number): Promise<boolean>;
   get(id: string): Promise<JobRecord | undefined>;
   list(page?: { limit?: number; offset?: number }): Promise<JobRecord[]>;
+  /**
+   * Up to `limit` jobs in `state`, oldest first (the reconciler's applied jobs, DESIGN.md 6 step 2: an index
+   * keeps this a short read at 1M jobs).
+   */
+  inState(state: 'applied', limit: number): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these ICCIDs, oldest first. */
   byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these IMSIs, oldest first. */
@@ -32,6 +37,8 @@ export interface JobStore {
 /** The reason a migration gives the open jobs it fails because an older open job holds the same ICCID. */
 export const DUPLICATE_OPEN_JOB = 'duplicate-open-job';
 export const OPEN_JOB_INDEX = 'key_update_jobs_one_open';
+/** The partial index of the applied jobs (the reconciler's commit retries). */
+export const APPLIED_JOB_INDEX = 'key_update_jobs_applied';
 /** `state IN ('pending', ...)` for the partial index (constants, not input). */
 export const OPEN_STATES_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ');
 
@@ -97,6 +104,7 @@ CREATE TABLE IF NOT EXISTS key_update_jobs (
 );
 CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON key_update_jobs (iccid, state);
 CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON key_update_jobs (imsi, state);
+CREATE INDEX IF NOT EXISTS ${APPLIED_JOB_INDEX} ON key_update_jobs (created_at) WHERE state = 'applied';
 ${cardKeyPinsSchema('card_key_pins')}
 `;
 
@@ -247,6 +255,13 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     const rows = this.#prepare(
       `SELECT ${COLUMNS} FROM key_update_jobs ORDER BY created_at, id LIMIT ? OFFSET ?`,
     ).all(page.limit ?? 100, page.offset ?? 0) as Row[];
+    return rows.map(recordOfRow);
+  }
+
+  async inState(state: 'applied', limit: number): Promise<JobRecord[]> {
+    const rows = this.#prepare(
+      `SELECT ${COLUMNS} FROM key_update_jobs WHERE state = ? ORDER BY created_at, id LIMIT ?`,
+    ).all(state, limit) as Row[];
     return rows.map(recordOfRow);
   }
 

@@ -73,6 +73,8 @@ export type CreateResult =
 
 /** New-job notifications (onJobCreated, e.g. a push through the core) under way at once for a batch. */
 const NOTIFY_PARALLEL = 16;
+/** Applied jobs whose HSS commit one reconciler pass retries. */
+const RETRY_COMMITS_BATCH = 1000;
 
 /** A job handed to one RAM session (JobService.claim). */
 export interface ClaimedJob {
@@ -855,11 +857,14 @@ export class JobService implements OpenTransactions {
       : `keys written to ${this.#hss.name} and read back`;
   }
 
-  /** Retries the HSS commit of every job the card applied but the HSS has not committed. */
+  /**
+   * Retries the HSS commit of the jobs the card applied but the HSS has not committed, the oldest
+   * RETRY_COMMITS_BATCH per pass (a later pass takes the rest).
+   */
   async retryCommits(): Promise<number> {
     let done = 0;
-    for (const job of await this.#d.store.list({ limit: 10_000 })) {
-      if (job.state === 'applied' && (await this.#commit(job)).state === 'completed') done++;
+    for (const job of await this.#d.store.inState('applied', RETRY_COMMITS_BATCH)) {
+      if ((await this.#commit(job)).state === 'completed') done++;
     }
     return done;
   }

@@ -23,6 +23,15 @@ function roleError(e: unknown, imsi: string): unknown {
   return e;
 }
 
+/**
+ * Issue 11: the batch lookup's failure as the role's 'failed' (HSS unreachable, 5xx, a refused token), which the
+ * campaign feeder takes as "fed again later" rather than as its own stores failing (a whole round lost).
+ */
+function lookupFailed(e: unknown, count: number): unknown {
+  if (!(e instanceof HssClientError)) return e;
+  return new HssRoleError('failed', `the HSS lookup of ${count} subscribers failed: ${e.message}`);
+}
+
 /** What the server needs of the HSS's view of a subscriber. */
 function subscriberOf(v: SubscriberView): HssSubscriber {
   return {
@@ -60,12 +69,14 @@ export class LtkuHss implements HssRole {
       views = await this.client.getSubscribers(imsis);
     } catch (e) {
       // An HSS older than the lookup route (it answers unknown IMSIs by leaving them out, never 404): one by one.
-      if (!(e instanceof HssClientError && e.status === STATUS_NOT_FOUND)) throw e;
+      if (!(e instanceof HssClientError && e.status === STATUS_NOT_FOUND))
+        throw lookupFailed(e, imsis.length);
       for (const imsi of imsis) {
         try {
           found.set(imsi, await this.subscriber(imsi));
         } catch (e) {
-          if (!(e instanceof HssRoleError && e.kind === 'unknown-subscriber')) throw e;
+          if (!(e instanceof HssRoleError && e.kind === 'unknown-subscriber'))
+            throw lookupFailed(e, imsis.length);
         }
       }
       return found;

@@ -1,6 +1,7 @@
 // The outgoing HTTP edge (src/http/client.ts, issue 11): calls share kept-alive connections, a JSON body goes
 // with its length, a deadline ends a call that gets no answer, a refused connection names its cause (issue 14), a
-// kept-alive connection the server dropped is retried once on a new one, close() ends the idle connections, and
+// kept-alive connection the server dropped is retried once on a new one, an oversized answer is refused, close()
+// ends the idle connections, and
 // the fetch adapter keeps the same contract.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -175,6 +176,40 @@ describe('KeepAliveHttpClient', () => {
         s.seen.map((q) => q.url),
         ['/1', '/2', '/2', '/3'],
       );
+    } finally {
+      client.close();
+      await s.close();
+    }
+  });
+
+  it('an answer larger than maxResponseBytes is refused, streamed or declared, before the deadline', async () => {
+    // A malicious or broken peer (HSS, core) streaming a body without end must not fill the server's memory.
+    const s = await server((req, _body, res) => {
+      if (req.url === '/declared') {
+        res.setHeader('content-length', String(1 << 30));
+        res.write('x'.repeat(100));
+        return;
+      }
+      if (req.url === '/fits') return void res.end('y'.repeat(1024));
+      const more = () => {
+        if (!res.destroyed && res.write('z'.repeat(4096))) setImmediate(more);
+        else if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    const client = new KeepAliveHttpClient({ maxResponseBytes: 1024 });
+    try {
+      for (const path of ['/endless', '/declared']) {
+        await assert.rejects(
+          client.request(call(`${s.url}${path}`, { timeoutMs: 10_000 })),
+          (e: unknown) =>
+            e instanceof HttpCallError &&
+            e.kind === 'unreachable' &&
+            e.message === 'the answer is larger than 1024 bytes',
+          path,
+        );
+      }
+      assert.equal((await client.request(call(`${s.url}/fits`))).body.length, 1024);
     } finally {
       client.close();
       await s.close();

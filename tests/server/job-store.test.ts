@@ -85,6 +85,20 @@ async function contract(store: JobStore): Promise<void> {
   assert.equal(await store.get('d000000000000003'), undefined);
   assert.equal((await store.get('d000000000000004'))?.iccid, d);
   assert.deepEqual(await store.insertMany([]), []);
+
+  // The reconciler's read: applied jobs only, oldest first, at most `limit`.
+  const iccid = (n: number) => `89490000000000009${n}`;
+  await store.insertMany([
+    record('e000000000000003', iccid(3), '2025-01-02T00:00:03.000Z', { state: 'applied' }),
+    record('e000000000000001', iccid(1), '2025-01-02T00:00:01.000Z', { state: 'applied' }),
+    record('e000000000000002', iccid(2), '2025-01-02T00:00:02.000Z', { state: 'sent' }),
+    record('e000000000000004', iccid(4), '2025-01-02T00:00:04.000Z', { state: 'applied' }),
+  ]);
+  assert.deepEqual(
+    (await store.inState('applied', 2)).map((j) => j.id),
+    ['e000000000000001', 'e000000000000003'],
+  );
+  assert.equal((await store.inState('applied', 10)).length, 3);
 }
 
 /** Rows as the previous version stored them: no revision column, no unique index, no createdBy. */
