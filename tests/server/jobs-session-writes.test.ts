@@ -56,6 +56,19 @@ function failingOnce(store: JobStore, when: (next: JobRecord) => boolean): JobSt
   return s;
 }
 
+/** One profile's job store and HSS, and an instance whose job write to `state` dies once (mid-write). */
+function dyingInstance(state: JobRecord['state']) {
+  const store = new SqliteJobStore(':memory:');
+  const hss = new CandidateHss([P.imsi]);
+  const hssCalls: Counts = {};
+  const dying = jobService(
+    failingOnce(store, (j) => j.state === state),
+    counting(hss, hssCalls),
+    [P],
+  );
+  return { store, hss, hssCalls, dying };
+}
+
 function unauthenticatedFailure(): SessionOutcome {
   return {
     kind: 'failed',
@@ -94,14 +107,7 @@ describe('merged session writes: races and crashes', () => {
   });
 
   it('an instance dying between the HSS stage and the sent write: the candidate stays owned, the next session sends', async () => {
-    const store = new SqliteJobStore(':memory:');
-    const hss = new CandidateHss([P.imsi]);
-    const hssCalls: Counts = {};
-    const dying = jobService(
-      failingOnce(store, (j) => j.state === 'sent'),
-      counting(hss, hssCalls),
-      [P],
-    );
+    const { store, hss, hssCalls, dying } = dyingInstance('sent');
     try {
       const job = await dying.create({ iccid: P.iccid }, 'operator');
       const first = await dying.claim(P.eid, 'session-1');
@@ -134,14 +140,7 @@ describe('merged session writes: races and crashes', () => {
   });
 
   it('an instance dying between the HSS commit and the completed write: the job stays sent, BF72 completes it', async () => {
-    const store = new SqliteJobStore(':memory:');
-    const hss = new CandidateHss([P.imsi]);
-    const hssCalls: Counts = {};
-    const dying = jobService(
-      failingOnce(store, (j) => j.state === 'completed'),
-      counting(hss, hssCalls),
-      [P],
-    );
+    const { store, hss, hssCalls, dying } = dyingInstance('completed');
     try {
       const job = await dying.create({ iccid: P.iccid }, 'operator');
       const first = await dying.claim(P.eid, 'session-1');
