@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BIN, serve, stop, type Service } from '../tests/e2e/support/services.js';
 import { dropSchemas, pgReachable, pgUrl, schemaName } from '../tests/e2e/support/postgres.js';
+import { cliArgs, fleetCreateArgs, oceIssueArgs } from '../tests/helpers/cli-args.js';
 import { measureCryptoFloor, type CryptoFloor } from './fleet/floor.js';
 
 const run = promisify(execFile);
@@ -144,21 +145,10 @@ async function endToEnd(cards: number, instances: number, faultRate: string | un
     const fleet = join(dir, 'fleet.sqlite');
     const inventory = join(dir, 'fleet.jsonl');
     await ltku(['pki', 'init', '--dir', pki]);
-    await ltku(['pki', 'issue', '--dir', pki, '--role', 'oce', '--format', 'gp', '--out', join(pki, 'oce')]);
+    await ltku(oceIssueArgs(pki));
     await ltku(['auth', 'init', '--data-dir', dir]);
     let t = performance.now();
-    await ltku([
-      'fleet',
-      'create',
-      '--pki',
-      pki,
-      '--cards',
-      String(cards),
-      '--out',
-      fleet,
-      '--inventory-out',
-      inventory,
-    ]);
+    await ltku(fleetCreateArgs(pki, cards, fleet, inventory));
     log(`fleet create: ${((performance.now() - t) / 1000).toFixed(1)} s`);
     t = performance.now();
     await ltku(['hss', 'import', inventory, '--data-dir', dir, '--db', db]);
@@ -196,31 +186,22 @@ async function endToEnd(cards: number, instances: number, faultRate: string | un
     const cpuBefore = servers.map((s) => cpuSeconds(s.child.pid));
     const hssBefore = cpuSeconds(hss.child.pid);
     t = performance.now();
-    const out = await runFleet([
-      'fleet',
-      'run',
-      '--fleet',
-      fleet,
-      ...servers.flatMap((s) => ['--server', s.address]),
-      '--admin',
-      servers[0].groups[0],
-      '--core',
-      core.address,
-      '--hss-db',
-      db,
-      '--hss-data-dir',
-      dir,
-      '--data-dir',
-      dir,
-      '--concurrency',
-      CONCURRENCY,
-      '--timeout',
-      '900',
-      '--seed',
-      'bench',
-      ...(faultRate ? ['--fault-rate', faultRate] : ['--faults', 'none']),
-      '--json',
-    ]);
+    const out = await runFleet(
+      cliArgs(['fleet', 'run'], {
+        fleet,
+        server: servers.map((s) => s.address),
+        admin: servers[0].groups[0],
+        core: core.address,
+        'hss-db': db,
+        'hss-data-dir': dir,
+        'data-dir': dir,
+        concurrency: CONCURRENCY,
+        timeout: 900,
+        seed: 'bench',
+        ...(faultRate ? { 'fault-rate': faultRate } : { faults: 'none' }),
+        json: true,
+      }),
+    );
     const wall = (performance.now() - t) / 1000;
     const r = JSON.parse(out) as FleetJson;
     const serverCpu = servers.reduce((n, s, i) => n + cpuSeconds(s.child.pid) - cpuBefore[i], 0);

@@ -1,7 +1,7 @@
 // generate-auth-data requests per second over HTTP: real loopback socket, keep-alive connections, SQN stored
 // before every answer; SQLite (file, WAL) and PostgreSQL. The load generator runs in a worker thread so the
 // server has the main event loop to itself. For scale: osmo-hlr (C, SQLite) answers about 3,000/s here.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DEFAULT_PRINCIPALS, issueCredentials, PrincipalTable } from '../src/auth/index.js';
 import { cryptoRandom } from '../src/crypto/index.js';
-import { openHssRuntime, listenHss } from '../src/hss/index.js';
+import { silentLogger } from '../src/ports/index.js';
+import { Hss, KeyVault, KEK_LENGTH, openHssRuntime, listenHss } from '../src/hss/index.js';
 import { PostgresSubscriberStore } from '../src/hss/store/index.js';
 import { HssClient } from '../src/hss/client/index.js';
 import { formatRate, type BenchSuite } from './harness.js';
@@ -259,6 +260,100 @@ export async function benchClient(dir: string, print: (line: string) => void): P
   }
 }
 
+// Issue 11: the HSS side of a key update is a stage and a commit (DESIGN.md 6 steps 1-2). Measured in process on
+// PostgreSQL: transitions per second with TRANSITION_LANES in flight, and CPU per stage + commit of this process
+// and of the pool's PostgreSQL backends (found by application_name, read from /proc: same machine only).
+const TRANSITIONS = Number(process.env.HSS_BENCH_TRANSITIONS ?? 2000);
+const TRANSITION_LANES = 8;
+const TRANSITION_SUBSCRIBERS = 200;
+const APPLICATION_NAME = 'ltku-bench-transitions';
+const CLOCK_TICK_US = 10_000; // /proc/<pid>/stat utime and stime are in 1/100 s
+
+async function backendCpuMicros(admin: pg.Client): Promise<number | undefined> {
+  const r = await admin.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+    APPLICATION_NAME,
+  ]);
+  let ticks = 0;
+  for (const { pid } of r.rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      return undefined;
+    }
+  }
+  return ticks * CLOCK_TICK_US;
+}
+
+export async function benchTransitions(print: (line: string) => void): Promise<void> {
+  const url = `${PG_BASE}?schema=hss_bench_tx_${process.pid}&application_name=${APPLICATION_NAME}`;
+  const store = new PostgresSubscriberStore(url);
+  const admin = new pg.Client({ connectionString: PG_BASE });
+  await admin.connect();
+  try {
+    await store.migrate();
+    const hss = new Hss({
+      store,
+      vault: new KeyVault(randomBytes(KEK_LENGTH), cryptoRandom),
+      clock: { now: () => new Date() },
+      logger: silentLogger,
+    });
+    const keys = () => ({ algorithm: 'milenage' as const, k: randomBytes(16), opc: randomBytes(16) });
+    const imsis = Array.from(
+      { length: TRANSITION_SUBSCRIBERS },
+      (_, i) => `00101${String(i).padStart(10, '0')}`,
+    );
+    await hss.createMany(
+      imsis.map((imsi) => ({ imsi, keys: keys() })),
+      'bench',
+    );
+    const versions = new Map(imsis.map((imsi) => [imsi, 1]));
+    // One lane per IMSI residue: never two transitions of one subscriber at once (they would conflict).
+    const transition = async (i: number) => {
+      const imsi = imsis[i % imsis.length];
+      const keyVersion = (versions.get(imsi) as number) + 1;
+      versions.set(imsi, keyVersion);
+      const transactionId = randomBytes(16);
+      await hss.stageCandidate(imsi, { keyVersion, transactionId, keys: keys() }, 'bench');
+      await hss.commitCandidate(imsi, transactionId, 'bench');
+    };
+    let next = 0;
+    const run = async (count: number) => {
+      const end = next + count;
+      const lane = async () => {
+        while (next < end) await transition(next++);
+      };
+      await Promise.all(Array.from({ length: TRANSITION_LANES }, lane));
+    };
+    await run(TRANSITION_SUBSCRIBERS);
+    const backend0 = await backendCpuMicros(admin);
+    const node0 = process.cpuUsage();
+    const t0 = performance.now();
+    await run(TRANSITIONS);
+    const ms = performance.now() - t0;
+    const node = cpuMicros(process.cpuUsage(node0)) / TRANSITIONS;
+    const backend1 = await backendCpuMicros(admin);
+    const backend =
+      backend0 === undefined || backend1 === undefined
+        ? 'n/a'
+        : `${((backend1 - backend0) / TRANSITIONS).toFixed(0)} µs`;
+    print(
+      formatRate({
+        name: 'stage + commit, PostgreSQL (in process)',
+        opsPerSecond: (TRANSITIONS * 1000) / ms,
+        iterations: TRANSITIONS,
+      }),
+    );
+    print(
+      `  CPU per stage + commit: HSS process ${node.toFixed(0)} µs, PostgreSQL backends ${backend}; ${TRANSITION_LANES} in flight, ${TRANSITION_SUBSCRIBERS} subscribers`,
+    );
+  } finally {
+    await admin.end();
+    await store.dropSchema().catch(() => {});
+    await store.close();
+  }
+}
+
 export const suite: BenchSuite = {
   title: 'HSS/AuC (hss/): 5G HE AKA vectors over HTTP with SQN stored',
   async run(print) {
@@ -267,6 +362,7 @@ export const suite: BenchSuite = {
       await benchClient(dir, print);
       await benchBackend('SQLite (WAL, synchronous=NORMAL)', join(dir, 'hss.sqlite'), dir, print);
       if (await pgReachable()) {
+        await benchTransitions(print);
         const schema = `hss_bench_${process.pid}`;
         const url = `${PG_BASE}?schema=${schema}`;
         try {

@@ -111,7 +111,11 @@ export async function ramWorld(cards: number): Promise<RamWorld> {
   const inventory = images.flatMap((i) => parseInventoryFile(JSON.stringify(subscribersFile(i))));
   const credentials = issueCredentials(DEFAULT_PRINCIPALS, cryptoRandom, new Date().toISOString());
   const store = new SqliteJobStore(':memory:');
-  const logger = pino({ name: 'server', level: 'info' }, pino.destination({ dest: '/dev/null', sync: true }));
+  // Buffered as `ltku server serve` logs (cli/commands/server/support/service-log.ts), into /dev/null.
+  const logger = pino(
+    { name: 'server', level: 'info' },
+    pino.destination({ dest: '/dev/null', sync: true, minLength: 4096 }),
+  );
   const server = await listenServer({
     store,
     hss: new FreeHss(),

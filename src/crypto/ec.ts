@@ -10,7 +10,7 @@ import {
   type ECDH as EcdhObject,
   type KeyObject,
 } from 'node:crypto';
-import { bytesToBigInt, equalBytes, tlv } from '../bytes/index.js';
+import { bytesToBigInt, equalBytes, tlv, uintToBytes } from '../bytes/index.js';
 import { curveByOid, type Curve } from './curves.js';
 import { checkHash, type HashName } from './hash.js';
 import { EcKeyObjectCache, privateKeyId } from './ec-key-objects.js';
@@ -75,12 +75,34 @@ export function forgetPrivateKey(curve: Curve, privateKey: Uint8Array): void {
 
 // ---------------------------------------------------------------------------------------------- points
 
-function checkPrivateKey(curve: Curve, d: Uint8Array): void {
+const orderBytesOf = new Map<Curve, Uint8Array>();
+
+/**
+ * 1 <= v <= n-1 for a big-endian integer of fieldSize bytes (a scalar d, an ECDSA r or s; SEC 1 3.2.1,
+ * FIPS 186-4 6.4), compared byte-wise in constant time: no BigInt and no early exit on a secret d.
+ */
+export function isScalarInRange(curve: Curve, v: Uint8Array): boolean {
+  let n = orderBytesOf.get(curve);
+  if (n === undefined) {
+    n = uintToBytes(curve.order, curve.fieldSize);
+    orderBytesOf.set(curve, n);
+  }
+  if (v.length !== n.length) return false;
+  let any = 0;
+  let borrow = 0;
+  for (let i = n.length - 1; i >= 0; i--) {
+    any |= v[i];
+    borrow = ((v[i] - n[i] - borrow) >> 31) & 1;
+  }
+  return any !== 0 && borrow === 1;
+}
+
+/** Throws unless d is fieldSize bytes with 1 <= d <= n-1. */
+export function checkPrivateKey(curve: Curve, d: Uint8Array): void {
   if (!(d instanceof Uint8Array) || d.length !== curve.fieldSize) {
     throw new CryptoError(`${curve.name} private key must be ${curve.fieldSize} bytes, got ${d?.length}`);
   }
-  const v = bytesToBigInt(d);
-  if (v === 0n || v >= curve.order) throw new CryptoError(`${curve.name} private key out of range [1, n-1]`);
+  if (!isScalarInRange(curve, d)) throw new CryptoError(`${curve.name} private key out of range [1, n-1]`);
 }
 
 function onCurve(curve: Curve, x: bigint, y: bigint): boolean {
@@ -158,8 +180,7 @@ export function generateKeyPair(curve: Curve, rng: RandomSource): EcKeyPair {
   for (let attempt = 0; attempt < MAX_KEYGEN_ATTEMPTS; attempt++) {
     const d = Uint8Array.from(rng.randomBytes(curve.fieldSize));
     d[0] &= topMask;
-    const v = bytesToBigInt(d);
-    if (v !== 0n && v < curve.order) return keyPairOf(curve, d);
+    if (isScalarInRange(curve, d)) return keyPairOf(curve, d);
     d.fill(0);
   }
   throw new CryptoError(
@@ -177,14 +198,26 @@ export function ecdh(curve: Curve, privateKey: Uint8Array, peerPublicKey: Uint8A
 
 /**
  * SEC 1 3.3.1 with the private key already in `context`: the peer point validated, then the x-coordinate of
- * d * Q left-padded to fieldSize bytes (OpenSSL drops leading zero bytes).
+ * d * Q left-padded to fieldSize bytes (OpenSSL drops leading zero bytes). The form (uncompressed, length) is
+ * checked here; OpenSSL's decoding of the point (EC_POINT_oct2point) checks the rest of SEC 1 3.2.2.1 (x, y
+ * below p, on the curve) before any multiplication, and a point it refuses goes through decodePoint for the
+ * reason. So a valid point is checked once, not once in BigInt arithmetic and again in OpenSSL.
  */
 export function sharedSecret(curve: Curve, context: EcdhObject, peerPublicKey: Uint8Array): Uint8Array {
-  const q = decodePoint(curve, peerPublicKey);
+  const n = curve.fieldSize;
+  if (
+    !(peerPublicKey instanceof Uint8Array) ||
+    peerPublicKey.length !== 1 + 2 * n ||
+    peerPublicKey[0] !== UNCOMPRESSED
+  ) {
+    decodePoint(curve, peerPublicKey); // throws the reason: length or form
+    throw new CryptoError(`${curve.name} point: not an uncompressed point`);
+  }
   let z: Uint8Array;
   try {
-    z = context.computeSecret(q);
+    z = context.computeSecret(peerPublicKey);
   } catch {
+    decodePoint(curve, peerPublicKey); // throws the reason: a coordinate not below p, or not on the curve
     throw new CryptoError(`${curve.name} ECDH failed`);
   }
   if (z.length === curve.fieldSize) return new Uint8Array(z.buffer, z.byteOffset, z.byteLength);
@@ -408,9 +441,12 @@ export function ecdsaVerify(
     if (signature.length !== 2 * curve.fieldSize) return false;
     raw = signature;
   }
-  const r = bytesToBigInt(raw.subarray(0, curve.fieldSize));
-  const s = bytesToBigInt(raw.subarray(curve.fieldSize));
-  if (r === 0n || s === 0n || r >= curve.order || s >= curve.order) return false;
+  if (
+    !isScalarInRange(curve, raw.subarray(0, curve.fieldSize)) ||
+    !isScalarInRange(curve, raw.subarray(curve.fieldSize))
+  ) {
+    return false;
+  }
   try {
     return nodeVerify(hash, message, { key, dsaEncoding: 'ieee-p1363' }, raw);
   } catch {

@@ -3,9 +3,8 @@
 // functions of ec.ts (process-wide ecKeyObjects cache, looked up by SHA-256 of the scalar at every call), the
 // key is checked and imported once; dispose() drops the context.
 import { createECDH, type ECDH } from 'node:crypto';
-import { bytesToBigInt } from '../bytes/index.js';
 import type { Curve } from './curves.js';
-import { sharedSecret, type EcKeyPair } from './ec.js';
+import { checkPrivateKey, isScalarInRange, sharedSecret, type EcKeyPair } from './ec.js';
 import { CryptoError } from './errors.js';
 import type { RandomSource } from './random.js';
 
@@ -16,14 +15,6 @@ function excessTopBits(curve: Curve): number {
   let excess = 0;
   while (excess < 8 && curve.order >> BigInt(8 * curve.fieldSize - 1 - excess) === 0n) excess++;
   return excess;
-}
-
-function checkPrivateKey(curve: Curve, d: Uint8Array): void {
-  if (!(d instanceof Uint8Array) || d.length !== curve.fieldSize) {
-    throw new CryptoError(`${curve.name} private key must be ${curve.fieldSize} bytes, got ${d?.length}`);
-  }
-  const v = bytesToBigInt(d);
-  if (v === 0n || v >= curve.order) throw new CryptoError(`${curve.name} private key out of range [1, n-1]`);
 }
 
 function contextOf(curve: Curve, privateKey: Uint8Array): ECDH {
@@ -49,8 +40,7 @@ export class EcdhKey {
     for (let attempt = 0; attempt < MAX_KEYGEN_ATTEMPTS; attempt++) {
       const d = Uint8Array.from(rng.randomBytes(curve.fieldSize));
       d[0] &= topMask;
-      const v = bytesToBigInt(d);
-      if (v !== 0n && v < curve.order) {
+      if (isScalarInRange(curve, d)) {
         const context = contextOf(curve, d);
         return new EcdhKey(
           { curve, privateKey: d, publicKey: new Uint8Array(context.getPublicKey()) },

@@ -47,6 +47,7 @@ export function viewOf(r: SubscriberRecord): SubscriberView {
     iccid: r.iccid,
     algorithm: r.active?.algorithm ?? null,
     activeVersion: r.active?.version ?? null,
+    ...(r.activeTransactionId === null ? {} : { activeTransactionId: r.activeTransactionId }),
     ...(r.candidate === null
       ? {}
       : {

@@ -145,7 +145,12 @@ export class KeepAliveHttpClient {
     return { origin, path: slash < 0 ? '/' : url.slice(slash) };
   }
 
-  #send(r: HttpRequest, retryStale: boolean): Promise<HttpResponse> {
+  /** One exchange; a stale kept-alive socket is retried once within the same deadline (r.timeoutMs in all). */
+  #send(
+    r: HttpRequest,
+    retryStale: boolean,
+    deadline = performance.now() + r.timeoutMs,
+  ): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { ...r.headers };
       if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body);
@@ -157,7 +162,7 @@ export class KeepAliveHttpClient {
         clearTimeout(timer);
         const stale =
           !answered && req.reusedSocket && STALE_SOCKET_CODES.has(codeOf(e as ErrorWithCode) ?? '');
-        if (stale && retryStale) resolve(this.#send(r, false));
+        if (stale && retryStale) resolve(this.#send(r, false, deadline));
         else reject(new HttpCallError('unreachable', describeNetworkFailure(e)));
       };
       let req: http.ClientRequest;
@@ -174,11 +179,14 @@ export class KeepAliveHttpClient {
         reject(new HttpCallError('unreachable', describeNetworkFailure(e)));
         return;
       }
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new HttpCallError('timeout', `no answer within ${r.timeoutMs} ms`));
-        req.destroy();
-      }, r.timeoutMs);
+      const timer = setTimeout(
+        () => {
+          settled = true;
+          reject(new HttpCallError('timeout', `no answer within ${r.timeoutMs} ms`));
+          req.destroy();
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       req.on('error', fail);
       req.on('response', (res) => {
         answered = true;

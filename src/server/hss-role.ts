@@ -13,6 +13,8 @@ export interface HssSubscriber extends CandidateView {
   readonly algorithm: AkaAlgorithm | null;
   /** The active key version; null when the backend keeps none (the job store decides, JobService.create). */
   readonly activeVersion: number | null;
+  /** The transaction that made the active keys (committed, or promoted at attach); absent when unknown. */
+  readonly activeTransactionId?: Uint8Array;
 }
 
 /** A staged candidate as the reconciler sees it (DESIGN.md 6 step 4). */

@@ -4,6 +4,9 @@
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,
+  SENT_JOB_INDEX,
+  type JobCursor,
+  type ReconciledState,
   OPEN_JOB_INDEX,
   OPEN_STATES_SQL,
   cardKeyPinsSchema,
@@ -92,6 +95,9 @@ export class PostgresJobStore implements JobStore, CardPinStore {
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON ${this.#table} (imsi, state)`);
       await client.query(
         `CREATE INDEX IF NOT EXISTS ${APPLIED_JOB_INDEX} ON ${this.#table} (created_at) WHERE state = 'applied'`,
+      );
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${SENT_JOB_INDEX} ON ${this.#table} (created_at, id) WHERE state = 'sent'`,
       );
       const open = await client.query<Row>(
         `SELECT ${COLUMNS} FROM ${this.#table} WHERE state IN (${OPEN_STATES_SQL}) ORDER BY created_at, id`,
@@ -190,10 +196,11 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     return r.rows.map(recordOfRow);
   }
 
-  async inState(state: 'applied', limit: number): Promise<JobRecord[]> {
+  async inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]> {
     const r = await this.#pool.query<Row>(
-      `SELECT ${COLUMNS} FROM ${this.#table} WHERE state = $1 ORDER BY created_at, id LIMIT $2`,
-      [state, limit],
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE state = $1 AND (created_at, id) > ($3, $4)
+       ORDER BY created_at, id LIMIT $2`,
+      [state, limit, after?.createdAt ?? '', after?.id ?? ''],
     );
     return r.rows.map(recordOfRow);
   }

@@ -23,10 +23,10 @@ export interface JobStore {
   get(id: string): Promise<JobRecord | undefined>;
   list(page?: { limit?: number; offset?: number }): Promise<JobRecord[]>;
   /**
-   * Up to `limit` jobs in `state`, oldest first (the reconciler's applied jobs, DESIGN.md 6 step 2: an index
-   * keeps this a short read at 1M jobs).
+   * Up to `limit` jobs in `state`, oldest first, after the job `after` in that order (the reconciler's applied
+   * and sent jobs, DESIGN.md 6 step 2: a partial index per state keeps this a short read at 1M jobs).
    */
-  inState(state: 'applied', limit: number): Promise<JobRecord[]>;
+  inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these ICCIDs, oldest first. */
   byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these IMSIs, oldest first. */
@@ -37,8 +37,16 @@ export interface JobStore {
 /** The reason a migration gives the open jobs it fails because an older open job holds the same ICCID. */
 export const DUPLICATE_OPEN_JOB = 'duplicate-open-job';
 export const OPEN_JOB_INDEX = 'key_update_jobs_one_open';
-/** The partial index of the applied jobs (the reconciler's commit retries). */
+/** The states the reconciler reads whole (JobStore.inState), each through a partial index of its own. */
+export type ReconciledState = 'applied' | 'sent';
+/** The partial indexes of the applied jobs (the reconciler's commit retries) and of the sent ones. */
 export const APPLIED_JOB_INDEX = 'key_update_jobs_applied';
+export const SENT_JOB_INDEX = 'key_update_jobs_sent';
+/** Where a page of JobStore.inState ended: the last job's creation time and id. */
+export interface JobCursor {
+  readonly createdAt: string;
+  readonly id: string;
+}
 /** `state IN ('pending', ...)` for the partial index (constants, not input). */
 export const OPEN_STATES_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ');
 
@@ -105,6 +113,7 @@ CREATE TABLE IF NOT EXISTS key_update_jobs (
 CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON key_update_jobs (iccid, state);
 CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON key_update_jobs (imsi, state);
 CREATE INDEX IF NOT EXISTS ${APPLIED_JOB_INDEX} ON key_update_jobs (created_at) WHERE state = 'applied';
+CREATE INDEX IF NOT EXISTS ${SENT_JOB_INDEX} ON key_update_jobs (created_at, id) WHERE state = 'sent';
 ${cardKeyPinsSchema('card_key_pins')}
 `;
 
@@ -258,10 +267,11 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     return rows.map(recordOfRow);
   }
 
-  async inState(state: 'applied', limit: number): Promise<JobRecord[]> {
+  async inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]> {
     const rows = this.#prepare(
-      `SELECT ${COLUMNS} FROM key_update_jobs WHERE state = ? ORDER BY created_at, id LIMIT ?`,
-    ).all(state, limit) as Row[];
+      `SELECT ${COLUMNS} FROM key_update_jobs WHERE state = ? AND (created_at, id) > (?, ?)
+       ORDER BY created_at, id LIMIT ?`,
+    ).all(state, after?.createdAt ?? '', after?.id ?? '', limit) as Row[];
     return rows.map(recordOfRow);
   }
 

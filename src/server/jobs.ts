@@ -8,7 +8,7 @@
 // twice (sent, with staged and the card's authentication; completed, with applied), and campaign waves create
 // their jobs in one batch (createMany).
 import { MAX_KEY_VERSION, akaKeyLengths, opcName, type AkaAlgorithm } from '../aka/params/index.js';
-import { concatBytes, toHex } from '../bytes/index.js';
+import { concatBytes, equalBytes, toHex } from '../bytes/index.js';
 import { aesGcmOpen, aesGcmSeal, type RandomSource } from '../crypto/index.js';
 import {
   OUTCOME_NEGOTIATION_MISMATCH,
@@ -29,7 +29,7 @@ import {
 } from './hss-role.js';
 import { hssRoleOf } from './ltku-hss.js';
 import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, type JobView } from './job.js';
-import type { JobStore } from './job-store.js';
+import type { JobCursor, JobStore } from './job-store.js';
 import { CAS_TRIES, changed, compareAndSet, type Change as RevisionChange } from './revision.js';
 import type { Inventory, InventoryEntry } from './inventory.js';
 import { DEFAULT_ATTEMPT_POLICY, attemptDue, failedAttempt, type AttemptPolicy } from './attempt-backoff.js';
@@ -75,6 +75,8 @@ export type CreateResult =
 const NOTIFY_PARALLEL = 16;
 /** Applied jobs whose HSS commit one reconciler pass retries. */
 const RETRY_COMMITS_BATCH = 1000;
+/** A sent job written this recently may still have its session: completeCommitted leaves it alone. */
+const SENT_QUIET_MS = 60_000;
 
 /** A job handed to one RAM session (JobService.claim). */
 export interface ClaimedJob {
@@ -668,16 +670,27 @@ export class JobService implements OpenTransactions {
     if (o.kind === 'refused') {
       const alarm = o.outcome === OUTCOME_NEGOTIATION_MISMATCH;
       const detail = `card refused: outcome ${describeOutcome(o.outcome)}`;
+      // DESIGN.md 7: only the session holding the request phase speaks for the job's last BF70. A refusal held
+      // back from an older session (another instance, a UE replaying late) answers a request that a newer
+      // session has since resent: it decides nothing, and the newer session's BF71 or BF73 does.
       const failed = await this.#sessionChange(
         s,
-        (j) => CARD_STATES.includes(j.state),
+        (j) => CARD_STATES.includes(j.state) && j.requestHolder === sessionId,
         (j) => ({
           state: 'failed',
           detail,
           fields: { error: detail, securityAlarm: j.securityAlarm || alarm },
         }),
       );
-      if (failed === undefined) return this.#record(id);
+      if (failed === undefined) {
+        const now = await this.#withoutFinding(s);
+        if (CARD_STATES.includes(now.state))
+          this.#d.logger.warn(
+            { event: 'stale-refusal', job: id, eid, session: sessionId, outcome: o.outcome },
+            'a card refusal from a session that no longer holds the request phase decides nothing',
+          );
+        return now;
+      }
       if (alarm) {
         this.securityAlarms++;
         this.#d.logger.error(
@@ -867,5 +880,44 @@ export class JobService implements OpenTransactions {
       if ((await this.#commit(job)).state === 'completed') done++;
     }
     return done;
+  }
+
+  /**
+   * DESIGN.md 6 step 2: a job left `sent` although the HSS already holds its keys (the instance died between the
+   * HSS commit and its own write, or the card's attach promoted the candidate and its session never came back)
+   * is completed without waiting for the card: the HSS makes a transaction active only after a verified BF71 or
+   * BF73, or an attach that authenticated with its keys, so the card holds them. Jobs written in the last
+   * SENT_QUIET_MS are left to their live session. Returns how many it completed.
+   */
+  async completeCommitted(): Promise<number> {
+    if (!this.#hss.hasCandidates) return 0; // without candidates the keys are written only after `applied`
+    const quietBefore = new Date(this.#d.clock.now().getTime() - SENT_QUIET_MS).toISOString();
+    let done = 0;
+    let after: JobCursor | undefined;
+    for (;;) {
+      const page = await this.#d.store.inState('sent', RETRY_COMMITS_BATCH, after);
+      const quiet = page.filter((j) => j.updatedAt < quietBefore);
+      const held = await subscribersOf(this.#hss, [...new Set(quiet.map((j) => j.imsi))]);
+      for (const job of quiet) {
+        const active = held.get(job.imsi)?.activeTransactionId;
+        if (active === undefined || !equalBytes(active, job.transactionId)) continue;
+        const completed = await this.#change(
+          job.id,
+          (j) => j.state === 'sent',
+          () => ({
+            state: 'completed',
+            detail: `the ${this.#hss.name} holds this transaction's keys (committed, or promoted at attach)`,
+            via: [
+              { state: 'applied', detail: "found by the reconciler: the HSS's active keys are this job's" },
+            ],
+          }),
+          job,
+        );
+        if (completed !== undefined) done++;
+      }
+      if (page.length < RETRY_COMMITS_BATCH) return done;
+      const last = page[page.length - 1];
+      after = { createdAt: last.createdAt, id: last.id };
+    }
   }
 }

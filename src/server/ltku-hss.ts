@@ -38,6 +38,7 @@ function subscriberOf(v: SubscriberView): HssSubscriber {
     imsi: v.imsi,
     algorithm: v.algorithm,
     activeVersion: v.activeVersion,
+    ...(v.activeTransactionId === undefined ? {} : { activeTransactionId: v.activeTransactionId }),
     ...(v.candidate === undefined ? {} : { candidate: v.candidate }),
   };
 }

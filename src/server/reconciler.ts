@@ -3,7 +3,8 @@
 // transaction of an open job (pending, staged, sent, applied): left over by a crash, a cancel racing with
 // staging, or staged by hand. DESIGN.md 6 step 2: each pass also retries the HSS commit of the jobs the card
 // applied (state applied), so a commit the HSS refused or missed completes without waiting for the card's next
-// session; with a backend without candidates (osmo-hlr) that is the whole pass.
+// session; with a backend without candidates (osmo-hlr) that is the whole pass. And it completes the sent jobs
+// whose transaction the HSS already holds active (an instance died between the HSS commit and its write).
 import { equalBytes, toHex } from '../bytes/index.js';
 import type { HssClient } from '../hss/client/index.js';
 import type { Logger } from '../ports/index.js';
@@ -23,6 +24,8 @@ export interface OpenTransactions {
 export interface ReconciledJobs extends OpenTransactions {
   /** Retries the HSS commit of every applied job; returns how many completed. */
   retryCommits?(): Promise<number>;
+  /** Completes the sent jobs whose transaction the HSS already holds active; returns how many. */
+  completeCommitted?(): Promise<number>;
 }
 
 /** contracts.md: every 30 s unless told otherwise. */
@@ -100,6 +103,20 @@ export class Reconciler {
       });
       if (completed > 0)
         this.#logger.info({ event: 'commits-retried', completed }, 'applied jobs committed at the HSS');
+    }
+    if (this.#jobs.completeCommitted !== undefined) {
+      const completed = await this.#jobs.completeCommitted().catch((e: Error) => {
+        this.#logger.warn(
+          { event: 'sent-check-failed', error: e.message },
+          'checking sent jobs at the HSS failed',
+        );
+        return 0;
+      });
+      if (completed > 0)
+        this.#logger.info(
+          { event: 'sent-jobs-completed', completed },
+          'sent jobs completed: the HSS already holds their keys',
+        );
     }
     if (!this.#hss.hasCandidates) return 0;
     // All pages first: aborting shrinks the filtered list, which would make offsets skip entries.

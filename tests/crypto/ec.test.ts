@@ -28,6 +28,7 @@ import {
   generateKeyPair,
   importPrivateKey,
   importPublicKeySpki,
+  isScalarInRange,
   keyPairFromPrivate,
   rawToDer,
   type Curve,
@@ -212,6 +213,40 @@ for (const curve of CURVES) {
         assert.throws(() => decodePoint(curve, point), CryptoError, what);
         assert.throws(() => ecdh(curve, alice.privateKey, point), CryptoError, what);
       }
+    });
+
+    it('ECDH refuses a bad peer point with the reason decodePoint gives (OpenSSL checks it on the fast path)', () => {
+      const n = curve.fieldSize;
+      const x = bob.publicKey.subarray(1, 1 + n);
+      for (const point of [
+        offCurve(bob.publicKey),
+        concatBytes(Uint8Array.of(4), x, uintToBytes(curve.p, n)),
+        concatBytes(Uint8Array.of(4), uintToBytes(curve.p - 1n, n), uintToBytes(curve.p - 1n, n)),
+        compress(curve, bob.publicKey),
+        bob.publicKey.subarray(0, 1 + n),
+      ]) {
+        let reason = '';
+        assert.throws(
+          () => decodePoint(curve, point),
+          (e: Error) => ((reason = e.message), true),
+        );
+        assert.throws(() => ecdh(curve, alice.privateKey, point), { name: 'CryptoError', message: reason });
+      }
+    });
+
+    it('isScalarInRange is 1 <= v <= n-1, as BigInt comparison says', () => {
+      const n = curve.order;
+      const size = curve.fieldSize;
+      for (const v of [0n, 1n, 2n, n - 1n, n, n + 1n, (1n << BigInt(8 * size)) - 1n]) {
+        assert.equal(isScalarInRange(curve, uintToBytes(v, size)), v >= 1n && v < n, `v = ${v}`);
+      }
+      assert.equal(isScalarInRange(curve, new Uint8Array(size - 1).fill(1)), false);
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: size, maxLength: size }), (bytes) => {
+          const v = BigInt(`0x${toHex(bytes)}`);
+          assert.equal(isScalarInRange(curve, bytes), v >= 1n && v < n);
+        }),
+      );
     });
 
     it('rejects private keys of the wrong length, 0 and >= n', () => {

@@ -1,8 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { concatBytes, fromHex } from '../../src/bytes/index.js';
-import { CryptoError, FixedRandom, SeededRandom, cryptoRandom } from '../../src/crypto/index.js';
+import { concatBytes, fromHex, toHex } from '../../src/bytes/index.js';
+import {
+  CryptoError,
+  FixedRandom,
+  RANDOM_POOL_BYTES,
+  SeededRandom,
+  cryptoRandom,
+} from '../../src/crypto/index.js';
 
 describe('RandomSource implementations', () => {
   it('cryptoRandom returns the requested length and differs between calls', () => {
@@ -11,6 +17,27 @@ describe('RandomSource implementations', () => {
     assert.equal(a.length, 32);
     assert.notDeepEqual(a, b);
     assert.equal(cryptoRandom.randomBytes(0).length, 0);
+  });
+
+  it('cryptoRandom (pooled): reads across many pool refills and above the pool size are all distinct', () => {
+    const reads = Array.from({ length: 4 * (RANDOM_POOL_BYTES / 24) }, () => cryptoRandom.randomBytes(24));
+    reads.push(
+      cryptoRandom.randomBytes(RANDOM_POOL_BYTES / 4 + 1),
+      cryptoRandom.randomBytes(4 * RANDOM_POOL_BYTES),
+    );
+    assert.deepEqual(
+      reads.slice(-2).map((r) => r.length),
+      [RANDOM_POOL_BYTES / 4 + 1, 4 * RANDOM_POOL_BYTES],
+    );
+    assert.equal(new Set(reads.map((r) => toHex(r.subarray(0, 24)))).size, reads.length);
+    // each read is its own copy: wiping one (as callers do with a scalar) leaves the next untouched
+    const a = cryptoRandom.randomBytes(32);
+    const b = cryptoRandom.randomBytes(32);
+    const bCopy = Uint8Array.from(b);
+    a.fill(0);
+    assert.deepEqual(b, bCopy);
+    assert.notEqual(a.buffer, b.buffer);
+    for (const bad of [-1, 1.5, Number.NaN]) assert.throws(() => cryptoRandom.randomBytes(bad), CryptoError);
   });
 
   it('SeededRandom: same seed, same stream; different seed, different stream', () => {

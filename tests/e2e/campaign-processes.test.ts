@@ -25,6 +25,7 @@ import {
   type Service,
 } from './support/services.js';
 import { dropSchemas, PG_BASE, pgReachable, pgUrl, schemaName } from './support/postgres.js';
+import { cliArgs, fleetCreateArgs, oceIssueArgs } from '../helpers/cli-args.js';
 
 const run = promisify(execFile);
 
@@ -136,24 +137,10 @@ describe('a campaign across two server processes on PostgreSQL, one killed with 
       const fleetFile = join(dir, 'fleet.sqlite');
       const inventory = join(dir, 'fleet.jsonl');
       await ltku(['pki', 'init', '--dir', pki]);
-      await ltku([
-        'pki',
-        'issue',
-        '--dir',
-        pki,
-        '--role',
-        'oce',
-        '--format',
-        'gp',
-        '--out',
-        join(pki, 'oce'),
-      ]);
+      await ltku(oceIssueArgs(pki));
       await ltku(['auth', 'init', '--data-dir', dir]);
       operatorToken = readFileSync(join(dir, 'credentials', 'operator.token'), 'utf8').trim();
-      await ltku([
-        ...['fleet', 'create', '--pki', pki, '--cards', String(CARDS)],
-        ...['--out', fleetFile, '--inventory-out', inventory],
-      ]);
+      await ltku(fleetCreateArgs(pki, CARDS, fleetFile, inventory));
       const subscribers = readFileSync(inventory, 'utf8')
         .trim()
         .split('\n')
@@ -177,11 +164,17 @@ describe('a campaign across two server processes on PostgreSQL, one killed with 
 
       // Fixed ports, so that A starts again with the very same arguments (its advertised URL included).
       const [ramA, adminA, ramB, adminB] = await freePorts(4);
-      const serverArgs = (ram: number, admin: number) => [
-        ...['server', 'serve', '--listen', `127.0.0.1:${ram}`, '--admin-listen', `127.0.0.1:${admin}`],
-        ...['--advertise-url', `http://127.0.0.1:${ram}/`, '--pki', pki, '--hss', hss.address],
-        ...['--inventory', inventory, '--data-dir', dir, '--db', serverDb],
-      ];
+      const serverArgs = (ram: number, admin: number) =>
+        cliArgs(['server', 'serve'], {
+          listen: `127.0.0.1:${ram}`,
+          'admin-listen': `127.0.0.1:${admin}`,
+          'advertise-url': `http://127.0.0.1:${ram}/`,
+          pki,
+          hss: hss.address,
+          inventory,
+          'data-dir': dir,
+          db: serverDb,
+        });
       const startServer = async (name: string, args: string[]) => {
         const s = await serve(args, SERVER_LINE);
         services.push(s);
@@ -200,22 +193,41 @@ describe('a campaign across two server processes on PostgreSQL, one killed with 
       adminUrl = b.groups[0];
 
       step = 'campaign create';
-      const created = await ltku([
-        ...['campaign', 'create', '--imsi-range', `${imsis[0]}-${imsis[imsis.length - 1]}`],
-        ...['--name', 'crash test', '--rate', String(RATE), '--concurrency', String(CAMPAIGN_CONCURRENCY)],
-        ...['--delivery', 'poll', '--start', '--server', a.groups[0], '--data-dir', dir, '--json'],
-      ]);
+      const created = await ltku(
+        cliArgs(['campaign', 'create'], {
+          'imsi-range': `${imsis[0]}-${imsis[imsis.length - 1]}`,
+          name: 'crash test',
+          rate: RATE,
+          concurrency: CAMPAIGN_CONCURRENCY,
+          delivery: 'poll',
+          start: true,
+          server: a.groups[0],
+          'data-dir': dir,
+          json: true,
+        }),
+      );
       const c = JSON.parse(created.stdout) as CampaignStatus;
       campaignId = c.id;
       assert.deepEqual([c.state, c.total], ['running', CARDS]);
 
       step = 'fleet run';
-      fleet = background([
-        ...['fleet', 'run', '--fleet', fleetFile, '--server', a.address, '--server', b.address],
-        ...['--admin', adminUrl, '--core', core.address, '--hss-db', hssDb, '--hss-data-dir', dir],
-        ...['--data-dir', dir, '--no-order', '--concurrency', String(FLEET_CONCURRENCY)],
-        ...['--poll-ms', '1000', '--timeout', '100', '--faults', 'none', '--json'],
-      ]);
+      fleet = background(
+        cliArgs(['fleet', 'run'], {
+          fleet: fleetFile,
+          server: [a.address, b.address],
+          admin: adminUrl,
+          core: core.address,
+          'hss-db': hssDb,
+          'hss-data-dir': dir,
+          'data-dir': dir,
+          'no-order': true,
+          concurrency: FLEET_CONCURRENCY,
+          'poll-ms': 1000,
+          timeout: 100,
+          faults: 'none',
+          json: true,
+        }),
+      );
 
       step = 'a third done';
       await until(
@@ -250,17 +262,14 @@ describe('a campaign across two server processes on PostgreSQL, one killed with 
       );
       const viaCli = JSON.parse(
         (
-          await ltku([
-            'campaign',
-            'status',
-            '--id',
-            campaignId,
-            '--server',
-            adminUrl,
-            '--data-dir',
-            dir,
-            '--json',
-          ])
+          await ltku(
+            cliArgs(['campaign', 'status'], {
+              id: campaignId,
+              server: adminUrl,
+              'data-dir': dir,
+              json: true,
+            }),
+          )
         ).stdout,
       ) as CampaignStatus;
       assert.equal(viaCli.state, 'running');
@@ -294,10 +303,9 @@ describe('a campaign across two server processes on PostgreSQL, one killed with 
       );
 
       step = 'report';
-      const csv = await ltku([
-        ...['campaign', 'report', '--id', campaignId, '--server', adminUrl, '--data-dir', dir],
-        ...['--format', 'csv'],
-      ]);
+      const csv = await ltku(
+        cliArgs(['campaign', 'report'], { id: campaignId, server: adminUrl, 'data-dir': dir, format: 'csv' }),
+      );
       const rows = csv.stdout.trim().split('\n');
       assert.equal(rows[0], 'iccid,imsi,state,key_version,attempts,reason,detail');
       const members = rows.slice(1).map((r) => r.split(','));

@@ -9,7 +9,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parseInventoryText } from '../../src/server/index.js';
 import { runCli } from '../helpers/cli.js';
-import { fleetWorld, type FleetWorld } from './support/world.js';
+import { cliArgs, type CliOptions } from '../helpers/cli-args.js';
+import { fleetRunArgs, fleetWorld, type FleetWorld } from './support/world.js';
 
 const CARDS = 40;
 const dirs: string[] = [];
@@ -21,6 +22,11 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'ltku-fleet-'));
   dirs.push(d);
   return d;
+}
+
+/** A run under faults that attaches through the core (the check after it): `options` name the faults. */
+function faultyRunArgs(world: FleetWorld, options: CliOptions): string[] {
+  return fleetRunArgs(world, { core: world.services.coreUrl, ...options, 'poll-ms': 100, timeout: 40 });
 }
 
 describe('ltku fleet', () => {
@@ -42,35 +48,9 @@ describe('ltku fleet', () => {
   });
 
   it('rotates every card exactly once under 10% faults of each kind; card keys = HSS keys; attach succeeds', async () => {
-    const r = await runCli([
-      'fleet',
-      'run',
-      '--fleet',
-      world.fleet,
-      '--server',
-      world.server.ramUrl,
-      '--admin',
-      world.server.adminUrl,
-      '--core',
-      world.services.coreUrl,
-      '--hss-db',
-      join(world.dir, 'hss.sqlite'),
-      '--hss-data-dir',
-      world.dir,
-      '--token-file',
-      world.tokenFile,
-      '--concurrency',
-      '8',
-      '--fault-rate',
-      '10%',
-      '--seed',
-      'fleet-test-1',
-      '--poll-ms',
-      '100',
-      '--timeout',
-      '40',
-      '--json',
-    ]);
+    const r = await runCli(
+      faultyRunArgs(world, { concurrency: 8, 'fault-rate': '10%', seed: 'fleet-test-1' }),
+    );
     const report = JSON.parse(r.stdout);
     assert.equal(
       r.code,
@@ -97,28 +77,7 @@ describe('ltku fleet', () => {
   });
 
   it('a second run finds nothing left to do and the check fails: no profile may rotate twice', async () => {
-    const r = await runCli([
-      'fleet',
-      'run',
-      '--fleet',
-      world.fleet,
-      '--server',
-      world.server.ramUrl,
-      '--admin',
-      world.server.adminUrl,
-      '--hss-db',
-      join(world.dir, 'hss.sqlite'),
-      '--hss-data-dir',
-      world.dir,
-      '--token-file',
-      world.tokenFile,
-      '--no-order',
-      '--timeout',
-      '1',
-      '--poll-ms',
-      '50',
-      '--json',
-    ]);
+    const r = await runCli(fleetRunArgs(world, { 'no-order': true, timeout: 1, 'poll-ms': 50 }));
     assert.equal(r.code, 1);
     const report = JSON.parse(r.stdout);
     assert.equal(report.rotated, 0, 'no card rotates without a job');
@@ -131,36 +90,9 @@ describe('ltku fleet --push', () => {
   it('UEs attach, the server pushes each new job through the core, each UE runs its session on the push', async () => {
     const world = await fleetWorld(tempDir(), 20);
     try {
-      const r = await runCli([
-        'fleet',
-        'run',
-        '--push',
-        '--fleet',
-        world.fleet,
-        '--server',
-        world.server.ramUrl,
-        '--admin',
-        world.server.adminUrl,
-        '--core',
-        world.services.coreUrl,
-        '--hss-db',
-        join(world.dir, 'hss.sqlite'),
-        '--hss-data-dir',
-        world.dir,
-        '--token-file',
-        world.tokenFile,
-        '--concurrency',
-        '20',
-        '--fault-rate',
-        '5%',
-        '--seed',
-        'fleet-push-1',
-        '--poll-ms',
-        '100',
-        '--timeout',
-        '40',
-        '--json',
-      ]);
+      const r = await runCli(
+        faultyRunArgs(world, { push: true, concurrency: 20, 'fault-rate': '5%', seed: 'fleet-push-1' }),
+      );
       const report = JSON.parse(r.stdout);
       assert.equal(
         r.code,
@@ -185,31 +117,14 @@ describe('ltku fleet with an instance down', () => {
     const { port } = dead.address() as AddressInfo;
     await new Promise<void>((resolve) => dead.close(() => resolve()));
     try {
-      const r = await runCli([
-        'fleet',
-        'run',
-        '--fleet',
-        world.fleet,
-        '--server',
-        `http://127.0.0.1:${port}/ram`,
-        '--server',
-        world.server.ramUrl,
-        '--admin',
-        world.server.adminUrl,
-        '--hss-db',
-        join(world.dir, 'hss.sqlite'),
-        '--hss-data-dir',
-        world.dir,
-        '--token-file',
-        world.tokenFile,
-        '--faults',
-        'none',
-        '--poll-ms',
-        '50',
-        '--timeout',
-        '30',
-        '--json',
-      ]);
+      const r = await runCli(
+        fleetRunArgs(world, {
+          server: [`http://127.0.0.1:${port}/ram`, world.server.ramUrl],
+          faults: 'none',
+          'poll-ms': 50,
+          timeout: 30,
+        }),
+      );
       const report = JSON.parse(r.stdout);
       assert.equal(r.code, 0, `${r.stderr}\n${JSON.stringify(report.failed)}`);
       assert.equal(report.rotated, 6, 'the cards of the dead server rotated at the live one');
@@ -223,101 +138,26 @@ describe('ltku fleet with an instance down', () => {
 });
 
 describe('ltku fleet: bad input', () => {
+  const create = (options: CliOptions) =>
+    cliArgs(['fleet', 'create'], { cards: 2, pki: 'x', out: 'y', 'inventory-out': 'z', ...options });
+  const run = (options: CliOptions) =>
+    cliArgs(['fleet', 'run'], { fleet: 'f', server: 'http://127.0.0.1:1', 'no-order': true, ...options });
   const cases: [string[], RegExp][] = [
-    [
-      ['fleet', 'create', '--cards', '0', '--pki', 'x', '--out', 'y', '--inventory-out', 'z'],
-      /--cards: 0 is outside/,
-    ],
-    [
-      ['fleet', 'create', '--cards', 'ten', '--pki', 'x', '--out', 'y', '--inventory-out', 'z'],
-      /--cards: not a whole number/,
-    ],
-    [['fleet', 'create', '--cards', '2', '--pki', 'x', '--out', 'y'], /missing option --inventory-out/],
-    [
-      [
-        'fleet',
-        'create',
-        '--cards',
-        '2',
-        '--pki',
-        'x',
-        '--out',
-        'y',
-        '--inventory-out',
-        'z',
-        '--imsi-prefix',
-        '0010',
-      ],
-      /--imsi-prefix: MCC and MNC/,
-    ],
-    [
-      [
-        'fleet',
-        'create',
-        '--cards',
-        '2',
-        '--pki',
-        'x',
-        '--out',
-        'y',
-        '--inventory-out',
-        'z',
-        '--batch',
-        'a b',
-      ],
-      /--batch: 1 to 64/,
-    ],
-    [
-      ['fleet', 'run', '--fleet', 'nope.sqlite', '--server', 'http://127.0.0.1:1', '--no-order'],
-      /--fleet: nope.sqlite does not exist/,
-    ],
-    [['fleet', 'run', '--fleet', 'f', '--server', 'ftp://x', '--no-order'], /--server/],
-    [['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1'], /--admin is needed/],
-    [
-      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--fault-rate', '1.5'],
-      /--fault-rate: 1.5 is above 1/,
-    ],
-    [
-      [
-        'fleet',
-        'run',
-        '--fleet',
-        'f',
-        '--server',
-        'http://127.0.0.1:1',
-        '--no-order',
-        '--fault-rate',
-        'lots',
-      ],
-      /--fault-rate: "lots" is not a number/,
-    ],
-    [
-      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--faults', 'meteor'],
-      /--faults: "meteor" is not one of/,
-    ],
-    [
-      [
-        'fleet',
-        'run',
-        '--fleet',
-        'f',
-        '--server',
-        'http://127.0.0.1:1',
-        '--no-order',
-        '--drop-after-post',
-        '7',
-      ],
-      /drop-after-post 7 is not a POST/,
-    ],
-    [
-      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--concurrency', '0'],
-      /--concurrency: 0 is outside/,
-    ],
-    [
-      ['fleet', 'run', '--fleet', 'f', '--server', 'http://127.0.0.1:1', '--no-order', '--push'],
-      /--push needs --core/,
-    ],
-    [['fleet', 'run', '--fleet', 'f', '--no-order'], /missing option --server/],
+    [create({ cards: 0 }), /--cards: 0 is outside/],
+    [create({ cards: 'ten' }), /--cards: not a whole number/],
+    [create({ 'inventory-out': undefined }), /missing option --inventory-out/],
+    [create({ 'imsi-prefix': '0010' }), /--imsi-prefix: MCC and MNC/],
+    [create({ batch: 'a b' }), /--batch: 1 to 64/],
+    [run({ fleet: 'nope.sqlite' }), /--fleet: nope.sqlite does not exist/],
+    [run({ server: 'ftp://x' }), /--server/],
+    [run({ 'no-order': false }), /--admin is needed/],
+    [run({ 'fault-rate': '1.5' }), /--fault-rate: 1.5 is above 1/],
+    [run({ 'fault-rate': 'lots' }), /--fault-rate: "lots" is not a number/],
+    [run({ faults: 'meteor' }), /--faults: "meteor" is not one of/],
+    [run({ 'drop-after-post': 7 }), /drop-after-post 7 is not a POST/],
+    [run({ concurrency: 0 }), /--concurrency: 0 is outside/],
+    [run({ push: true }), /--push needs --core/],
+    [run({ server: undefined }), /missing option --server/],
   ];
   for (const [args, message] of cases) {
     it(`${args.slice(2).join(' ')}`, async () => {
@@ -332,7 +172,7 @@ describe('ltku fleet: bad input', () => {
     const path = join(dir, 'not-a-fleet.sqlite');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path, 'hello');
-    const r = await runCli(['fleet', 'run', '--fleet', path, '--server', 'http://127.0.0.1:1', '--no-order']);
+    const r = await runCli(run({ fleet: path }));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /is not a fleet file/);
   });

@@ -525,6 +525,7 @@ for (const backend of backends()) {
         iccid: '89882110000000000102',
       });
       assert.equal(created.activeVersion, 1);
+      assert.equal(created.activeTransactionId, undefined, 'personalised keys: no transaction made them');
       assert.equal(created.sqn, 0n);
       const r = await client.generateAuthData(`imsi-${imsiOf(10)}`, { servingNetworkName: SNN });
       const av = r.authenticationVector;
@@ -564,6 +565,7 @@ for (const backend of backends()) {
       });
       const promoted = await client.getSubscriber(imsiOf(10));
       assert.equal(promoted.activeVersion, 2);
+      assert.deepEqual(promoted.activeTransactionId, tx, 'the promoted transaction made the active keys');
       assert.equal(promoted.algorithm, 'tuak');
       assert.equal(
         (await client.commitCandidate(imsiOf(10), tx)).activeVersion,

@@ -12,7 +12,8 @@ import { SeededRandom } from '../../src/crypto/index.js';
 import { subscribersFile } from '../../src/card/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
 import { listenHss, openHssRuntime, parsePersonalisationFile, type HssRuntime } from '../../src/hss/index.js';
-import { FixedClock, type Logger } from '../../src/ports/index.js';
+import { FixedClock } from '../../src/ports/index.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import { trustAnchor } from '../../src/pki/index.js';
 import {
   DEFAULT_POLICY,
@@ -43,16 +44,7 @@ async function deploy(seed: string, hssToken?: (auth: TestAuth) => string): Prom
     { name: 'alice', role: 'operator' },
     { name: 'mallory', role: 'operator' },
   ]);
-  const logs: string[] = [];
-  const capture = (obj: object | string, msg?: string) => void logs.push(JSON.stringify([obj, msg]));
-  const logger: Logger = {
-    trace: capture,
-    debug: capture,
-    info: capture,
-    warn: capture,
-    error: capture,
-    child: () => logger,
-  };
+  const { logger, logs } = captureLogger();
   const s = setup(seed);
   const runtime = await openHssRuntime({ dataDir: join(dir, seed), kekHex: '22'.repeat(32) });
   const file = JSON.stringify(subscribersFile(s.image));

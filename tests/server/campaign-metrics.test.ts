@@ -3,9 +3,7 @@
 // cancelled campaign leaves the gauge; the counter keeps what was created.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SqliteJobStore } from '../../src/server/index.js';
-import { SqliteCampaignStore } from '../../src/server/campaign/index.js';
-import { admin, fleet, until } from './support/campaign-fleet.js';
+import { admin, fleet, sqliteServer, until } from './support/campaign-fleet.js';
 
 async function scrape(adminUrl: string, token: string): Promise<{ status: number; text: string }> {
   const r = await fetch(`${adminUrl}/metrics`, {
@@ -24,13 +22,7 @@ function sample(text: string, series: string): number | undefined {
 describe('campaign metrics (SQLite)', () => {
   it('reports members by state of unfinished campaigns and the jobs the feeder created', async () => {
     const f = await fleet('metrics', 2, 3);
-    const jobStore = new SqliteJobStore(':memory:');
-    const server = await f.server({
-      jobStore,
-      campaignStore: new SqliteCampaignStore(':memory:'),
-      instance: 'one',
-      tickMs: 20,
-    });
+    const { server, jobStore, close } = await sqliteServer(f, { instance: 'one', tickMs: 20 });
     const call = (method: string, path: string, body?: object) =>
       admin(server.adminUrl, f.operatorToken, method, path, body);
     try {
@@ -76,8 +68,7 @@ describe('campaign metrics (SQLite)', () => {
       assert.equal(sample(after, `ltku_campaign_members{campaign="${idleId}",state="waiting"}`), 1);
       assert.equal(sample(after, 'ltku_campaign_jobs_created_total'), 3);
     } finally {
-      await server.close();
-      await jobStore.close();
+      await close();
       await f.close();
     }
   });

@@ -102,6 +102,17 @@ describe('one server instance per SQLite file', () => {
         assert.notEqual(second.code, 0);
         assert.match(second.stderr, /server\.sqlite is in use by another ltku server instance \(process \d+/);
         assert.match(second.stderr, /--db postgres:\/\//);
+        // The instance's name and campaign lease: a bad one is named (exit 2) before anything is opened.
+        const badName = await runCli([...args, '--instance-name', 'a b']);
+        assert.deepEqual(
+          [badName.code, /--instance-name: 1 to 200 printable/.test(badName.stderr)],
+          [2, true],
+        );
+        const badLease = await runCli([...args, '--campaign-lease-seconds', '1']);
+        assert.deepEqual(
+          [badLease.code, /--campaign-lease-seconds: 1 is outside 5\.\.3600/.test(badLease.stderr)],
+          [2, true],
+        );
       } finally {
         await killed(first);
       }

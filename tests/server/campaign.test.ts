@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { SqliteJobStore } from '../../src/server/index.js';
+import { SessionError, SqliteJobStore } from '../../src/server/index.js';
 import { SqliteCampaignStore } from '../../src/server/campaign/index.js';
 import { RAM_HEADERS } from './support/world.js';
-import { admin, fleet, until, type Fleet } from './support/campaign-fleet.js';
+import { admin, fleet, sqliteServer, until, type Fleet } from './support/campaign-fleet.js';
 
 interface Status {
   id: string;
@@ -28,6 +28,7 @@ interface Member {
   reason?: string;
   detail?: string;
   jobId?: string;
+  attempts: number;
 }
 
 async function report(url: string, token: string, id: string): Promise<Member[]> {
@@ -45,13 +46,7 @@ async function report(url: string, token: string, id: string): Promise<Member[]>
 describe('campaigns on one instance (SQLite)', () => {
   it('rotates every selected subscriber once, at most `concurrency` open jobs, and reports each', async () => {
     const f = await fleet('one', 6, 3);
-    const jobStore = new SqliteJobStore(':memory:');
-    const server = await f.server({
-      jobStore,
-      campaignStore: new SqliteCampaignStore(':memory:'),
-      instance: 'one',
-      tickMs: 20,
-    });
+    const { server, jobStore, close } = await sqliteServer(f, { instance: 'one', tickMs: 20 });
     const ues = f.runUes(() => [server.ramUrl]);
     try {
       // Batch B0: cards 0, 2, 4 (9 subscribers); the others are not touched.
@@ -96,21 +91,14 @@ describe('campaigns on one instance (SQLite)', () => {
       assert.ok(jobs.every((j) => j.state === 'completed' && j.createdBy.endsWith(`@campaign:${id}:poll`)));
     } finally {
       await ues.stop();
-      await server.close();
-      await jobStore.close();
+      await close();
       await f.close();
     }
   });
 
   it('pause stops feeding, resume goes on; cancel ends waiting members and jobs not at the card', async () => {
     const f = await fleet('pause', 4, 3);
-    const jobStore = new SqliteJobStore(':memory:');
-    const server = await f.server({
-      jobStore,
-      campaignStore: new SqliteCampaignStore(':memory:'),
-      instance: 'one',
-      tickMs: 20,
-    });
+    const { server, jobStore, close } = await sqliteServer(f, { instance: 'one', tickMs: 20 });
     const call = (method: string, path: string, body?: object) =>
       admin(server.adminUrl, f.operatorToken, method, path, body);
     const status = async (id: string) =>
@@ -180,14 +168,13 @@ describe('campaigns on one instance (SQLite)', () => {
         assert.equal((await f.hss.getSubscriber(e.imsi)).candidate, undefined);
     } finally {
       await ues?.stop();
-      await server.close();
-      await jobStore.close();
+      await close();
       await f.close();
     }
   });
 
-  it('a subscriber whose sessions keep failing ends unreachable after maxAttempts', async () => {
-    const f = await fleet('unreachable', 1, 1);
+  it('failures before the card authenticates never end a member; authenticated sessions without BF70 do', async () => {
+    const f = await fleet('unreachable', 2, 1);
     const jobStore = new SqliteJobStore(':memory:');
     const server = await f.server({
       jobStore,
@@ -195,15 +182,27 @@ describe('campaigns on one instance (SQLite)', () => {
       instance: 'one',
       tickMs: 20,
     });
+    let ues: ReturnType<Fleet['runUes']> | undefined;
     try {
+      const call = (method: string, path: string) => admin(server.adminUrl, f.operatorToken, method, path);
       const created = await admin(server.adminUrl, f.operatorToken, 'POST', '/admin/v1/campaigns', {
-        selection: { lines: [f.entries[0].iccid] },
+        selection: { lines: [f.entries[0].iccid, f.entries[1].iccid] },
         options: { maxAttempts: 1, delivery: 'poll' },
         start: true,
       });
       const id = created.json.id as string;
-      await until('the job exists', async () => (await jobStore.list()).length === 1);
-      // Anyone who knows the EID opens sessions and goes away: the oldest unauthenticated one is dropped, an attempt.
+      await until('the jobs exist', async () => (await jobStore.list()).length === 2);
+      const jobOf = async (i: number) => (await jobStore.list()).find((j) => j.iccid === f.entries[i].iccid);
+      // Card 1's card authenticates in a session that ends before BF70 (the UE went away): one session.
+      const eid1 = f.cards[1].image.eid;
+      const claimed = await server.jobs.claim(eid1, 'session-authenticated');
+      assert.ok(claimed !== undefined);
+      await claimed.hooks.authenticated?.({} as never);
+      const error = new SessionError('abandoned', 'the UE went away');
+      await claimed.finish({ kind: 'failed', error, requestSent: false, authenticated: true });
+      assert.equal((await jobOf(1))?.sessions, 1);
+      // Card 0: anyone who knows the EID opens sessions and goes away (the oldest unauthenticated one is
+      // dropped, an attempt), as one who holds the stolen keys would, to keep them in service.
       for (let i = 0; i < 5; i++) {
         const r = await fetch(server.ramUrl, {
           method: 'POST',
@@ -211,17 +210,32 @@ describe('campaigns on one instance (SQLite)', () => {
         });
         await r.arrayBuffer();
       }
-      await until('the campaign ends', async () => {
-        const s = await admin(server.adminUrl, f.operatorToken, 'GET', `/admin/v1/campaigns/${id}`);
-        return s.json.state === 'completed';
-      });
-      const r = await admin(server.adminUrl, f.operatorToken, 'GET', `/admin/v1/campaigns/${id}/report`);
-      const [m] = r.json.members as Member[];
-      assert.deepEqual([m.state, m.reason], ['failed', 'unreachable']);
-      assert.match(m.detail ?? '', /unreachable after 1 attempts/);
-      assert.equal((await jobStore.list())[0].state, 'cancelled');
-      assert.equal(f.cards[0].card.image.profiles[0].keyVersion, 1);
+      await until('the attempt is counted', async () => ((await jobOf(0))?.attempts ?? 0) >= 1);
+      await until(
+        'member 1 ends',
+        async () => (await report(server.adminUrl, f.operatorToken, id))[1].state === 'failed',
+      );
+      const [m0, m1] = await report(server.adminUrl, f.operatorToken, id);
+      assert.deepEqual([m1.state, m1.reason], ['failed', 'unreachable']);
+      assert.match(m1.detail ?? '', /unreachable after 1 sessions in which the card authenticated/);
+      assert.equal((await jobOf(1))?.state, 'cancelled');
+      // Member 0 was reconciled in the same rounds and stays open: its attempts end nothing.
+      assert.equal(m0.state, 'open');
+      assert.equal((await jobOf(0))?.state, 'pending');
+      assert.equal((await call('GET', `/admin/v1/campaigns/${id}`)).json.state, 'running');
+      // The real card's UE comes: it rotates (after the backoff the attempts imposed).
+      ues = f.runUes(() => [server.ramUrl]);
+      await until(
+        'the campaign ends',
+        async () => (await call('GET', `/admin/v1/campaigns/${id}`)).json.state === 'completed',
+      );
+      const [r0] = await report(server.adminUrl, f.operatorToken, id);
+      assert.deepEqual([r0.state, r0.keyVersion], ['rotated', 2]);
+      assert.ok(r0.attempts >= 1, 'the report shows the failed attempts');
+      assert.equal(f.cards[0].card.image.profiles[0].keyVersion, 2);
+      assert.equal(f.cards[1].card.image.profiles[0].keyVersion, 1, 'the cancelled job never reached card 1');
     } finally {
+      await ues?.stop();
       await server.close();
       await jobStore.close();
       await f.close();
@@ -230,11 +244,7 @@ describe('campaigns on one instance (SQLite)', () => {
 
   it('refuses a selection with bad lines, naming each line, and creates nothing', async () => {
     const f = await fleet('bad', 1, 2);
-    const server = await f.server({
-      jobStore: new SqliteJobStore(':memory:'),
-      campaignStore: new SqliteCampaignStore(':memory:'),
-      instance: 'one',
-    });
+    const { server, close } = await sqliteServer(f, { instance: 'one' });
     try {
       const lines = [
         '# ICCIDs to rotate',
@@ -269,7 +279,7 @@ describe('campaigns on one instance (SQLite)', () => {
       assert.equal(window.status, 400);
       assert.match(window.json.detail as string, /window/);
     } finally {
-      await server.close();
+      await close();
       await f.close();
     }
   });
@@ -283,10 +293,7 @@ describe('campaigns on one instance (SQLite)', () => {
     });
     await new Promise<void>((r) => core.listen(0, '127.0.0.1', r));
     const f = await fleet('push', 2, 2);
-    const jobStore = new SqliteJobStore(':memory:');
-    const server = await f.server({
-      jobStore,
-      campaignStore: new SqliteCampaignStore(':memory:'),
+    const { server, jobStore, close } = await sqliteServer(f, {
       instance: 'one',
       tickMs: 20,
       coreUrl: `http://127.0.0.1:${(core.address() as AddressInfo).port}`,
@@ -313,8 +320,7 @@ describe('campaigns on one instance (SQLite)', () => {
         [f.entries[2].imsi, f.entries[3].imsi].sort().map((imsi) => `/core/v1/ues/${imsi}/push`),
       );
     } finally {
-      await server.close();
-      await jobStore.close();
+      await close();
       await f.close();
       core.close();
     }
@@ -326,13 +332,7 @@ describe('campaigns on one instance (SQLite)', () => {
       ...image,
       profiles: image.profiles.map((p, i) => (i === 0 ? { ...p, keyVersion: 5 } : p)),
     }));
-    const jobStore = new SqliteJobStore(':memory:');
-    const server = await f.server({
-      jobStore,
-      campaignStore: new SqliteCampaignStore(':memory:'),
-      instance: 'one',
-      tickMs: 20,
-    });
+    const { server, close } = await sqliteServer(f, { instance: 'one', tickMs: 20 });
     const ues = f.runUes(() => [server.ramUrl]);
     try {
       const c = await admin(server.adminUrl, f.operatorToken, 'POST', '/admin/v1/campaigns', {
@@ -353,8 +353,7 @@ describe('campaigns on one instance (SQLite)', () => {
       assert.equal((await f.hss.getSubscriber(f.entries[0].imsi)).candidate, undefined);
     } finally {
       await ues.stop();
-      await server.close();
-      await jobStore.close();
+      await close();
       await f.close();
     }
   });

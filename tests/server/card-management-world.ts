@@ -27,7 +27,8 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from '../../src/iso7816/index.js';
-import { FixedClock, type Logger } from '../../src/ports/index.js';
+import { FixedClock } from '../../src/ports/index.js';
+import { captureLogger } from '../helpers/capture-logger.js';
 import { trustAnchor } from '../../src/pki/index.js';
 import {
   DEFAULT_POLICY,
@@ -125,16 +126,7 @@ export async function cardRig(seed: string, o: CardRigOptions = {}): Promise<Car
   new FileCardStore(path).save(s.image);
   const card = cardOf(s.image);
 
-  const logs: string[] = [];
-  const capture = (obj: object | string, msg?: string) => void logs.push(JSON.stringify([obj, msg]));
-  const logger: Logger = {
-    trace: capture,
-    debug: capture,
-    info: capture,
-    warn: capture,
-    error: capture,
-    child: () => logger,
-  };
+  const { logger, logs } = captureLogger();
   const credentials = issueCredentials(
     DEFAULT_PRINCIPALS,
     new SeededRandom(`credentials-${seed}`),

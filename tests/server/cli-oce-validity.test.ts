@@ -2,19 +2,12 @@
 // (--oce-min-validity), warns with one inside the warning window (--oce-warn-days), runs with a fresh one.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli, type CliResult } from '../helpers/cli.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { oceIssueArgs } from '../helpers/cli-args.js';
+import { freePort } from '../helpers/free-port.js';
 
 describe('ltku server serve: OCE certificate expiry guard', () => {
   let dir: string;
@@ -31,19 +24,7 @@ describe('ltku server serve: OCE certificate expiry guard', () => {
   async function pkiWith(name: string, days?: number): Promise<string> {
     const pki = join(dir, name);
     assert.equal((await runCli(['pki', 'init', '--dir', pki])).code, 0);
-    const issued = await runCli([
-      'pki',
-      'issue',
-      '--dir',
-      pki,
-      '--role',
-      'oce',
-      '--format',
-      'gp',
-      '--out',
-      join(pki, 'oce'),
-      ...(days === undefined ? [] : ['--days', String(days)]),
-    ]);
+    const issued = await runCli(oceIssueArgs(pki, { days }));
     assert.equal(issued.code, 0, issued.stderr);
     return pki;
   }

@@ -3,7 +3,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listenHss, openHssRuntime, parsePersonalisationFile } from '../../src/hss/index.js';
@@ -11,17 +10,10 @@ import { decodeCardImage } from '../../src/card/index.js';
 import { HssClient } from '../../src/hss/client/index.js';
 import { decodePrincipalsFile, PrincipalTable } from '../../src/auth/index.js';
 import { runCli } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ltku-server-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('ltku server / ue sync', () => {
   it('serves, takes a job by ICCID, runs it from the UE and lists it completed', async () => {

@@ -173,6 +173,43 @@ describe('merged session writes: races and crashes', () => {
     }
   });
 
+  it('an instance dying between the HSS commit and the completed write: once quiet, the reconciler completes it', async () => {
+    const { store, hss, dying } = dyingInstance('completed');
+    try {
+      // A second job, sent, whose card never applied: the HSS holds its candidate, not its keys.
+      const other = entry(2);
+      hss.active.set(other.imsi, 1);
+      const job = await dying.create({ iccid: P.iccid }, 'operator');
+      const first = await dying.claim(P.eid, 'session-1');
+      assert.ok(first);
+      await first.hooks.authenticated?.(AUTHENTICATED);
+      await first.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false });
+      await assert.rejects(first.finish({ kind: 'applied', keyVersion: 2, viaStatus: false }), /died/);
+      const clock = new FixedClock(T0);
+      const jobs = jobService(store, hss, [P, other], clock, 'instance-2');
+      const unapplied = await jobs.create({ iccid: other.iccid }, 'operator');
+      const claim = await jobs.claim(other.eid, 'session-3');
+      assert.ok(claim);
+      await claim.hooks.authenticated?.(AUTHENTICATED);
+      await claim.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false });
+      const reconciler = new Reconciler(jobs, hss, silentLogger);
+      await reconciler.runOnce();
+      assert.equal((await jobs.get(job.id)).state, 'sent', 'written a moment ago: its session may be live');
+      clock.advance(61_000);
+      await reconciler.runOnce();
+      const done = await jobs.get(job.id);
+      assert.equal(done.state, 'completed', "the HSS's active keys are this job's: the card holds them");
+      assert.deepEqual(
+        done.history.map((h) => h.state),
+        ['pending', 'staged', 'sent', 'applied', 'completed'],
+      );
+      assert.equal((await jobs.get(unapplied.id)).state, 'sent', 'a candidate only: BF72 decides');
+      assert.equal(hss.candidates.get(other.imsi)?.version, 2, 'its candidate stays (an open job owns it)');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a commit the HSS refuses writes applied; the reconciler completes it', async () => {
     const store = new SqliteJobStore(':memory:');
     const hss = new CandidateHss([P.imsi]);

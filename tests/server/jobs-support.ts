@@ -63,6 +63,8 @@ export class CandidateHss implements HssRole {
   readonly hasCandidates = true;
   readonly active = new Map<string, number>();
   readonly candidates = new Map<string, { version: number; tx: string }>();
+  /** The transaction that made each IMSI's active keys (hex), once one did. */
+  readonly activeTx = new Map<string, string>();
   before: Partial<Record<'stage' | 'commit' | 'abort', (imsi: string) => Promise<void>>> = {};
 
   constructor(known: readonly string[]) {
@@ -72,7 +74,14 @@ export class CandidateHss implements HssRole {
   async subscriber(imsi: string): Promise<HssSubscriber> {
     const version = this.active.get(imsi);
     if (version === undefined) throw new HssRoleError('unknown-subscriber', `unknown IMSI ${imsi}`);
-    return { imsi, algorithm: 'milenage', activeVersion: version, ...this.#candidate(imsi) };
+    const tx = this.activeTx.get(imsi);
+    return {
+      imsi,
+      algorithm: 'milenage',
+      activeVersion: version,
+      ...(tx === undefined ? {} : { activeTransactionId: Uint8Array.from(Buffer.from(tx, 'hex')) }),
+      ...this.#candidate(imsi),
+    };
   }
 
   async subscribers(imsis: readonly string[]): Promise<Map<string, HssSubscriber>> {
@@ -101,6 +110,7 @@ export class CandidateHss implements HssRole {
     const c = this.candidates.get(imsi);
     if (c?.tx === toHex(t.transactionId)) {
       this.active.set(imsi, c.version);
+      this.activeTx.set(imsi, c.tx);
       this.candidates.delete(imsi);
     } else if (this.active.get(imsi) !== t.keyVersion) {
       throw new HssRoleError('failed', `IMSI ${imsi}: no such candidate`);

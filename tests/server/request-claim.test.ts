@@ -41,4 +41,36 @@ describe('request phase claim', () => {
       await w.close();
     }
   });
+
+  it("a refusal from a session that no longer holds the request phase fails nothing (the holder's BF71 decides)", async () => {
+    const w = await world('request-claim-2');
+    try {
+      const profile = w.s.image.profiles[0];
+      const job = await newJob(w, { iccid: profile.iccid });
+      // A sends BF70; B (another instance, say) asks BF72, learns the card lacks the keys, and resends BF70.
+      const a = await w.server.jobs.claim(w.s.image.eid, 'session-a');
+      assert.ok(a !== undefined);
+      assert.equal(await a.hooks.beforeRequest({ ...authenticated, afterStatus: false }), 'update');
+      const b = await w.server.jobs.claim(w.s.image.eid, 'session-b');
+      assert.ok(b !== undefined);
+      assert.equal(await b.hooks.beforeRequest({ ...authenticated, afterStatus: false }), 'status');
+      assert.equal(await b.hooks.beforeRequest({ ...authenticated, afterStatus: true }), 'update');
+      // A's refusal of its own, older BF70 arrives late (held back by whoever is on the path).
+      const result = { outcome: 0x01 } as never;
+      const afterStale = await a.finish({ kind: 'refused', outcome: 0x01, result });
+      assert.equal(afterStale.state, 'sent', 'a stale refusal fails nothing');
+      assert.equal(
+        (await w.hss.getSubscriber(profile.imsi)).candidate?.version,
+        2,
+        'the candidate stays for the holder',
+      );
+      // The holder's own refusal decides the job (and aborts the candidate).
+      const decided = await b.finish({ kind: 'refused', outcome: 0x01, result });
+      assert.equal(decided.state, 'failed');
+      assert.match((await w.server.jobs.get(job.id)).error ?? '', /card refused: outcome 01/);
+      assert.equal((await w.hss.getSubscriber(profile.imsi)).candidate, undefined, 'aborted at the HSS');
+    } finally {
+      await w.close();
+    }
+  });
 });

@@ -45,6 +45,8 @@ export interface SubscriberView {
   readonly iccid: string | null;
   readonly algorithm: AkaAlgorithm | null;
   readonly activeVersion: number | null;
+  /** The transaction whose commit (or promotion at attach) made the active keys; absent for personalised keys. */
+  readonly activeTransactionId?: Uint8Array;
   readonly candidate?: {
     readonly version: number;
     readonly transactionId: Uint8Array;

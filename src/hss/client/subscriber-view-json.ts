@@ -26,6 +26,7 @@ export function subscriberViewJson(v: SubscriberView): SubscriberViewJson {
     iccid: v.iccid,
     algorithm: v.algorithm,
     activeVersion: v.activeVersion,
+    ...(v.activeTransactionId === undefined ? {} : { activeTransactionId: toHex(v.activeTransactionId) }),
     ...(v.candidate === undefined
       ? {}
       : {
@@ -48,6 +49,11 @@ export function subscriberViewFromJson(v: SubscriberViewJson): SubscriberView {
     iccid: v.iccid,
     algorithm: v.algorithm,
     activeVersion: v.activeVersion,
+    ...(v.activeTransactionId === undefined
+      ? {}
+      : {
+          activeTransactionId: bytes(v.activeTransactionId, 'activeTransactionId', TRANSACTION_ID_LENGTH),
+        }),
     ...(v.candidate === undefined
       ? {}
       : {

@@ -90,6 +90,7 @@ export interface SubscriberViewJson {
   iccid: string | null;
   algorithm: AkaAlgorithmName | null;
   activeVersion: number | null;
+  activeTransactionId?: Hex;
   candidate?: { version: number; transactionId: Hex; stagedAt: string };
   /** The active keys' TUAK parameters, every one given (the HSS fills in the defaults). */
   tuak?: TuakParams;

@@ -129,6 +129,9 @@ export const subscriberViewSchema = z.object({
   iccid: iccid.nullable(),
   algorithm: z.enum(['milenage', 'tuak']).nullable(),
   activeVersion: keyVersion.nullable(),
+  activeTransactionId: hex
+    .optional()
+    .describe('the transaction whose commit or promotion made the active keys (DESIGN.md 6)'),
   candidate: z.object({ version: keyVersion, transactionId: hex, stagedAt: z.string() }).optional(),
   tuak: tuakParamsSchema.optional(),
   amf: hex,

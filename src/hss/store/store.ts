@@ -56,6 +56,8 @@ export interface SubscriberStore {
   /**
    * Reads the subscriber, applies `change` (synchronous, may throw to abort) and writes its result atomically
    * with respect to every other operation on the subscriber. `change` returning undefined writes nothing.
+   * `change` may run more than once (a driver may read again when another write won the race), so it must only
+   * compute from its arguments; only the run whose result is stored (or returned as a no-op or thrown) counts.
    * With `vector`, the entry of that RAND is taken (deleted) in the same transaction and its key version passed
    * to `change` (null when unknown or expired). Returns the record now stored. UnknownSubscriberError when absent.
    */

@@ -61,7 +61,10 @@ export interface CampaignOptions {
   readonly rate: number;
   /** Open jobs of the campaign at most (the live job table stays this small). */
   readonly concurrency: number;
-  /** Failed attempts (DESIGN.md 7) after which a job not yet at the card is cancelled: unreachable. */
+  /**
+   * Sessions in which the card authenticated without the key update going out, after which a job not yet at the
+   * card is cancelled: unreachable. Failures before authentication never count (DESIGN.md 7; feeder.ts).
+   */
   readonly maxAttempts: number;
   readonly delivery: Delivery;
   /** New jobs only inside this daily window (absent: any time). */

@@ -42,6 +42,16 @@ const MAX_WAVE = 1_000;
 const RETRY_MS = 30_000;
 /** The job's detail when the feeder cancels it as unreachable (read back after a crash). */
 const UNREACHABLE_MARK = 'unreachable after';
+
+/**
+ * DESIGN.md 7: a member gives up after `maxAttempts` sessions in which its card authenticated and the key update
+ * still did not go out. Failures before the card authenticated never count here (they back the job off and raise
+ * the alarm): anyone who knows an EID can cause them, and one who holds a stolen key batch would use them to
+ * keep the stolen keys in service. Such members stay open until the card answers or the operator cancels.
+ */
+function unreachable(job: JobRecord, maxAttempts: number): boolean {
+  return job.sessions >= maxAttempts;
+}
 /** The prefix of a job's error when the card refused (JobService: `card refused: outcome ...`). */
 const CARD_REFUSED_PREFIX = 'card refused';
 
@@ -393,8 +403,9 @@ export class CampaignFeeder {
         const why =
           c.state === 'cancelled'
             ? `${actor}: campaign cancelled`
-            : attempts >= c.options.maxAttempts
-              ? `${actor}: ${UNREACHABLE_MARK} ${attempts} attempts`
+            : unreachable(job, c.options.maxAttempts)
+              ? `${actor}: ${UNREACHABLE_MARK} ${job.sessions} sessions in which the card authenticated ` +
+                `without the key update (${attempts} failed attempts before authentication)`
               : undefined;
         if (why === undefined) return undefined;
         try {

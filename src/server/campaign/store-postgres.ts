@@ -12,8 +12,10 @@ import {
   type MemberState,
 } from './campaign.js';
 import {
+  CAMPAIGN_COLUMNS,
   INSERT_CHUNK,
   MEMBER_COLUMNS,
+  SEED_COLUMNS,
   campaignDoc,
   campaignOfRow,
   campaignSchema,
@@ -21,11 +23,13 @@ import {
   leased,
   memberOfRow,
   rowValuesOf,
+  type CampaignRow,
   type CampaignStore,
+  type ExpectedMember,
   type Lease,
   type MemberChange,
   type MemberRow,
-  type WavePlan,
+  type WavePlanner,
 } from './store.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -78,7 +82,7 @@ export class PostgresCampaignStore implements CampaignStore {
   async create(c: CampaignRecord, members: readonly MemberSeed[]): Promise<void> {
     await this.#pool.transaction(async (client) => {
       await client.query(
-        `INSERT INTO ${this.#campaigns} (id, state, doc, revision, created_at, updated_at)
+        `INSERT INTO ${this.#campaigns} (${CAMPAIGN_COLUMNS})
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt],
       );
@@ -131,7 +135,7 @@ export class PostgresCampaignStore implements CampaignStore {
     for (let from = 0; from < members.length; from += INSERT_CHUNK) {
       const chunk = members.slice(from, from + INSERT_CHUNK);
       await client.query(
-        `INSERT INTO ${this.#members} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
+        `INSERT INTO ${this.#members} (${SEED_COLUMNS})
          SELECT $1, s, i, m, 'waiting', 0, $2 FROM unnest($3::int[], $4::text[], $5::text[]) AS t(s, i, m)`,
         [
           id,
@@ -158,7 +162,7 @@ export class PostgresCampaignStore implements CampaignStore {
   }
 
   async get(id: string): Promise<CampaignRecord | undefined> {
-    const r = await this.#pool.query<{ doc: string; revision: number }>(
+    const r = await this.#pool.query<CampaignRow>(
       `SELECT doc, revision FROM ${this.#campaigns} WHERE id = $1`,
       [id],
     );
@@ -166,7 +170,7 @@ export class PostgresCampaignStore implements CampaignStore {
   }
 
   async list(): Promise<CampaignRecord[]> {
-    const r = await this.#pool.query<{ doc: string; revision: number }>(
+    const r = await this.#pool.query<CampaignRow>(
       `SELECT doc, revision FROM ${this.#campaigns} ORDER BY created_at DESC, id`,
     );
     return r.rows.map(campaignOfRow);
@@ -186,15 +190,10 @@ export class PostgresCampaignStore implements CampaignStore {
     return this.#write(this.#pool, c, expectedRevision);
   }
 
-  async claimWave(
-    id: string,
-    nowMs: number,
-    lease: Lease,
-    plan: (c: CampaignRecord, inFlight: number) => WavePlan | undefined,
-  ): Promise<MemberRecord[]> {
+  async claimWave(id: string, nowMs: number, lease: Lease, plan: WavePlanner): Promise<MemberRecord[]> {
     const at = new Date(nowMs).toISOString();
     return this.#pool.transaction(async (client) => {
-      const row = await client.query<{ doc: string; revision: number }>(
+      const row = await client.query<CampaignRow>(
         `SELECT doc, revision FROM ${this.#campaigns} WHERE id = $1 FOR UPDATE`,
         [id],
       );
@@ -266,7 +265,7 @@ export class PostgresCampaignStore implements CampaignStore {
     return r.rows.map(memberOfRow);
   }
 
-  async updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): Promise<boolean> {
+  async updateMember(next: MemberRecord, expected: ExpectedMember): Promise<boolean> {
     return this.#updateMember(this.#pool, next, expected);
   }
 
@@ -279,11 +278,7 @@ export class PostgresCampaignStore implements CampaignStore {
     });
   }
 
-  async #updateMember(
-    client: Queryable,
-    next: MemberRecord,
-    expected: Pick<MemberRecord, 'state' | 'jobId'>,
-  ): Promise<boolean> {
+  async #updateMember(client: Queryable, next: MemberRecord, expected: ExpectedMember): Promise<boolean> {
     const values = rowValuesOf(next);
     const set = MEMBER_COLUMNS.split(',')
       .map((c, i) => `${c.trim()} = $${i + 1}`)

@@ -11,8 +11,10 @@ import {
   type MemberState,
 } from './campaign.js';
 import {
+  CAMPAIGN_COLUMNS,
   DELETE_CHUNK,
   MEMBER_COLUMNS,
+  SEED_COLUMNS,
   campaignDoc,
   campaignOfRow,
   campaignSchema,
@@ -20,11 +22,13 @@ import {
   leased,
   memberOfRow,
   rowValuesOf,
+  type CampaignRow,
   type CampaignStore,
+  type ExpectedMember,
   type Lease,
   type MemberChange,
   type MemberRow,
-  type WavePlan,
+  type WavePlanner,
 } from './store.js';
 
 const CAMPAIGNS = 'campaigns';
@@ -61,14 +65,14 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   async create(c: CampaignRecord, members: readonly MemberSeed[]): Promise<void> {
+    const campaign = this.#prepare(
+      `INSERT INTO ${CAMPAIGNS} (${CAMPAIGN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
     const insert = this.#prepare(
-      `INSERT INTO ${MEMBERS} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
-       VALUES (?, ?, ?, ?, 'waiting', 0, ?)`,
+      `INSERT INTO ${MEMBERS} (${SEED_COLUMNS}) VALUES (?, ?, ?, ?, 'waiting', 0, ?)`,
     );
     this.#db.transaction(() => {
-      this.#prepare(
-        `INSERT INTO ${CAMPAIGNS} (id, state, doc, revision, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      ).run(c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt);
+      campaign.run(c.id, c.state, campaignDoc(c), c.revision, c.createdAt, c.updatedAt);
       for (let i = 0; i < members.length; i++)
         insert.run(c.id, i, members[i].iccid, members[i].imsi, c.createdAt);
     })();
@@ -81,7 +85,7 @@ export class SqliteCampaignStore implements CampaignStore {
     next: (added: number) => CampaignRecord,
   ): Promise<boolean> {
     const insert = this.#prepare(
-      `INSERT INTO ${MEMBERS} (campaign_id, seq, iccid, imsi, state, attempts, updated_at)
+      `INSERT INTO ${MEMBERS} (${SEED_COLUMNS})
        VALUES (?, ?, ?, ?, 'waiting', 0, ?) ON CONFLICT (campaign_id, iccid) DO NOTHING`,
     );
     return this.#db.transaction(() => {
@@ -118,14 +122,14 @@ export class SqliteCampaignStore implements CampaignStore {
 
   async get(id: string): Promise<CampaignRecord | undefined> {
     const row = this.#prepare(`SELECT doc, revision FROM ${CAMPAIGNS} WHERE id = ?`).get(id) as
-      { doc: string; revision: number } | undefined;
+      CampaignRow | undefined;
     return row === undefined ? undefined : campaignOfRow(row);
   }
 
   async list(): Promise<CampaignRecord[]> {
     const rows = this.#prepare(
       `SELECT doc, revision FROM ${CAMPAIGNS} ORDER BY created_at DESC, id`,
-    ).all() as { doc: string; revision: number }[];
+    ).all() as CampaignRow[];
     return rows.map(campaignOfRow);
   }
 
@@ -142,16 +146,11 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.#write(c, expectedRevision);
   }
 
-  async claimWave(
-    id: string,
-    nowMs: number,
-    lease: Lease,
-    plan: (c: CampaignRecord, inFlight: number) => WavePlan | undefined,
-  ): Promise<MemberRecord[]> {
+  async claimWave(id: string, nowMs: number, lease: Lease, plan: WavePlanner): Promise<MemberRecord[]> {
     const at = new Date(nowMs).toISOString();
     return this.#db.transaction(() => {
       const row = this.#prepare(`SELECT doc, revision FROM ${CAMPAIGNS} WHERE id = ?`).get(id) as
-        { doc: string; revision: number } | undefined;
+        CampaignRow | undefined;
       if (row === undefined) return [];
       const campaign = campaignOfRow(row);
       const inFlight = (
@@ -217,7 +216,7 @@ export class SqliteCampaignStore implements CampaignStore {
     return rows.map(memberOfRow);
   }
 
-  async updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): Promise<boolean> {
+  async updateMember(next: MemberRecord, expected: ExpectedMember): Promise<boolean> {
     return this.#updateMember(next, expected);
   }
 
@@ -225,7 +224,7 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.#db.transaction(() => changes.map((c) => this.#updateMember(c.next, c.expected)))();
   }
 
-  #updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): boolean {
+  #updateMember(next: MemberRecord, expected: ExpectedMember): boolean {
     const values = rowValuesOf(next);
     return (
       this.#prepare(

@@ -18,6 +18,12 @@ export interface WavePlan {
   readonly campaign: CampaignRecord;
 }
 
+/** The feeder's decision for a wave (see claimWave). */
+export type WavePlanner = (c: CampaignRecord, inFlight: number) => WavePlan | undefined;
+
+/** What a member's compare-and-set expects of the stored member. */
+export type ExpectedMember = Pick<MemberRecord, 'state' | 'jobId'>;
+
 export interface Lease {
   /** The instance that claims. */
   readonly by: string;
@@ -55,12 +61,7 @@ export interface CampaignStore {
    * (notBefore passed) in selection order as feeding under `lease`, and write the campaign. Nothing when `plan`
    * says undefined.
    */
-  claimWave(
-    id: string,
-    nowMs: number,
-    lease: Lease,
-    plan: (c: CampaignRecord, inFlight: number) => WavePlan | undefined,
-  ): Promise<MemberRecord[]>;
+  claimWave(id: string, nowMs: number, lease: Lease, plan: WavePlanner): Promise<MemberRecord[]>;
   /** Feeding members whose lease ran out (their instance died): leased again to `lease.by`. */
   reclaimExpired(id: string, nowMs: number, lease: Lease, limit: number): Promise<MemberRecord[]>;
   /** Members in one of `states` after `afterSeq`, in selection order. */
@@ -71,7 +72,7 @@ export interface CampaignStore {
     afterSeq?: number,
   ): Promise<MemberRecord[]>;
   /** Compare-and-set on the member's state (and job id when the member had one). */
-  updateMember(next: MemberRecord, expected: Pick<MemberRecord, 'state' | 'jobId'>): Promise<boolean>;
+  updateMember(next: MemberRecord, expected: ExpectedMember): Promise<boolean>;
   /** Several compare-and-set writes in one transaction (each applies or not on its own); which applied. */
   updateMembers(changes: readonly MemberChange[]): Promise<boolean[]>;
   counts(id: string): Promise<MemberCounts>;
@@ -82,7 +83,7 @@ export interface CampaignStore {
 
 export interface MemberChange {
   readonly next: MemberRecord;
-  readonly expected: Pick<MemberRecord, 'state' | 'jobId'>;
+  readonly expected: ExpectedMember;
 }
 
 /** Members a creation writes per statement. */
@@ -106,6 +107,18 @@ export interface MemberRow {
   lease_until: number | string | null;
   not_before: number | string | null;
   updated_at: string;
+}
+
+/** The columns of a new member (waiting, no attempt yet) as both drivers insert it. */
+export const SEED_COLUMNS = 'campaign_id, seq, iccid, imsi, state, attempts, updated_at';
+
+/** The columns of a new campaign row, as both drivers insert it. */
+export const CAMPAIGN_COLUMNS = 'id, state, doc, revision, created_at, updated_at';
+
+/** The stored row of a campaign as the reads select it (`doc, revision`). */
+export interface CampaignRow {
+  doc: string;
+  revision: number | string;
 }
 
 export const MEMBER_COLUMNS =
@@ -156,7 +169,7 @@ export function campaignDoc(c: CampaignRecord): string {
   return JSON.stringify(rest);
 }
 
-export function campaignOfRow(r: { doc: string; revision: number | string }): CampaignRecord {
+export function campaignOfRow(r: CampaignRow): CampaignRecord {
   return { ...(JSON.parse(r.doc) as Omit<CampaignRecord, 'revision'>), revision: Number(r.revision) };
 }
 

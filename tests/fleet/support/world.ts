@@ -21,6 +21,7 @@ import {
 } from '../../../src/cli/commands/demo/support/services.js';
 import { loadServerPki } from '../../../src/cli/commands/server/support/server-pki.js';
 import { runCli } from '../../helpers/cli.js';
+import { cliArgs, fleetCreateArgs, oceIssueArgs, type CliOptions } from '../../helpers/cli-args.js';
 
 export interface FleetWorld {
   readonly dir: string;
@@ -38,26 +39,30 @@ export async function cli(args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/** `ltku fleet run` on the world (its fleet, server, HSS and operator token) and `options`, reporting JSON. */
+export function fleetRunArgs(world: FleetWorld, options: CliOptions): string[] {
+  // push and core are in their places, unset, for the runs that set them.
+  return cliArgs(['fleet', 'run'], {
+    push: undefined,
+    fleet: world.fleet,
+    server: world.server.ramUrl,
+    admin: world.server.adminUrl,
+    core: undefined,
+    'hss-db': join(world.dir, 'hss.sqlite'),
+    'hss-data-dir': world.dir,
+    'token-file': world.tokenFile,
+    ...options,
+    json: true,
+  });
+}
+
 export async function fleetWorld(dir: string, cards: number): Promise<FleetWorld> {
   const pki = join(dir, 'pki');
   const fleet = join(dir, 'fleet.sqlite');
   const inventory = join(dir, 'fleet.jsonl');
   await cli(['pki', 'init', '--dir', pki]);
-  await cli(['pki', 'issue', '--dir', pki, '--role', 'oce', '--format', 'gp', '--out', join(pki, 'oce')]);
-  await cli([
-    'fleet',
-    'create',
-    '--pki',
-    pki,
-    '--cards',
-    String(cards),
-    '--out',
-    fleet,
-    '--inventory-out',
-    inventory,
-    '--batch',
-    'LOT-7',
-  ]);
+  await cli(oceIssueArgs(pki));
+  await cli(fleetCreateArgs(pki, cards, fleet, inventory, { batch: 'LOT-7' }));
   await cli(['hss', 'import', inventory, '--data-dir', dir]);
   const credentials = demoCredentials();
   const services = await startHssAndCore(dir, undefined, credentials);

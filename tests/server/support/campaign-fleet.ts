@@ -28,11 +28,12 @@ import {
   Inventory,
   listenServer,
   parseInventoryFile,
+  SqliteJobStore,
   type InventoryEntry,
   type JobStore,
   type RunningServer,
 } from '../../../src/server/index.js';
-import type { CampaignStore } from '../../../src/server/campaign/index.js';
+import { SqliteCampaignStore, type CampaignStore } from '../../../src/server/campaign/index.js';
 import { runRamSession } from '../../../src/ue/ram-agent.js';
 import { NOW, makeImage, makePki, type Pki } from '../../card/support/fixture.js';
 
@@ -189,6 +190,23 @@ export async function fleet(
     },
   };
   return f;
+}
+
+/** A server instance of `f` on in-memory SQLite stores: the job store for the test to read, close for both. */
+export async function sqliteServer(
+  f: Fleet,
+  o: Omit<InstanceOptions, 'jobStore' | 'campaignStore'>,
+): Promise<{ server: RunningServer; jobStore: SqliteJobStore; close(): Promise<void> }> {
+  const jobStore = new SqliteJobStore(':memory:');
+  const server = await f.server({ ...o, jobStore, campaignStore: new SqliteCampaignStore(':memory:') });
+  return {
+    server,
+    jobStore,
+    close: async () => {
+      await server.close();
+      await jobStore.close();
+    },
+  };
 }
 
 /** An admin API call as the operator. */

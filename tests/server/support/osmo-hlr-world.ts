@@ -8,7 +8,8 @@ import {
   ROLE_OPERATOR,
 } from '../../../src/auth/index.js';
 import { SeededRandom } from '../../../src/crypto/index.js';
-import { FixedClock, type Logger } from '../../../src/ports/index.js';
+import { FixedClock } from '../../../src/ports/index.js';
+import { captureLogger } from '../../helpers/capture-logger.js';
 import { trustAnchor } from '../../../src/pki/index.js';
 import { subscribersFile } from '../../../src/card/index.js';
 import {
@@ -36,16 +37,7 @@ export interface OsmoWorld {
 }
 
 export async function osmoWorld(seed: string, o: { reconcileIntervalMs?: number } = {}): Promise<OsmoWorld> {
-  const logs: string[] = [];
-  const capture = (obj: object | string, msg?: string) => void logs.push(JSON.stringify([obj, msg]));
-  const logger: Logger = {
-    trace: capture,
-    debug: capture,
-    info: capture,
-    warn: capture,
-    error: capture,
-    child: () => logger,
-  };
+  const { logger, logs } = captureLogger();
   const credentials = issueCredentials(
     DEFAULT_PRINCIPALS,
     new SeededRandom(`cred-${seed}`),

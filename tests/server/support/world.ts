@@ -13,7 +13,8 @@ import {
   issueCredentials,
 } from '../../../src/auth/index.js';
 import { SeededRandom } from '../../../src/crypto/index.js';
-import { FixedClock, type Logger } from '../../../src/ports/index.js';
+import { FixedClock } from '../../../src/ports/index.js';
+import { captureLogger } from '../../helpers/capture-logger.js';
 import { trustAnchor } from '../../../src/pki/index.js';
 import { subscribersFile } from '../../../src/card/index.js';
 import {
@@ -81,16 +82,7 @@ export async function world(seed: string, o: WorldOptions = {}): Promise<World> 
   let store = o.store ?? new SqliteJobStore(':memory:');
   let starts = 0;
   const ends: SessionEnd[] = [];
-  const logs: string[] = [];
-  const capture = (obj: object | string, msg?: string) => void logs.push(JSON.stringify([obj, msg]));
-  const logger: Logger = {
-    trace: capture,
-    debug: capture,
-    info: capture,
-    warn: capture,
-    error: capture,
-    child: () => logger,
-  };
+  const { logger, logs } = captureLogger();
   const credentials = issueCredentials(
     DEFAULT_PRINCIPALS,
     new SeededRandom(`credentials-${seed}`),

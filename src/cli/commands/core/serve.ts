@@ -1,5 +1,4 @@
 // `ltku core serve`: the core network's attach/detach API (contracts.md) in front of an HSS, until SIGINT/SIGTERM.
-import pino from 'pino';
 import { ROLE_CORE } from '../../../auth/index.js';
 import { cryptoRandom } from '../../../crypto/index.js';
 import { GsupAuthSource, listenCore, type AuthDataSource } from '../../../core/index.js';
@@ -13,6 +12,7 @@ import { exactlyOne, optionalString, requireHttpUrl, requireString } from '../..
 import { endpointName } from '../../../osmo/index.js';
 import { parseGsupUrl } from '../../osmo-hlr-endpoints.js';
 import { printJson } from '../../output.js';
+import { openServiceLog } from '../server/support/service-log.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8084';
 const SNN_PATTERN = /^5G:mnc[0-9]{3}\.mcc[0-9]{3}\.3gppnetwork\.org$/;
@@ -48,7 +48,8 @@ export const command: Command = {
     const snn = optionalString(ctx.values, 'snn');
     if (snn !== undefined && !SNN_PATTERN.test(snn))
       throw new UsageError('--snn: expected 5G:mnc<3 digits>.mcc<3 digits>.3gppnetwork.org');
-    const logger = pino({ name: 'core', level: logLevel }, ctx.stderr as pino.DestinationStream);
+    const log = openServiceLog({ name: 'core', level: logLevel }, ctx.stderr);
+    const { logger } = log;
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const clock = { now: () => new Date() };
     const source: AuthDataSource =
@@ -75,6 +76,7 @@ export const command: Command = {
     await running.close();
     if (source instanceof GsupAuthSource) await source.close();
     if (source instanceof HssClient) source.close();
+    log.close();
     return 0;
   },
 };

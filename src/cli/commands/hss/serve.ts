@@ -1,5 +1,4 @@
 // `ltku hss serve`: the HSS/AuC HTTP API (contracts.md) until SIGINT/SIGTERM.
-import pino from 'pino';
 import { listenHss } from '../../../hss/index.js';
 import type { Command } from '../../command.js';
 import { LOG_LEVEL_OPTIONS, LOG_LEVEL_USAGE, logLevelOf } from '../../log-level.js';
@@ -7,6 +6,7 @@ import { openServiceAuthenticator } from '../../credentials.js';
 import { parseHostPort } from '../../host-port.js';
 import { optionalString } from '../../options.js';
 import { printJson } from '../../output.js';
+import { openServiceLog } from '../server/support/service-log.js';
 import { openFromOptions, STORE_OPTIONS, STORE_USAGE } from './lib/store-options.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8083';
@@ -29,7 +29,8 @@ export const command: Command = {
   async run(ctx) {
     const logLevel = logLevelOf(ctx.values, ctx.env);
     const { host, port } = parseHostPort(optionalString(ctx.values, 'listen') ?? DEFAULT_LISTEN, 'listen');
-    const logger = pino({ name: 'hss', level: logLevel }, ctx.stderr as pino.DestinationStream);
+    const log = openServiceLog({ name: 'hss', level: logLevel }, ctx.stderr);
+    const { logger } = log;
     const authenticator = openServiceAuthenticator(ctx.values, ctx.stderr, logger);
     const runtime = await openFromOptions(ctx, logger);
     let running;
@@ -46,6 +47,7 @@ export const command: Command = {
     logger.info({ signal }, 'stopping');
     await running.close();
     await runtime.close();
+    log.close();
     return 0;
   },
 };

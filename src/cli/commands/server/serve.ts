@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import pino from 'pino';
 import { ROLE_PROVISIONER } from '../../../auth/index.js';
 import { cryptoRandom } from '../../../crypto/index.js';
 import { HssClient } from '../../../hss/client/index.js';
@@ -37,6 +36,7 @@ import {
 } from '../../options.js';
 import { printJson } from '../../output.js';
 import { loadServerPki } from './support/server-pki.js';
+import { openServiceLog } from './support/service-log.js';
 import { INSTANCE_OPTIONS, INSTANCE_USAGE, openServerInstance } from './support/instance.js';
 
 const DEFAULT_LISTEN = '127.0.0.1:8085';
@@ -90,7 +90,8 @@ export const command: Command = {
     "  card's BF71; no candidate key set (docs/osmo-hlr.md)",
     '                  [--admin-listen HOST:PORT] [--inventory FILE]... [--kek-file FILE] [--core URL]',
     '                  [--credentials DIR] [--token-file FILE] [--oce-min-validity DAYS] [--oce-warn-days DAYS]',
-    '                  [--unpinned-cards refuse|tofu] [--advertise-url URL] [--json]',
+    '                  [--unpinned-cards refuse|tofu] [--advertise-url URL] [--instance-name NAME]',
+    '                  [--campaign-lease-seconds N] [--json]',
     ...INSTANCE_USAGE,
     `                  ${LOG_LEVEL_USAGE}`,
     '  --listen: the UE-facing RAM endpoint only; --admin-listen: the admin API (role operator)',
@@ -140,7 +141,8 @@ export const command: Command = {
     const inventoryFiles = (ctx.values.inventory ?? []) as string[];
     const oceValidity = oceValidityOf(ctx.values);
     const unpinnedCards = unpinnedCardsOf(ctx.values);
-    const logger = pino({ name: 'server', level: logLevel }, ctx.stderr as pino.DestinationStream);
+    const log = openServiceLog({ name: 'server', level: logLevel }, ctx.stderr);
+    const { logger } = log;
     const trust = loadServerPki(pkiDir);
     const inventory = readInventory(inventoryFiles);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -221,6 +223,7 @@ export const command: Command = {
     await store.close();
     await instance.close();
     kek.fill(0);
+    log.close();
     return 0;
   },
 };
