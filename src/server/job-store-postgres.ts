@@ -5,7 +5,8 @@ import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,
   SENT_JOB_INDEX,
-  type JobCursor,
+  inStateValues,
+  type InStatePage,
   type ReconciledState,
   OPEN_JOB_INDEX,
   OPEN_STATES_SQL,
@@ -27,7 +28,8 @@ const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 const UNIQUE_VIOLATION = '23505';
 const COLUMNS = 'sealed_keys, doc, revision';
 
-function splitUrl(url: string): { connectionString: string; schema: string } {
+/** A server database URL as pg's connection string and the schema its `schema` parameter names. */
+export function splitUrl(url: string): { connectionString: string; schema: string } {
   const u = new URL(url);
   const schema = u.searchParams.get('schema') ?? 'public';
   if (!SCHEMA_PATTERN.test(schema)) {
@@ -196,11 +198,11 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     return r.rows.map(recordOfRow);
   }
 
-  async inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]> {
+  async inState(state: ReconciledState, page: InStatePage): Promise<JobRecord[]> {
     const r = await this.#pool.query<Row>(
-      `SELECT ${COLUMNS} FROM ${this.#table} WHERE state = $1 AND (created_at, id) > ($3, $4)
-       ORDER BY created_at, id LIMIT $2`,
-      [state, limit, after?.createdAt ?? '', after?.id ?? ''],
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE state = $1 AND (created_at, id) > ($2, $3) AND updated_at < $4
+       ORDER BY created_at, id LIMIT $5`,
+      inStateValues(state, page),
     );
     return r.rows.map(recordOfRow);
   }

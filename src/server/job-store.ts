@@ -26,7 +26,7 @@ export interface JobStore {
    * Up to `limit` jobs in `state`, oldest first, after the job `after` in that order (the reconciler's applied
    * and sent jobs, DESIGN.md 6 step 2: a partial index per state keeps this a short read at 1M jobs).
    */
-  inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]>;
+  inState(state: ReconciledState, page: InStatePage): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these ICCIDs, oldest first. */
   byIccids(iccids: readonly string[], states: readonly JobState[]): Promise<JobRecord[]>;
   /** Jobs in one of `states` for these IMSIs, oldest first. */
@@ -46,6 +46,24 @@ export const SENT_JOB_INDEX = 'key_update_jobs_sent';
 export interface JobCursor {
   readonly createdAt: string;
   readonly id: string;
+}
+
+/** A page of JobStore.inState: at most `limit` jobs after `after`, written before `updatedBefore` (ISO). */
+export interface InStatePage {
+  readonly limit: number;
+  readonly after?: JobCursor;
+  readonly updatedBefore?: string;
+}
+
+/** No upper bound on updated_at (ISO strings sort below it). */
+const UPDATED_ANY = '\uffff';
+
+/** The bound parameters of an inState query, in the order both drivers write them. */
+export function inStateValues(
+  state: ReconciledState,
+  p: InStatePage,
+): [string, string, string, string, number] {
+  return [state, p.after?.createdAt ?? '', p.after?.id ?? '', p.updatedBefore ?? UPDATED_ANY, p.limit];
 }
 /** `state IN ('pending', ...)` for the partial index (constants, not input). */
 export const OPEN_STATES_SQL = ACTIVE_STATES.map((s) => `'${s}'`).join(', ');
@@ -267,11 +285,11 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     return rows.map(recordOfRow);
   }
 
-  async inState(state: ReconciledState, limit: number, after?: JobCursor): Promise<JobRecord[]> {
+  async inState(state: ReconciledState, page: InStatePage): Promise<JobRecord[]> {
     const rows = this.#prepare(
-      `SELECT ${COLUMNS} FROM key_update_jobs WHERE state = ? AND (created_at, id) > (?, ?)
+      `SELECT ${COLUMNS} FROM key_update_jobs WHERE state = ? AND (created_at, id) > (?, ?) AND updated_at < ?
        ORDER BY created_at, id LIMIT ?`,
-    ).all(state, after?.createdAt ?? '', after?.id ?? '', limit) as Row[];
+    ).all(...inStateValues(state, page)) as Row[];
     return rows.map(recordOfRow);
   }
 

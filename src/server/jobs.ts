@@ -77,6 +77,8 @@ const NOTIFY_PARALLEL = 16;
 const RETRY_COMMITS_BATCH = 1000;
 /** A sent job written this recently may still have its session: completeCommitted leaves it alone. */
 const SENT_QUIET_MS = 60_000;
+/** Pages of sent jobs one reconciler pass reads at most (RETRY_COMMITS_BATCH each). */
+const SENT_PAGES_PER_PASS = 10;
 
 /** A job handed to one RAM session (JobService.claim). */
 export interface ClaimedJob {
@@ -173,6 +175,8 @@ export class JobService implements OpenTransactions {
   readonly #d: JobServiceDeps;
   readonly #hss: HssRole;
   readonly #policy: AttemptPolicy;
+  /** Where the reconciler's reading of sent jobs stopped (completeCommitted); undefined: from the oldest. */
+  #sentCursor: JobCursor | undefined;
   /** Security alarms since start: outcome 06 reports (DESIGN.md 4.4) and runs of failed attempts (7). */
   securityAlarms = 0;
 
@@ -611,7 +615,14 @@ export class JobService implements OpenTransactions {
       if (job.state === 'sent' && !afterStatus && job.requestHolder !== sessionId) return 'status';
       // Staged before every BF70, not only the first (the same transaction is a no-op at the HSS): the card must
       // never get keys the HSS could not commit, e.g. after the candidate was aborted at the HSS meanwhile.
-      await this.#stage(job);
+      try {
+        await this.#stage(job);
+      } catch (e) {
+        // The HSS failed, not the card's reach: the session is not counted (a campaign member gives up after
+        // maxAttempts counted sessions, and an HSS outage must not use them up).
+        s.authenticationUnwritten = false;
+        throw e;
+      }
       stagedHere = true;
       if (ended()) throw new SessionError('job', 'the session was superseded');
       const via =
@@ -876,7 +887,7 @@ export class JobService implements OpenTransactions {
    */
   async retryCommits(): Promise<number> {
     let done = 0;
-    for (const job of await this.#d.store.inState('applied', RETRY_COMMITS_BATCH)) {
+    for (const job of await this.#d.store.inState('applied', { limit: RETRY_COMMITS_BATCH })) {
       if ((await this.#commit(job)).state === 'completed') done++;
     }
     return done;
@@ -887,18 +898,26 @@ export class JobService implements OpenTransactions {
    * HSS commit and its own write, or the card's attach promoted the candidate and its session never came back)
    * is completed without waiting for the card: the HSS makes a transaction active only after a verified BF71 or
    * BF73, or an attach that authenticated with its keys, so the card holds them. Jobs written in the last
-   * SENT_QUIET_MS are left to their live session. Returns how many it completed.
+   * SENT_QUIET_MS are left to their live session; at most SENT_PAGES_PER_PASS pages a pass, the next pass going
+   * on where this one stopped (jobs whose card never comes back are not all re-read every pass). Returns how
+   * many it completed.
    */
   async completeCommitted(): Promise<number> {
     if (!this.#hss.hasCandidates) return 0; // without candidates the keys are written only after `applied`
-    const quietBefore = new Date(this.#d.clock.now().getTime() - SENT_QUIET_MS).toISOString();
+    const updatedBefore = new Date(this.#d.clock.now().getTime() - SENT_QUIET_MS).toISOString();
     let done = 0;
-    let after: JobCursor | undefined;
-    for (;;) {
-      const page = await this.#d.store.inState('sent', RETRY_COMMITS_BATCH, after);
-      const quiet = page.filter((j) => j.updatedAt < quietBefore);
-      const held = await subscribersOf(this.#hss, [...new Set(quiet.map((j) => j.imsi))]);
-      for (const job of quiet) {
+    for (let pages = 0; pages < SENT_PAGES_PER_PASS; pages++) {
+      const after = this.#sentCursor;
+      const page = await this.#d.store.inState('sent', {
+        limit: RETRY_COMMITS_BATCH,
+        updatedBefore,
+        ...(after === undefined ? {} : { after }),
+      });
+      const last = page[page.length - 1];
+      this.#sentCursor =
+        page.length < RETRY_COMMITS_BATCH ? undefined : { createdAt: last.createdAt, id: last.id };
+      const held = await subscribersOf(this.#hss, [...new Set(page.map((j) => j.imsi))]);
+      for (const job of page) {
         const active = held.get(job.imsi)?.activeTransactionId;
         if (active === undefined || !equalBytes(active, job.transactionId)) continue;
         const completed = await this.#change(
@@ -915,9 +934,8 @@ export class JobService implements OpenTransactions {
         );
         if (completed !== undefined) done++;
       }
-      if (page.length < RETRY_COMMITS_BATCH) return done;
-      const last = page[page.length - 1];
-      after = { createdAt: last.createdAt, id: last.id };
+      if (this.#sentCursor === undefined) break;
     }
+    return done;
   }
 }

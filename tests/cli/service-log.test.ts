@@ -130,6 +130,20 @@ describe('serve commands: buffered log on stderr', () => {
     );
   });
 
+  it('a line of level error is written at once: a SIGKILL right after it does not lose it', async () => {
+    const killed = await child(`
+      const log = openServiceLog({ name: 't' }, process.stderr);
+      log.logger.info('before the alarm');
+      log.logger.error({ event: 'security-alarm' }, 'the alarm');
+      process.kill(process.pid, 'SIGKILL');
+    `);
+    assert.equal(killed.code, null, 'killed by the signal');
+    assert.deepEqual(
+      linesOf(killed.stderr).map((l) => l.msg),
+      ['before the alarm', 'the alarm'],
+    );
+  });
+
   it('an injected stream (the tests capture) gets each line as it is logged', async () => {
     const stream = new PassThrough();
     let text = '';

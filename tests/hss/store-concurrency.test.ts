@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { fromHex, toHex } from '../../src/bytes/index.js';
 import { ConflictError, NoCredentialsError } from '../../src/hss/index.js';
-import { openStore, parsePostgresUrl, type SubscriberStore } from '../../src/hss/store/index.js';
+import {
+  openStore,
+  parsePostgresUrl,
+  type Mutation,
+  type SubscriberStore,
+} from '../../src/hss/store/index.js';
+import type { SubscriberRecord } from '../../src/hss/subscriber.js';
 import { backends, queryDatabase } from './backends.js';
 import { imsiOf, makeHss, milenageKeys, SNN } from './fixture.js';
 
@@ -20,6 +26,23 @@ const IND_BITS = 5n;
 const txOf = (round: number, salt: number) =>
   fromHex(`${salt.toString(16).padStart(2, '0')}${round.toString(16).padStart(30, '0')}`);
 const randOf = (n: number) => fromHex(n.toString(16).padStart(32, '0'));
+
+/** A change a test can count: the ICCID plus one, with its audit line. */
+function incremented(r: SubscriberRecord, actor: string): Mutation {
+  return {
+    record: { ...r, iccid: String(BigInt(r.iccid as string) + 1n) },
+    audit: [
+      {
+        imsi: r.imsi,
+        at: new Date(),
+        event: 'subscriber-updated',
+        keyVersion: 1,
+        transactionId: null,
+        actor,
+      },
+    ],
+  };
+}
 
 for (const backend of backends()) {
   describe(`concurrent changes of one subscriber on ${backend.name}`, { skip: backend.skip }, () => {
@@ -48,20 +71,7 @@ for (const backend of backends()) {
       const imsi = imsiOf(1);
       const t = makeHss(a);
       await t.hss.create({ imsi, iccid: String(ICCID_BASE), keys: milenageKeys('c1') }, 'test');
-      const increment = (s: SubscriberStore) =>
-        s.mutate(imsi, (r) => ({
-          record: { ...r, iccid: String(BigInt(r.iccid as string) + 1n) },
-          audit: [
-            {
-              imsi,
-              at: new Date(),
-              event: 'subscriber-updated',
-              keyVersion: 1,
-              transactionId: null,
-              actor: 'test',
-            },
-          ],
-        }));
+      const increment = (s: SubscriberStore) => s.mutate(imsi, (r) => incremented(r, 'test'));
       const work: Promise<unknown>[] = [];
       for (let i = 0; i < Math.max(INCREMENTS, SQN_ISSUES); i++) {
         if (i < INCREMENTS) work.push(increment(a), increment(b));
@@ -239,19 +249,7 @@ for (const backend of backends()) {
           const seen: string[] = [];
           const done = a.mutate(imsi, (r) => {
             seen.push(r.iccid as string);
-            return {
-              record: { ...r, iccid: String(BigInt(r.iccid as string) + 1n) },
-              audit: [
-                {
-                  imsi,
-                  at: new Date(),
-                  event: 'subscriber-updated',
-                  keyVersion: 1,
-                  transactionId: null,
-                  actor: 'a',
-                },
-              ],
-            };
+            return incremented(r, 'a');
           });
           await waitForLockWait(other, imsi);
           await other.query('UPDATE hss_subscribers SET iccid = $2 WHERE imsi = $1', [

@@ -94,11 +94,19 @@ async function contract(store: JobStore): Promise<void> {
     record('e000000000000002', iccid(2), '2025-01-02T00:00:02.000Z', { state: 'sent' }),
     record('e000000000000004', iccid(4), '2025-01-02T00:00:04.000Z', { state: 'applied' }),
   ]);
-  assert.deepEqual(
-    (await store.inState('applied', 2)).map((j) => j.id),
-    ['e000000000000001', 'e000000000000003'],
-  );
-  assert.equal((await store.inState('applied', 10)).length, 3);
+  const ids = async (state: 'applied' | 'sent', page: Parameters<JobStore['inState']>[1]) =>
+    (await store.inState(state, page)).map((j) => j.id);
+  assert.deepEqual(await ids('applied', { limit: 2 }), ['e000000000000001', 'e000000000000003']);
+  assert.equal((await store.inState('applied', { limit: 10 })).length, 3);
+  // Paged on (created_at, id): the next page starts after the last job of the one before.
+  const after = { createdAt: '2025-01-02T00:00:03.000Z', id: 'e000000000000003' };
+  assert.deepEqual(await ids('applied', { limit: 2, after }), ['e000000000000004']);
+  // The sent jobs, only those written before a bound (the reconciler leaves recent ones to their session).
+  assert.deepEqual(await ids('sent', { limit: 10 }), ['e000000000000002']);
+  assert.deepEqual(await ids('sent', { limit: 10, updatedBefore: '2025-01-02T00:00:02.000Z' }), []);
+  assert.deepEqual(await ids('sent', { limit: 10, updatedBefore: '2025-01-02T00:00:02.001Z' }), [
+    'e000000000000002',
+  ]);
 }
 
 /** Rows as the previous version stored them: no revision column, no unique index, no createdBy. */

@@ -240,6 +240,36 @@ describe('merged session writes: races and crashes', () => {
     }
   });
 
+  it('a session that ends because the HSS failed at the stage is not counted against the card', async () => {
+    const store = new SqliteJobStore(':memory:');
+    const hss = new CandidateHss([P.imsi]);
+    const jobs = jobService(store, hss, [P]);
+    try {
+      const job = await jobs.create({ iccid: P.iccid }, 'operator');
+      hss.before.stage = async () => {
+        throw new Error('HSS unavailable');
+      };
+      const c = await jobs.claim(P.eid, 'session-1');
+      assert.ok(c);
+      await c.hooks.authenticated?.(AUTHENTICATED);
+      await assert.rejects(
+        c.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }),
+        /HSS unavailable/,
+      );
+      const after = await c.finish('released');
+      assert.deepEqual([after.state, after.sessions, after.attempts], ['pending', 0, 0]);
+      // With the HSS back, the card's next session counts and sends.
+      hss.before.stage = undefined;
+      const d = await jobs.claim(P.eid, 'session-2');
+      assert.ok(d);
+      await d.hooks.authenticated?.(AUTHENTICATED);
+      assert.equal(await d.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }), 'update');
+      assert.deepEqual([(await jobs.get(job.id)).state, (await jobs.get(job.id)).sessions], ['sent', 1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("the card's authentication is written once per session, on whatever write ends it", async () => {
     const store = intercepted(new SqliteJobStore(':memory:'));
     const hss = new CandidateHss([P.imsi]);

@@ -2,6 +2,7 @@
 // database as its jobs), its advertised URL (RAM sessions stay on it), and, on SQLite, the instance lock that
 // refuses a second instance on the same file.
 import { hostname } from 'node:os';
+import { InstanceNameLock } from '../../../../server/instance-name-lock.js';
 import { SqliteInstanceLock } from '../../../../server/sqlite-instance-lock.js';
 import { openCampaignStore, type CampaignStore } from '../../../../server/campaign/index.js';
 import { isPostgresUrl } from '../../../../server/index.js';
@@ -42,7 +43,10 @@ export interface ServerInstance {
   close(): Promise<void>;
 }
 
-/** Takes the SQLite instance lock (not for PostgreSQL or ':memory:'), then opens the campaign store. */
+/**
+ * Takes the SQLite instance lock, or on PostgreSQL the instance's name (not for ':memory:'), then opens the
+ * campaign store.
+ */
 export async function openServerInstance(values: OptionValues, db: string): Promise<ServerInstance> {
   const advertiseUrl = optionalHttpUrl(values, 'advertise-url');
   const name = optionalString(values, 'instance-name');
@@ -51,26 +55,31 @@ export async function openServerInstance(values: OptionValues, db: string): Prom
   const leaseSeconds =
     optionalInt(values, 'campaign-lease-seconds', undefined, [LEASE_SECONDS.min, LEASE_SECONDS.max]) ??
     LEASE_SECONDS.default;
-  const lock = isPostgresUrl(db) || db === ':memory:' ? undefined : SqliteInstanceLock.acquire(db);
+  const instance = name ?? advertiseUrl ?? `${hostname()}:${process.pid}`;
+  const lock = isPostgresUrl(db)
+    ? await InstanceNameLock.acquire(db, instance)
+    : db === ':memory:'
+      ? undefined
+      : SqliteInstanceLock.acquire(db);
   let store: CampaignStore;
   try {
     store = await openCampaignStore(db);
   } catch (e) {
-    lock?.release();
+    await lock?.release();
     throw e;
   }
   return {
     deps: {
       campaigns: {
         store,
-        instance: name ?? advertiseUrl ?? `${hostname()}:${process.pid}`,
+        instance,
         leaseMs: leaseSeconds * 1000,
       },
       ...(advertiseUrl === undefined ? {} : { advertiseUrl }),
     },
     async close() {
       await store.close();
-      lock?.release();
+      await lock?.release();
     },
   };
 }
