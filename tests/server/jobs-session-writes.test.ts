@@ -14,7 +14,16 @@ import {
   type SessionOutcome,
 } from '../../src/server/index.js';
 import { silentLogger } from '../../src/ports/index.js';
-import { AUTHENTICATED, CandidateHss, T0, counting, entry, jobService, type Counts } from './jobs-support.js';
+import {
+  AUTHENTICATED,
+  CandidateHss,
+  authenticatedClaim,
+  T0,
+  counting,
+  entry,
+  jobService,
+  type Counts,
+} from './jobs-support.js';
 
 const P = entry(1);
 /** Past any backoff of the default policy (5 min cap). */
@@ -85,9 +94,7 @@ describe('merged session writes: races and crashes', () => {
     const jobs = jobService(store, hss, [P]);
     try {
       const job = await jobs.create({ iccid: P.iccid }, 'operator');
-      const claim = await jobs.claim(P.eid, 'session-1');
-      assert.ok(claim);
-      await claim.hooks.authenticated?.(AUTHENTICATED);
+      const claim = await authenticatedClaim(jobs, P.eid, 'session-1');
       // The operator's cancel (and its abort, with nothing staged yet) runs while the session stages.
       hss.before.stage = async () => {
         hss.before.stage = undefined;
@@ -110,9 +117,7 @@ describe('merged session writes: races and crashes', () => {
     const { store, hss, hssCalls, dying } = dyingInstance('sent');
     try {
       const job = await dying.create({ iccid: P.iccid }, 'operator');
-      const first = await dying.claim(P.eid, 'session-1');
-      assert.ok(first);
-      await first.hooks.authenticated?.(AUTHENTICATED);
+      const first = await authenticatedClaim(dying, P.eid, 'session-1');
       await assert.rejects(first.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }), /died/);
       assert.equal(hss.candidates.get(P.imsi)?.version, 2);
       // Another instance: its reconciler leaves the candidate of an open job alone.
@@ -143,9 +148,7 @@ describe('merged session writes: races and crashes', () => {
     const { store, hss, hssCalls, dying } = dyingInstance('completed');
     try {
       const job = await dying.create({ iccid: P.iccid }, 'operator');
-      const first = await dying.claim(P.eid, 'session-1');
-      assert.ok(first);
-      await first.hooks.authenticated?.(AUTHENTICATED);
+      const first = await authenticatedClaim(dying, P.eid, 'session-1');
       assert.equal(await first.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }), 'update');
       await assert.rejects(first.finish({ kind: 'applied', keyVersion: 2, viaStatus: false }), /died/);
       assert.equal(hss.active.get(P.imsi), 2, 'committed after the verified BF71');
@@ -180,17 +183,13 @@ describe('merged session writes: races and crashes', () => {
       const other = entry(2);
       hss.active.set(other.imsi, 1);
       const job = await dying.create({ iccid: P.iccid }, 'operator');
-      const first = await dying.claim(P.eid, 'session-1');
-      assert.ok(first);
-      await first.hooks.authenticated?.(AUTHENTICATED);
+      const first = await authenticatedClaim(dying, P.eid, 'session-1');
       await first.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false });
       await assert.rejects(first.finish({ kind: 'applied', keyVersion: 2, viaStatus: false }), /died/);
       const clock = new FixedClock(T0);
       const jobs = jobService(store, hss, [P, other], clock, 'instance-2');
       const unapplied = await jobs.create({ iccid: other.iccid }, 'operator');
-      const claim = await jobs.claim(other.eid, 'session-3');
-      assert.ok(claim);
-      await claim.hooks.authenticated?.(AUTHENTICATED);
+      const claim = await authenticatedClaim(jobs, other.eid, 'session-3');
       await claim.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false });
       const reconciler = new Reconciler(jobs, hss, silentLogger);
       await reconciler.runOnce();
@@ -216,9 +215,7 @@ describe('merged session writes: races and crashes', () => {
     const jobs = jobService(store, hss, [P]);
     try {
       const job = await jobs.create({ iccid: P.iccid }, 'operator');
-      const claim = await jobs.claim(P.eid, 'session-1');
-      assert.ok(claim);
-      await claim.hooks.authenticated?.(AUTHENTICATED);
+      const claim = await authenticatedClaim(jobs, P.eid, 'session-1');
       await claim.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false });
       hss.before.commit = async () => {
         hss.before.commit = undefined;
@@ -249,9 +246,7 @@ describe('merged session writes: races and crashes', () => {
       hss.before.stage = async () => {
         throw new Error('HSS unavailable');
       };
-      const c = await jobs.claim(P.eid, 'session-1');
-      assert.ok(c);
-      await c.hooks.authenticated?.(AUTHENTICATED);
+      const c = await authenticatedClaim(jobs, P.eid, 'session-1');
       await assert.rejects(
         c.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }),
         /HSS unavailable/,
@@ -260,9 +255,7 @@ describe('merged session writes: races and crashes', () => {
       assert.deepEqual([after.state, after.sessions, after.attempts], ['pending', 0, 0]);
       // With the HSS back, the card's next session counts and sends.
       hss.before.stage = undefined;
-      const d = await jobs.claim(P.eid, 'session-2');
-      assert.ok(d);
-      await d.hooks.authenticated?.(AUTHENTICATED);
+      const d = await authenticatedClaim(jobs, P.eid, 'session-2');
       assert.equal(await d.hooks.beforeRequest({ ...AUTHENTICATED, afterStatus: false }), 'update');
       assert.deepEqual([(await jobs.get(job.id)).state, (await jobs.get(job.id)).sessions], ['sent', 1]);
     } finally {
@@ -287,9 +280,7 @@ describe('merged session writes: races and crashes', () => {
       assert.equal((await jobs.get(job.id)).consecutiveFailures, 2);
       // The card authenticates, then the session fails without a finding by the card: the run ends with it
       // (reset by the authentication, then this one failure).
-      const a = await jobs.claim(P.eid, 'session-a');
-      assert.ok(a);
-      await a.hooks.authenticated?.(AUTHENTICATED);
+      const a = await authenticatedClaim(jobs, P.eid, 'session-a');
       const failed = await a.finish({
         kind: 'failed',
         error: new SessionError('card-answer', 'STORE DATA: 6F00 without R-MAC'),
@@ -299,15 +290,11 @@ describe('merged session writes: races and crashes', () => {
       assert.deepEqual([failed.sessions, failed.attempts, failed.consecutiveFailures], [1, 3, 1]);
       clock.advance(PAST_BACKOFF_MS);
       // Released (superseded) after authenticating: written on its own.
-      const b = await jobs.claim(P.eid, 'session-b');
-      assert.ok(b);
-      await b.hooks.authenticated?.(AUTHENTICATED);
+      const b = await authenticatedClaim(jobs, P.eid, 'session-b');
       const bReleased = await b.finish('released');
       assert.deepEqual([bReleased.sessions, bReleased.consecutiveFailures], [2, 0]);
       // Released (superseded) while its request write is under way: counted once, not by both writes.
-      const c = await jobs.claim(P.eid, 'session-c');
-      assert.ok(c);
-      await c.hooks.authenticated?.(AUTHENTICATED);
+      const c = await authenticatedClaim(jobs, P.eid, 'session-c');
       let released: Promise<unknown> | undefined;
       store.before = async (next) => {
         if (next.state !== 'sent') return;

@@ -4,12 +4,14 @@
 import { toHex } from '../../src/bytes/index.js';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
+import assert from 'node:assert/strict';
 import {
   HssRoleError,
   Inventory,
   JobService,
   type CandidateView,
   type CardAuthenticated,
+  type ClaimedJob,
   type HssRole,
   type HssSubscriber,
   type InventoryEntry,
@@ -52,6 +54,18 @@ export const AUTHENTICATED = {
   suite: { kid: 1, kvn: 0x30, curve: { name: 'P-256' }, aesKeyLength: 16 },
   certificate: {},
 } as unknown as CardAuthenticated;
+
+/** A session of the card `eid` that is offered a job and in which the card authenticated (the hook has run). */
+export async function authenticatedClaim(
+  jobs: JobService,
+  eid: string,
+  sessionId: string,
+): Promise<ClaimedJob> {
+  const claimed = await jobs.claim(eid, sessionId);
+  assert.ok(claimed, `${sessionId} is offered the job`);
+  await claimed.hooks.authenticated?.(AUTHENTICATED);
+  return claimed;
+}
 
 /**
  * ltku's HSS as the server sees it, in memory: every IMSI of `known` at version 1; one candidate per IMSI,
