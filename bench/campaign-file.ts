@@ -12,11 +12,11 @@ import { join } from 'node:path';
 import { DEFAULT_PRINCIPALS, PrincipalTable, ROLE_OPERATOR, issueCredentials } from '../src/auth/index.js';
 import { P256, cryptoRandom } from '../src/crypto/index.js';
 import { silentLogger } from '../src/ports/index.js';
-import { trustAnchor } from '../src/pki/index.js';
-import { DEFAULT_POLICY, listenServer, openJobStore, type InventoryEntry } from '../src/server/index.js';
+import { listenServer, openJobStore, type InventoryEntry } from '../src/server/index.js';
 import { openCampaignStore } from '../src/server/campaign/index.js';
 import { NOW, makePki } from '../tests/card/support/fixture.js';
-import { instantHss } from './instant-hss.js';
+import { instantHss } from '../tests/helpers/instant-hss.js';
+import { serverSession } from '../tests/helpers/server-session.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 const DIR = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ltku-bench-file-'));
@@ -77,13 +77,7 @@ async function main(): Promise<void> {
     logger: silentLogger,
     reconcileIntervalMs: 0,
     campaigns: { store: campaignStore, instance: 'bench', tickMs: 3_600_000 },
-    session: {
-      oce: [{ keyPair: pki.oce, certificates: [pki.oceCertificate] }],
-      cardIssuers: [trustAnchor(pki.klcc.curve, pki.klcc.publicKey)],
-      policy: DEFAULT_POLICY,
-      clock: { now: () => new Date() },
-      rng: cryptoRandom,
-    },
+    session: serverSession(pki, { now: () => new Date() }, cryptoRandom),
   });
   try {
     const file = join(DIR, 'selection.csv');

@@ -18,7 +18,7 @@ import {
 } from '../src/server/index.js';
 import { CampaignService, SqliteCampaignStore } from '../src/server/campaign/index.js';
 import type { BenchSuite } from './harness.js';
-import { instantHss } from './instant-hss.js';
+import { instantHss } from '../tests/helpers/instant-hss.js';
 
 const PROFILES_PER_CARD = 4;
 const CONCURRENCY = 1_000;

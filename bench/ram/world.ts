@@ -14,9 +14,8 @@ import { P256, cryptoRandom } from '../../src/crypto/index.js';
 import { encodeCardImage, personaliseCard, subscribersFile, type CardImage } from '../../src/card/index.js';
 import { fleetProfileIds } from '../../src/fleet/index.js';
 import { StaticSecretCache } from '../../src/gp/index.js';
-import { VerifiedCertificateCache, randomEid, trustAnchor } from '../../src/pki/index.js';
+import { VerifiedCertificateCache, randomEid } from '../../src/pki/index.js';
 import {
-  DEFAULT_POLICY,
   SqliteJobStore,
   listenServer,
   parseInventoryFile,
@@ -26,6 +25,7 @@ import {
   type RunningServer,
 } from '../../src/server/index.js';
 import { makePki, type Pki } from '../../tests/card/support/fixture.js';
+import { serverSession } from '../../tests/helpers/server-session.js';
 
 const DAY_MS = 86_400_000;
 const IMSI_PREFIX = '00101';
@@ -125,11 +125,7 @@ export async function ramWorld(cards: number): Promise<RamWorld> {
     logger,
     reconcileIntervalMs: 0,
     session: {
-      oce: [{ keyPair: pki.oce, certificates: [pki.oceCertificate] }],
-      cardIssuers: [trustAnchor(pki.klcc.curve, pki.klcc.publicKey)],
-      policy: DEFAULT_POLICY,
-      clock: { now: () => new Date() },
-      rng: cryptoRandom,
+      ...serverSession(pki, { now: () => new Date() }, cryptoRandom),
       staticSecrets: new StaticSecretCache(1),
       verifiedCertificates: new VerifiedCertificateCache(1),
     },

@@ -12,7 +12,6 @@ import {
   ServerConfigError,
   SqliteJobStore,
   parseInventoryFile,
-  type HssRole,
   type InventoryEntry,
 } from '../../src/server/index.js';
 import {
@@ -28,6 +27,7 @@ import {
   resolveSelection,
   type CampaignRecord,
 } from '../../src/server/campaign/index.js';
+import { instantHss as hss } from '../helpers/instant-hss.js';
 
 function entry(i: number, eid = 0, batch?: string): InventoryEntry {
   return {
@@ -207,18 +207,6 @@ describe('window, rate bucket, push', () => {
     assert.equal(pushWanted({ createdBy: 'operator' }), true);
   });
 });
-
-/** An HSS role that knows every IMSI at version 1 (the feeder's recovery is about the server's own tables). */
-const hss: HssRole = {
-  name: 'test HSS',
-  hasCandidates: true,
-  subscriber: async (imsi) => ({ imsi, algorithm: 'milenage', activeVersion: 1 }),
-  stage: async () => {},
-  commit: async () => {},
-  abort: async () => {},
-  listCandidates: async () => [],
-  ready: async () => {},
-};
 
 describe('campaign store and feeder recovery (SQLite)', () => {
   it('a member whose job was created just before its instance died is adopted, not fed twice', async () => {

@@ -14,7 +14,6 @@ import {
 import { P256, SeededRandom } from '../../../src/crypto/index.js';
 import { GetResponseChannel } from '../../../src/iso7816/index.js';
 import { FixedClock, silentLogger, type Clock, type Logger } from '../../../src/ports/index.js';
-import { trustAnchor } from '../../../src/pki/index.js';
 import { MemoryCardStore, VirtualCard, subscribersFile, type CardImage } from '../../../src/card/index.js';
 import {
   listenHss,
@@ -24,7 +23,6 @@ import {
 } from '../../../src/hss/index.js';
 import { HssClient } from '../../../src/hss/client/index.js';
 import {
-  DEFAULT_POLICY,
   Inventory,
   listenServer,
   parseInventoryFile,
@@ -36,6 +34,7 @@ import {
 import { SqliteCampaignStore, type CampaignStore } from '../../../src/server/campaign/index.js';
 import { runRamSession } from '../../../src/ue/ram-agent.js';
 import { NOW, makeImage, makePki, type Pki } from '../../card/support/fixture.js';
+import { serverSession } from '../../helpers/server-session.js';
 
 const KEK_HEX = '00'.repeat(32);
 const SERVER_KEK = new Uint8Array(32).fill(7);
@@ -146,14 +145,8 @@ export async function fleet(
         },
         ...(o.advertiseUrl === undefined ? {} : { advertiseUrl: o.advertiseUrl }),
         ...(o.coreUrl === undefined ? {} : { coreUrl: o.coreUrl }),
-        session: {
-          oce: [{ keyPair: pki.oce, certificates: [pki.oceCertificate] }],
-          cardIssuers: [trustAnchor(pki.klcc.curve, pki.klcc.publicKey)],
-          policy: DEFAULT_POLICY,
-          clock: realClock,
-          // Each start its own seed: an instance restarted under its name must not draw its job ids again.
-          rng: new SeededRandom(`server-${seed}-${o.instance}-${starts++}`),
-        },
+        // Each start its own seed: an instance restarted under its name must not draw its job ids again.
+        session: serverSession(pki, realClock, new SeededRandom(`server-${seed}-${o.instance}-${starts++}`)),
       }),
     runUes(urls) {
       let stopped = false;

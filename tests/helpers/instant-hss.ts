@@ -1,6 +1,6 @@
-// An HSS role that answers at once (issue 11 benches of the server's own bookkeeping: the campaign and selection
-// benches measure the server and its database, not an HSS).
-import type { HssRole } from '../src/server/index.js';
+// An HSS role that answers at once, knowing every IMSI at version 1 (issue 11: the campaign and selection benches
+// and the feeder's recovery tests are about the server and its database, not an HSS).
+import type { HssRole } from '../../src/server/index.js';
 
 export const instantHss: HssRole = {
   name: 'bench HSS',
