@@ -1,7 +1,6 @@
 // PostgreSQL driver (pg): for several HSS instances sharing one database. Vectors cost one round trip: the SQN
-// increment is a single UPDATE ... RETURNING (row lock, so concurrent requests never share a SQN); a key
-// transition is a read and one compare-and-set write (postgres-mutation.ts), an authentication outcome a
-// transaction with the row locked. A `schema` query parameter in the URL selects
+// increment is a single UPDATE ... RETURNING (row lock, so concurrent requests never share a SQN); key
+// transitions run in a transaction with SELECT ... FOR UPDATE. A `schema` query parameter in the URL selects
 // the schema (created by `migrate`), e.g. postgres://postgres@127.0.0.1:5432/test?schema=hss.
 import pg from 'pg';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
@@ -20,30 +19,19 @@ import {
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from './migrations/index.js';
 import {
-  AUDIT_TYPES,
-  LOCK_AND_TAKE,
-  READ_FOR_CHANGE,
-  TAKE_IF_UNCHANGED,
-  WRITE_MUTATION,
-  writeMutationValues,
-} from './postgres-mutation.js';
-import { insertSubscriberSql, issueSqnSql, recordVectorSql, takeVectorSql } from './sql.js';
-import type {
-  Change,
-  IssuedVector,
-  ListFilter,
-  Mutation,
-  NewRecord,
-  SubscriberStore,
-  VectorRef,
-} from './store.js';
+  insertSubscriberSql,
+  issueSqnSql,
+  purgeVectorsSql,
+  recordVectorSql,
+  takeVectorSql,
+  updateSubscriberSql,
+} from './sql.js';
+import type { Change, IssuedVector, ListFilter, NewRecord, SubscriberStore, VectorRef } from './store.js';
 import { isHssError } from './wrap.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_UNIQUE_VIOLATION = '23505';
 const MIGRATION_LOCK = 0x6c746b75; // "ltku"
-/** Optimistic read + write rounds of a mutation before it locks the row (each lost round: another write won). */
-const OPTIMISTIC_ATTEMPTS = 3;
 
 const reader: RowReader = {
   bytes: (v) => new Uint8Array(v as Buffer),
@@ -63,7 +51,9 @@ const ISSUE_SQN = `WITH s AS (${issueSqnSql('$2::bigint', '$1')}),
 v AS (${recordVectorSql({ source: 's' }, '$3::bytea', '$4::timestamptz')})
 SELECT * FROM s`;
 const TAKE_VECTOR = takeVectorSql('$1', '$2');
+const PURGE_VECTORS = purgeVectorsSql('$1');
 const INSERT = insertSubscriberSql(dollar);
+const UPDATE = updateSubscriberSql(dollar);
 const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
 
 /** PostgreSQL types of the columns (migrations 001, 002), for the arrays of a bulk insert. */
@@ -88,22 +78,20 @@ const SUBSCRIBER_TYPES: Record<(typeof SUBSCRIBER_COLUMNS)[number], string> = {
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
 };
+const AUDIT_TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
+  imsi: 'text',
+  at: 'timestamptz',
+  event: 'text',
+  key_version: 'integer',
+  transaction_id: 'text',
+  actor: 'text',
+};
 const unnest = (types: readonly string[]) => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
 const INSERT_NEW_SUBSCRIBERS = `INSERT INTO hss_subscribers (${SUBSCRIBER_COLUMNS.join(', ')})
 SELECT * FROM unnest(${unnest(SUBSCRIBER_COLUMNS.map((c) => SUBSCRIBER_TYPES[c]))})
 ON CONFLICT (imsi) DO NOTHING RETURNING imsi`;
 const INSERT_AUDIT_ROWS = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')})
 SELECT * FROM unnest(${unnest(AUDIT_COLUMNS.map((c) => AUDIT_TYPES[c]))})`;
-
-/** The key version of the vector entry a READ_FOR_CHANGE or LOCK_AND_TAKE row carries (null: none or expired). */
-function takenVersion(row: Record<string, unknown>, vector: VectorRef | undefined): number | null {
-  if (vector === undefined || row.taken_key_version === null) return null;
-  return vectorVersionOf(
-    { key_version: row.taken_key_version, issued_at: row.taken_issued_at },
-    vector.notBefore,
-    reader,
-  );
-}
 
 export interface PostgresOptions {
   /** Pool size (default 10). */
@@ -263,65 +251,23 @@ export class PostgresSubscriberStore implements SubscriberStore {
     });
   }
 
-  // DESIGN.md 6: a mutation is read (1 round trip), computed here and written with its audit lines and purge in
-  // one statement (1 round trip) that applies only if the row has not moved on since the read; a no-op costs the
-  // read alone, or the read and the take of its vector. A change of an authentication outcome, and any change
-  // after OPTIMISTIC_ATTEMPTS lost races, runs with the row locked: BEGIN, locked read + take, write, COMMIT.
   async mutate(imsi: string, change: Change, vector?: VectorRef): Promise<SubscriberRecord> {
-    const rand = vector === undefined ? null : toPg(vector.rand);
-    return this.#run('update', async () => {
-      for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-        const r = await this.#pool.query({
-          name: 'hss_read_for_change',
-          text: READ_FOR_CHANGE,
-          values: [imsi, rand],
-        });
-        if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
-        const row = r.rows[0];
-        const current = rowToRecord(row, reader);
-        const m = change(current, takenVersion(row, vector));
-        const rowVersion = String(row.row_version);
-        if (m === undefined) {
-          if (row.taken_key_version === null) return current;
-          const taken = await this.#pool.query({
-            name: 'hss_take_if_unchanged',
-            text: TAKE_IF_UNCHANGED,
-            values: [imsi, rand, rowVersion],
-          });
-          if (taken.rows.length === 1) return current;
-        } else if (vector !== undefined) {
-          break;
-        } else if (await this.#write(this.#pool, m, rowVersion)) {
-          return m.record;
-        }
-      }
-      return this.#transaction(async (c) => {
-        const r = await c.query({ name: 'hss_lock_and_take', text: LOCK_AND_TAKE, values: [imsi, rand] });
+    return this.#run('update', () =>
+      this.#transaction(async (c) => {
+        const r = await c.query('SELECT * FROM hss_subscribers WHERE imsi = $1 FOR UPDATE', [imsi]);
         if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
         const current = rowToRecord(r.rows[0], reader);
-        const m = change(current, takenVersion(r.rows[0], vector));
+        const m = change(current, vector === undefined ? null : await this.#takeVector(c, imsi, vector));
         if (m === undefined) return current;
-        // The row is locked: its version cannot have moved on.
-        if (!(await this.#write(c, m, String(r.rows[0].row_version))))
-          throw new StoreFailureError(`imsi-${imsi}: locked row changed`);
+        await c.query({ name: 'hss_update', text: UPDATE, values: recordValues(m.record).map(toPg) });
+        await this.#insertAudit(c, m.audit);
+        if (m.destroysKeys) await c.query({ name: 'hss_purge_vectors', text: PURGE_VECTORS, values: [imsi] });
         return m.record;
-      });
-    });
+      }),
+    );
   }
 
-  /** WRITE_MUTATION: whether the row was still at `rowVersion` (and so the mutation is stored). */
-  async #write(c: pg.Pool | pg.PoolClient, m: Mutation, rowVersion: string): Promise<boolean> {
-    const r = await c.query({
-      name: 'hss_write_mutation',
-      text: WRITE_MUTATION,
-      values: writeMutationValues(m, rowVersion).map((v) =>
-        Array.isArray(v) ? v.map(toPg) : toPg(v as Neutral),
-      ),
-    });
-    return r.rows.length === 1;
-  }
-
-  async #takeVector(c: pg.Pool | pg.ClientBase, imsi: string, vector: VectorRef): Promise<number | null> {
+  async #takeVector(c: pg.ClientBase, imsi: string, vector: VectorRef): Promise<number | null> {
     const r = await c.query({
       name: 'hss_take_vector',
       text: TAKE_VECTOR,
@@ -330,9 +276,8 @@ export class PostgresSubscriberStore implements SubscriberStore {
     return vectorVersionOf(r.rows[0], vector.notBefore, reader);
   }
 
-  // One DELETE ... RETURNING is atomic on its own: no transaction around it.
   async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {
-    return this.#run('vector read', () => this.#takeVector(this.#pool, imsi, vector));
+    return this.#run('vector read', () => this.#transaction((c) => this.#takeVector(c, imsi, vector)));
   }
 
   async delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean> {
