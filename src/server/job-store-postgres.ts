@@ -1,9 +1,13 @@
 // DESIGN.md 5, 7, 8: the jobs in PostgreSQL (`pg`), for several server instances sharing the load. Same table,
-// unique partial index and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
+// unique indexes (one open job per ICCID, one job per campaign and ICCID) and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
 // (and creates) the schema, as the HSS store does.
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,
+  CAMPAIGN_JOBS_SQL,
+  CAMPAIGN_JOB_INDEX,
+  campaignsOfOlderJobs,
+  uniqueCampaignJobSql,
   SENT_JOB_INDEX,
   inStateValues,
   type InStatePage,
@@ -26,7 +30,7 @@ import type { CardKeyPin } from '../pki/index.js';
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 /** PostgreSQL's unique_violation (Appendix A). */
 const UNIQUE_VIOLATION = '23505';
-const COLUMNS = 'sealed_keys, doc, revision';
+const COLUMNS = 'sealed_keys, doc, revision, campaign_id';
 
 /** A server database URL as pg's connection string and the schema its `schema` parameter names. */
 export function splitUrl(url: string): { connectionString: string; schema: string } {
@@ -43,6 +47,7 @@ interface Row {
   sealed_keys: Buffer;
   doc: string;
   revision: number;
+  campaign_id: string | null;
 }
 
 export class PostgresJobStore implements JobStore, CardPinStore {
@@ -88,10 +93,11 @@ export class PostgresJobStore implements JobStore, CardPinStore {
       await client.query(`CREATE TABLE IF NOT EXISTS ${this.#table} (
         id TEXT PRIMARY KEY, iccid TEXT NOT NULL, imsi TEXT NOT NULL, eid TEXT NOT NULL, state TEXT NOT NULL,
         sealed_keys BYTEA NOT NULL, doc TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-        revision INTEGER NOT NULL DEFAULT 0)`);
+        revision INTEGER NOT NULL DEFAULT 0, campaign_id TEXT)`);
       await client.query(
         `ALTER TABLE ${this.#table} ADD COLUMN IF NOT EXISTS revision INTEGER NOT NULL DEFAULT 0`,
       );
+      await this.#migrateCampaignColumn(client);
       await client.query(cardKeyPinsSchema(this.#pins));
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON ${this.#table} (iccid, state)`);
       await client.query(`CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON ${this.#table} (imsi, state)`);
@@ -114,14 +120,36 @@ export class PostgresJobStore implements JobStore, CardPinStore {
         `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON ${this.#table} (iccid)
          WHERE state IN (${OPEN_STATES_SQL})`,
       );
+      await client.query(uniqueCampaignJobSql(this.#table));
     });
+  }
+
+  /** Issue 11: an older table gets the campaign column, its campaign jobs marked (campaignsOfOlderJobs). */
+  async #migrateCampaignColumn(client: pg.PoolClient): Promise<void> {
+    const has = await client.query(
+      `SELECT 1 FROM information_schema.columns
+       WHERE table_schema = $1 AND table_name = 'key_update_jobs' AND column_name = 'campaign_id'`,
+      [this.#schema],
+    );
+    if (has.rowCount !== 0) return;
+    await client.query(`ALTER TABLE ${this.#table} ADD COLUMN campaign_id TEXT`);
+    const older = await client.query<Row>(
+      `SELECT ${COLUMNS} FROM ${this.#table} WHERE ${CAMPAIGN_JOBS_SQL} ORDER BY created_at, id`,
+    );
+    const marked = campaignsOfOlderJobs(older.rows.map(recordOfRow));
+    await client.query(
+      `UPDATE ${this.#table} t SET campaign_id = m.campaign FROM unnest($1::text[], $2::text[]) AS m(id, campaign)
+       WHERE t.id = m.id`,
+      [marked.map((m) => m.id), marked.map((m) => m.campaign)],
+    );
   }
 
   async insert(j: JobRecord): Promise<boolean> {
     try {
       await this.#pool.query(
-        `INSERT INTO ${this.#table} (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        `INSERT INTO ${this.#table}
+           (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision, campaign_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           j.id,
           j.iccid,
@@ -133,18 +161,22 @@ export class PostgresJobStore implements JobStore, CardPinStore {
           j.createdAt,
           j.updatedAt,
           j.revision,
+          j.campaign ?? null,
         ],
       );
       return true;
     } catch (e) {
       const err = e as { code?: string; constraint?: string };
-      if (err.code === UNIQUE_VIOLATION && err.constraint === OPEN_JOB_INDEX) return false;
+      const index = err.constraint;
+      if (err.code === UNIQUE_VIOLATION && (index === OPEN_JOB_INDEX || index === CAMPAIGN_JOB_INDEX))
+        return false;
       throw e;
     }
   }
 
-  // One statement for the batch (arrays unnested: 10 parameters whatever its size); the open-job index skips a
-  // conflicting row, the others are stored.
+  // One statement for the batch (arrays unnested: 11 parameters whatever its size); a row either unique index
+  // (open job, campaign job) refuses is skipped (DO NOTHING without a target covers every unique index), the
+  // others are stored.
   async insertMany(jobs: readonly JobRecord[]): Promise<boolean[]> {
     if (jobs.length === 0) return [];
     // In ICCID order: two batches racing for the same ICCIDs wait on each other in one order (no deadlock).
@@ -152,10 +184,11 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     const column = <T>(f: (j: JobRecord) => T) => sorted.map(f);
     const r = await this.#prepared<{ id: string }>(
       'insert_many',
-      `INSERT INTO ${this.#table} (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
+      `INSERT INTO ${this.#table}
+         (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision, campaign_id)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[],
-         $8::text[], $9::text[], $10::int[])
-       ON CONFLICT (iccid) WHERE state IN (${OPEN_STATES_SQL}) DO NOTHING
+         $8::text[], $9::text[], $10::int[], $11::text[])
+       ON CONFLICT DO NOTHING
        RETURNING id`,
       [
         column((j) => j.id),
@@ -168,6 +201,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
         column((j) => j.createdAt),
         column((j) => j.updatedAt),
         column((j) => j.revision),
+        column((j) => j.campaign ?? null),
       ],
     );
     const stored = new Set(r.rows.map((row) => row.id));

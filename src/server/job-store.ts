@@ -1,5 +1,6 @@
 // DESIGN.md 5, 7: the server's jobs in SQL. SQLite (better-sqlite3) file or ':memory:'; each call is one statement.
-// One open job per ICCID is a unique partial index; every write is compare-and-set on the record's revision.
+// One open job per ICCID is a unique partial index, one job per campaign and ICCID another (issue 11: a member's
+// second job is a conflict even after its first ended); every write is compare-and-set on the record's revision.
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ACTIVE_STATES, jobDoc, upgradeRecord, type JobRecord, type JobState } from './job.js';
@@ -12,7 +13,8 @@ export interface JobStore {
   insert(job: JobRecord): Promise<boolean>;
   /**
    * Issue 11 (batched job creation): stores new jobs in one statement; per job, false when another open job
-   * holds its ICCID (also one earlier in `jobs`): that one is not stored, the others are.
+   * holds its ICCID or its campaign already has a job of the ICCID, in any state (also one earlier in `jobs`):
+   * that one is not stored, the others are.
    */
   insertMany(jobs: readonly JobRecord[]): Promise<boolean[]>;
   /**
@@ -37,6 +39,8 @@ export interface JobStore {
 /** The reason a migration gives the open jobs it fails because an older open job holds the same ICCID. */
 export const DUPLICATE_OPEN_JOB = 'duplicate-open-job';
 export const OPEN_JOB_INDEX = 'key_update_jobs_one_open';
+/** Issue 11: a campaign's one job per ICCID, whatever its state (a late second creation is a conflict). */
+export const CAMPAIGN_JOB_INDEX = 'key_update_jobs_one_per_campaign';
 /** The states the reconciler reads whole (JobStore.inState), each through a partial index of its own. */
 export type ReconciledState = 'applied' | 'sent';
 /** The partial indexes of the applied jobs (the reconciler's commit retries) and of the sent ones. */
@@ -104,6 +108,28 @@ export function failDuplicates(open: readonly JobRecord[], at: string): JobRecor
   return failed;
 }
 
+/** The campaign of a job's creator `<operator>@campaign:<id>[:poll]` (campaign/campaign.ts campaignActor). */
+const CAMPAIGN_ACTOR = /@campaign:([0-9a-f]{16})(?::poll)?$/;
+
+/**
+ * Migration to the campaign index (jobs stored before the campaign_id column): each campaign job's campaign
+ * read from its creator, in creation order; a later job of the same campaign and ICCID (created by the race
+ * the index now prevents) keeps none, so the index can be built. Returns the jobs to mark.
+ */
+export function campaignsOfOlderJobs(jobs: readonly JobRecord[]): { id: string; campaign: string }[] {
+  const seen = new Set<string>();
+  const marked: { id: string; campaign: string }[] = [];
+  for (const j of jobs) {
+    const campaign = CAMPAIGN_ACTOR.exec(j.createdBy)?.[1];
+    if (campaign === undefined || seen.has(`${campaign}/${j.iccid}`)) continue;
+    seen.add(`${campaign}/${j.iccid}`);
+    marked.push({ id: j.id, campaign });
+  }
+  return marked;
+}
+/** The jobs an older table's migration reads for campaignsOfOlderJobs (a superset: the regex decides). */
+export const CAMPAIGN_JOBS_SQL = `doc LIKE '%@campaign:%'`;
+
 /** Issue 13: the pins recorded at first use (server/card-pins.ts), one per EID; shared with PostgreSQL. */
 export function cardKeyPinsSchema(table: string): string {
   return `CREATE TABLE IF NOT EXISTS ${table} (
@@ -126,7 +152,8 @@ CREATE TABLE IF NOT EXISTS key_update_jobs (
   doc         TEXT NOT NULL,   -- the rest of the record as JSON (no key material)
   created_at  TEXT NOT NULL,
   updated_at  TEXT NOT NULL,
-  revision    INTEGER NOT NULL DEFAULT 0
+  revision    INTEGER NOT NULL DEFAULT 0,
+  campaign_id TEXT             -- issue 11: JobRecord.campaign (CAMPAIGN_JOB_INDEX)
 );
 CREATE INDEX IF NOT EXISTS key_update_jobs_iccid ON key_update_jobs (iccid, state);
 CREATE INDEX IF NOT EXISTS key_update_jobs_imsi ON key_update_jobs (imsi, state);
@@ -138,13 +165,20 @@ ${cardKeyPinsSchema('card_key_pins')}
 const UNIQUE_OPEN = `CREATE UNIQUE INDEX IF NOT EXISTS ${OPEN_JOB_INDEX} ON key_update_jobs (iccid)
   WHERE state IN (${OPEN_STATES_SQL})`;
 
+/** The campaign index's definition, shared with the PostgreSQL driver. */
+export function uniqueCampaignJobSql(table: string): string {
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${CAMPAIGN_JOB_INDEX} ON ${table} (campaign_id, iccid)
+  WHERE campaign_id IS NOT NULL`;
+}
+
 interface Row {
   sealed_keys: Buffer;
   doc: string;
   revision: number;
+  campaign_id: string | null;
 }
 
-const COLUMNS = 'sealed_keys, doc, revision';
+const COLUMNS = 'sealed_keys, doc, revision, campaign_id';
 
 function toRow(j: JobRecord) {
   return {
@@ -158,15 +192,20 @@ function toRow(j: JobRecord) {
     created_at: j.createdAt,
     updated_at: j.updatedAt,
     revision: j.revision,
+    campaign_id: j.campaign ?? null,
   };
 }
 
-/** Shared with the PostgreSQL driver: the revision column is authoritative (older docs lack it). */
+/**
+ * Shared with the PostgreSQL driver: the revision column is authoritative (older docs lack it), and so is the
+ * campaign column (a migration marks older campaign jobs in it only).
+ */
 export function recordOfRow(r: Row): JobRecord {
   return {
     ...upgradeRecord(r.doc),
     sealedKeys: new Uint8Array(r.sealed_keys),
     revision: Number(r.revision),
+    ...(r.campaign_id === null || r.campaign_id === undefined ? {} : { campaign: r.campaign_id }),
   };
 }
 
@@ -212,7 +251,8 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     return statement;
   }
 
-  // Older tables lack the revision column and the unique index; duplicates of an open job are failed first.
+  // Older tables lack the revision and campaign columns and the unique indexes; duplicates of an open job are
+  // failed first, older campaign jobs marked with their campaign.
   #migrate(): void {
     this.#db.exec(SCHEMA);
     const columns = this.#db.prepare('PRAGMA table_info(key_update_jobs)').all() as { name: string }[];
@@ -220,6 +260,16 @@ export class SqliteJobStore implements JobStore, CardPinStore {
       this.#db.exec('ALTER TABLE key_update_jobs ADD COLUMN revision INTEGER NOT NULL DEFAULT 0');
     }
     this.#db.transaction(() => {
+      if (!columns.some((c) => c.name === 'campaign_id')) {
+        this.#db.exec('ALTER TABLE key_update_jobs ADD COLUMN campaign_id TEXT');
+        const older = this.#db
+          .prepare(
+            `SELECT ${COLUMNS} FROM key_update_jobs WHERE ${CAMPAIGN_JOBS_SQL} ORDER BY created_at, id`,
+          )
+          .all() as Row[];
+        const mark = this.#db.prepare('UPDATE key_update_jobs SET campaign_id = ? WHERE id = ?');
+        for (const m of campaignsOfOlderJobs(older.map(recordOfRow))) mark.run(m.campaign, m.id);
+      }
       const open = (
         this.#db
           .prepare(
@@ -229,6 +279,7 @@ export class SqliteJobStore implements JobStore, CardPinStore {
       ).map(recordOfRow);
       for (const j of failDuplicates(open, new Date().toISOString())) this.#write(j, j.revision - 1);
       this.#db.exec(UNIQUE_OPEN);
+      this.#db.exec(uniqueCampaignJobSql('key_update_jobs'));
     })();
   }
 
@@ -246,8 +297,9 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     try {
       this.#prepare(
         `INSERT INTO key_update_jobs
-             (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
-           VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision)`,
+             (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision, campaign_id)
+           VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision,
+             @campaign_id)`,
       ).run(toRow(job));
       return true;
     } catch (e) {
@@ -257,13 +309,15 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     }
   }
 
-  // One transaction; the open-job index skips a conflicting row (upsert DO NOTHING), the others are stored.
+  // One transaction; a row either unique index (open job, campaign job) refuses is skipped (an upsert DO NOTHING
+  // without a target covers every unique index), the others are stored.
   async insertMany(jobs: readonly JobRecord[]): Promise<boolean[]> {
     const insert = this.#prepare(
       `INSERT INTO key_update_jobs
-           (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision)
-         VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision)
-         ON CONFLICT (iccid) WHERE state IN (${OPEN_STATES_SQL}) DO NOTHING`,
+           (id, iccid, imsi, eid, state, sealed_keys, doc, created_at, updated_at, revision, campaign_id)
+         VALUES (@id, @iccid, @imsi, @eid, @state, @sealed_keys, @doc, @created_at, @updated_at, @revision,
+           @campaign_id)
+         ON CONFLICT DO NOTHING`,
     );
     return this.#db.transaction(() => jobs.map((j) => insert.run(toRow(j)).changes === 1))();
   }

@@ -22,6 +22,8 @@ export type JobState = 'pending' | 'staged' | 'sent' | 'applied' | 'completed' |
 
 /** Open jobs: at most one per ICCID (a unique partial index in both SQL backends, DESIGN.md 7). */
 export const ACTIVE_STATES: readonly JobState[] = ['pending', 'staged', 'sent', 'applied'];
+/** Ended jobs: they hold no ICCID, but a campaign's ended job still holds its (campaign, ICCID). */
+export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 /** States in which the card still needs a session. */
 export const CARD_STATES: readonly JobState[] = ['pending', 'staged', 'sent'];
 
@@ -52,6 +54,8 @@ export interface JobRecord {
   readonly sessions: number;
   /** The principal that created the job (or imported its keys). */
   readonly createdBy: string;
+  /** Issue 11: the campaign whose feeder created the job; a campaign creates one job per ICCID, ever (an index). */
+  readonly campaign?: string;
   /** DESIGN.md 7: sessions that failed without the card deciding (before authentication, or no R-MAC). */
   readonly attempts: number;
   /** Failed attempts since the card last authenticated. */

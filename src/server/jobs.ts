@@ -28,7 +28,15 @@ import {
   type KeyTransition,
 } from './hss-role.js';
 import { hssRoleOf } from './ltku-hss.js';
-import { ACTIVE_STATES, CARD_STATES, jobView, type JobRecord, type JobState, type JobView } from './job.js';
+import {
+  ACTIVE_STATES,
+  CARD_STATES,
+  FINAL_STATES,
+  jobView,
+  type JobRecord,
+  type JobState,
+  type JobView,
+} from './job.js';
 import type { JobCursor, JobStore } from './job-store.js';
 import { CAS_TRIES, changed, compareAndSet, type Change as RevisionChange } from './revision.js';
 import type { Inventory, InventoryEntry } from './inventory.js';
@@ -115,6 +123,14 @@ function keysNotAccepted(): JobError {
   );
 }
 
+/** Issue 11: a campaign creates one job per ICCID, ever (its unique index refused a second one). */
+function campaignJob(campaign: string, job: JobRecord): JobError {
+  return new JobError(
+    'conflict',
+    `campaign ${campaign} already created job ${job.id} (${job.state}) for ICCID ${job.iccid}`,
+  );
+}
+
 /** DESIGN.md 7: one open job per ICCID. */
 function openJob(iccid: string): JobError {
   return new JobError('conflict', `ICCID ${iccid} already has a key update in progress`);
@@ -184,6 +200,11 @@ export class JobService implements OpenTransactions {
     this.#d = deps;
     this.#hss = hssRoleOf(deps.hss);
     this.#policy = { ...DEFAULT_ATTEMPT_POLICY, ...deps.attempts };
+  }
+
+  /** DESIGN.md 7: the backoff and alarm this service counts failed attempts with (the campaigns read its alarm). */
+  get attemptPolicy(): AttemptPolicy {
+    return this.#policy;
   }
 
   #now(): string {
@@ -307,10 +328,13 @@ export class JobService implements OpenTransactions {
   /**
    * Issue 11 (campaign waves, POST /jobs/batch): a job per target as `create` makes it, in a few round trips
    * whatever the batch size: one read of the open jobs, one HSS lookup, one insert. A target refused (not in the
-   * inventory or at the HSS, an open job, named twice in the batch, the unique index) gets its JobError; the
-   * others go ahead. Throws, having created nothing, when the store or the HSS lookup fails.
+   * inventory or at the HSS, an open job, named twice in the batch, a unique index) gets its JobError; the
+   * others go ahead. Throws, having created nothing, when the store or the HSS lookup fails. With `campaign`
+   * the jobs carry it and the store takes one job per (campaign, ICCID) ever: a creation that comes late (its
+   * lease ran out while it waited, another instance created the job and it has ended) is a conflict naming
+   * the campaign's job, never a second rotation.
    */
-  async createMany(targets: readonly JobTarget[], actor: string): Promise<CreateResult[]> {
+  async createMany(targets: readonly JobTarget[], actor: string, campaign?: string): Promise<CreateResult[]> {
     const results: CreateResult[] = new Array<CreateResult>(targets.length);
     const refuse = (i: number, error: JobError) => (results[i] = { target: targets[i], error });
     const wanted: { i: number; entry: InventoryEntry }[] = [];
@@ -345,21 +369,25 @@ export class JobService implements OpenTransactions {
       const subscriber = subscribers.get(w.entry.imsi);
       try {
         if (subscriber === undefined) throw this.#unknownImsi(w.entry.imsi);
-        drafts.push({
-          i: w.i,
-          job: this.#draft(w.entry, subscriber, completed.get(w.entry.imsi), actor, undefined),
-        });
+        const job = this.#draft(w.entry, subscriber, completed.get(w.entry.imsi), actor, undefined);
+        drafts.push({ i: w.i, job: campaign === undefined ? job : { ...job, campaign } });
       } catch (e) {
         if (!(e instanceof JobError)) throw e;
         refuse(w.i, e);
       }
     }
-    // DESIGN.md 7: the unique index decides, per job, between creations racing for one ICCID.
+    // DESIGN.md 7: the unique indexes decide, per job, between creations racing for one ICCID.
     const stored = await this.#d.store.insertMany(drafts.map((d) => d.job));
-    const created = drafts.filter((d, k) => {
-      if (!stored[k]) refuse(d.i, openJob(d.job.iccid));
-      return stored[k];
-    });
+    const refused = drafts.filter((_, k) => !stored[k]);
+    const campaignJobs = await this.#campaignJobs(
+      campaign,
+      refused.map((d) => d.job.iccid),
+    );
+    for (const d of refused) {
+      const held = campaignJobs.get(d.job.iccid);
+      refuse(d.i, held === undefined ? openJob(d.job.iccid) : campaignJob(campaign as string, held));
+    }
+    const created = drafts.filter((_, k) => stored[k]);
     let next = 0;
     const announce = async () => {
       while (next < created.length) {
@@ -369,6 +397,16 @@ export class JobService implements OpenTransactions {
     };
     await Promise.all(Array.from({ length: Math.min(NOTIFY_PARALLEL, created.length) }, announce));
     return results;
+  }
+
+  /** The jobs `campaign` holds for these ICCIDs (read only after a refused insert, to name the conflict). */
+  async #campaignJobs(
+    campaign: string | undefined,
+    iccids: readonly string[],
+  ): Promise<Map<string, JobRecord>> {
+    if (campaign === undefined || iccids.length === 0) return new Map();
+    const jobs = await this.#d.store.byIccids(iccids, [...ACTIVE_STATES, ...FINAL_STATES]);
+    return new Map(jobs.filter((j) => j.campaign === campaign).map((j) => [j.iccid, j]));
   }
 
   #unknownImsi(imsi: string): JobError {

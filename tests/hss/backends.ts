@@ -118,3 +118,37 @@ export async function queryDatabase(
     await client.end();
   }
 }
+
+/**
+ * A PostgreSQL database of its own on the test server, with `ALTER DATABASE ... SET` defaults (what an operator's
+ * database may have); its URL (with a schema) and how to drop it.
+ */
+export async function scratchPostgresDatabase(
+  settings: Readonly<Record<string, string>>,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `ltku_hss_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_BASE });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    for (const [setting, value] of Object.entries(settings))
+      await admin.query(`ALTER DATABASE ${name} SET ${setting} = ${admin.escapeLiteral(value)}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_BASE);
+  url.pathname = `/${name}`;
+  url.searchParams.set('schema', 'hss');
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_BASE });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}

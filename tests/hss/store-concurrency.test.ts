@@ -1,15 +1,22 @@
 // DESIGN.md 6 under concurrency, on both backends, with two stores (two pools on PostgreSQL, two connections on
 // SQLite) sharing one database: mutations of one subscriber never lose each other's writes or an SQN issued in
 // between, each applied change has exactly one audit line, a commit racing SQN issues leaves no vector of the
-// destroyed keys.
+// destroyed keys, and a write that lost a race (PostgreSQL's compare-and-set) is applied once, after a new read.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { fromHex, toHex } from '../../src/bytes/index.js';
 import { ConflictError, NoCredentialsError } from '../../src/hss/index.js';
-import { openStore, type Mutation, type SubscriberStore } from '../../src/hss/store/index.js';
+import {
+  openStore,
+  parsePostgresUrl,
+  type Mutation,
+  type SubscriberStore,
+} from '../../src/hss/store/index.js';
 import type { SubscriberRecord } from '../../src/hss/subscriber.js';
 import { backends, queryDatabase } from './backends.js';
 import { imsiOf, makeHss, milenageKeys, SNN } from './fixture.js';
+import { waitForLockWait } from './pg-locks.js';
 
 const ICCID_BASE = 10n ** 18n; // 19 digits
 const INCREMENTS = 30; // per store
@@ -222,5 +229,49 @@ for (const backend of backends()) {
         'only one of each pair was judged against the vector',
       );
     });
+
+    it(
+      'a write that lost the race to another write is applied once, on the row as it then is',
+      {
+        skip:
+          backend.name !== 'postgres' && 'PostgreSQL only (SQLite locks the database for the whole change)',
+      },
+      async () => {
+        const imsi = imsiOf(5);
+        const t = makeHss(a);
+        await t.hss.create({ imsi, iccid: String(ICCID_BASE), keys: milenageKeys('c5') }, 'test');
+        const { connectionString, schema } = parsePostgresUrl(db);
+        const other = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
+        await other.connect();
+        try {
+          // Another writer holds the row: the mutation reads it unlocked, computes, and its write waits.
+          await other.query('BEGIN');
+          await other.query('SELECT 1 FROM hss_subscribers WHERE imsi = $1 FOR UPDATE', [imsi]);
+          const seen: string[] = [];
+          const done = a.mutate(imsi, (r) => {
+            seen.push(r.iccid as string);
+            return incremented(r, 'a');
+          });
+          await waitForLockWait(other, '%UPDATE hss_subscribers SET%xmin%');
+          await other.query('UPDATE hss_subscribers SET iccid = $2 WHERE imsi = $1', [
+            imsi,
+            String(ICCID_BASE + 10n),
+          ]);
+          await other.query('COMMIT');
+          const r = await done;
+          assert.deepEqual(
+            seen,
+            [String(ICCID_BASE), String(ICCID_BASE + 10n)],
+            'computed again on the new row',
+          );
+          assert.equal(r.iccid, String(ICCID_BASE + 11n));
+          assert.equal((await a.get(imsi))?.iccid, String(ICCID_BASE + 11n), 'the other write is not lost');
+          const updated = (await a.audit(imsi)).filter((e) => e.event === 'subscriber-updated');
+          assert.equal(updated.length, 1, 'the lost write left no audit line');
+        } finally {
+          await other.end();
+        }
+      },
+    );
   });
 }

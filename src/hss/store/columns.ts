@@ -139,8 +139,14 @@ export function rowToAudit(row: Row, read: RowReader): AuditEvent {
   };
 }
 
-/** The key version of a vector entry as takeVectorSql returned it; null when absent or issued before `notBefore`. */
-export function vectorVersionOf(row: Row | undefined, notBefore: Date, read: RowReader): number | null {
-  if (row === undefined) return null;
-  return read.date(row.issued_at) < notBefore ? null : Number(row.key_version);
+/**
+ * DESIGN.md 6 step 3: the key version of the vector with a RAND, judged on every entry of that RAND (takeVectorSql
+ * takes them all): null when no entry issued at or after `notBefore` is left, or when entries of different key
+ * versions share the RAND (a repeated RAND names no one vector, so the outcome counts as one on an unknown vector).
+ */
+export function vectorVersionOf(entries: readonly Row[], notBefore: Date, read: RowReader): number | null {
+  const versions = new Set(
+    entries.filter((e) => read.date(e.issued_at) >= notBefore).map((e) => Number(e.key_version)),
+  );
+  return versions.size === 1 ? [...versions][0] : null;
 }

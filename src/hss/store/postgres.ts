@@ -1,6 +1,7 @@
 // PostgreSQL driver (pg): for several HSS instances sharing one database. Vectors cost one round trip: the SQN
-// increment is a single UPDATE ... RETURNING (row lock, so concurrent requests never share a SQN); key
-// transitions run in a transaction with SELECT ... FOR UPDATE. A `schema` query parameter in the URL selects
+// increment is a single UPDATE ... RETURNING (row lock, so concurrent requests never share a SQN); a key
+// transition is a read and one compare-and-set write (postgres-mutation.ts), an authentication outcome a
+// transaction with the row locked. A `schema` query parameter in the URL selects
 // the schema (created by `migrate`), e.g. postgres://postgres@127.0.0.1:5432/test?schema=hss.
 import pg from 'pg';
 import { ConflictError, StoreFailureError, UnknownSubscriberError } from '../errors.js';
@@ -19,19 +20,37 @@ import {
 } from './columns.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, POSTGRES } from './migrations/index.js';
 import {
-  insertSubscriberSql,
-  issueSqnSql,
-  purgeVectorsSql,
-  recordVectorSql,
-  takeVectorSql,
-  updateSubscriberSql,
-} from './sql.js';
-import type { Change, IssuedVector, ListFilter, NewRecord, SubscriberStore, VectorRef } from './store.js';
+  AUDIT_TYPES,
+  LOCK_AND_TAKE,
+  READ_FOR_CHANGE,
+  TAKE_IF_UNCHANGED,
+  takenEntries,
+  WRITE_MUTATION,
+  writeMutationValues,
+} from './postgres-mutation.js';
+import { insertSubscriberSql, issueSqnSql, recordVectorSql, takeVectorSql } from './sql.js';
+import type {
+  Change,
+  IssuedVector,
+  ListFilter,
+  Mutation,
+  NewRecord,
+  SubscriberStore,
+  VectorRef,
+} from './store.js';
 import { isHssError } from './wrap.js';
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_UNIQUE_VIOLATION = '23505';
 const MIGRATION_LOCK = 0x6c746b75; // "ltku"
+/** Optimistic read + write rounds of a mutation before it locks the row (each lost round: another write won). */
+const OPTIMISTIC_ATTEMPTS = 3;
+/**
+ * Every session runs READ COMMITTED whatever the database's or role's default: a compare-and-set write that lost
+ * a race updates nothing and reads again, and a locked read waits for the winner and sees its row; under
+ * REPEATABLE READ or SERIALIZABLE both fail with a serialization error instead (a store error, fail closed).
+ */
+const ISOLATION_OPTION = '-c default_transaction_isolation=read\\ committed';
 
 const reader: RowReader = {
   bytes: (v) => new Uint8Array(v as Buffer),
@@ -51,9 +70,7 @@ const ISSUE_SQN = `WITH s AS (${issueSqnSql('$2::bigint', '$1')}),
 v AS (${recordVectorSql({ source: 's' }, '$3::bytea', '$4::timestamptz')})
 SELECT * FROM s`;
 const TAKE_VECTOR = takeVectorSql('$1', '$2');
-const PURGE_VECTORS = purgeVectorsSql('$1');
 const INSERT = insertSubscriberSql(dollar);
-const UPDATE = updateSubscriberSql(dollar);
 const INSERT_AUDIT = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map((_, i) => dollar(i + 1)).join(', ')})`;
 
 /** PostgreSQL types of the columns (migrations 001, 002), for the arrays of a bulk insert. */
@@ -78,20 +95,17 @@ const SUBSCRIBER_TYPES: Record<(typeof SUBSCRIBER_COLUMNS)[number], string> = {
   created_at: 'timestamptz',
   updated_at: 'timestamptz',
 };
-const AUDIT_TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
-  imsi: 'text',
-  at: 'timestamptz',
-  event: 'text',
-  key_version: 'integer',
-  transaction_id: 'text',
-  actor: 'text',
-};
 const unnest = (types: readonly string[]) => types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
 const INSERT_NEW_SUBSCRIBERS = `INSERT INTO hss_subscribers (${SUBSCRIBER_COLUMNS.join(', ')})
 SELECT * FROM unnest(${unnest(SUBSCRIBER_COLUMNS.map((c) => SUBSCRIBER_TYPES[c]))})
 ON CONFLICT (imsi) DO NOTHING RETURNING imsi`;
 const INSERT_AUDIT_ROWS = `INSERT INTO hss_audit (${AUDIT_COLUMNS.join(', ')})
 SELECT * FROM unnest(${unnest(AUDIT_COLUMNS.map((c) => AUDIT_TYPES[c]))})`;
+
+/** The key version of the entries of RAND a READ_FOR_CHANGE or LOCK_AND_TAKE row carries (columns.ts rule). */
+function takenVersion(row: Record<string, unknown>, vector: VectorRef | undefined): number | null {
+  return vector === undefined ? null : vectorVersionOf(takenEntries(row), vector.notBefore, reader);
+}
 
 export interface PostgresOptions {
   /** Pool size (default 10). */
@@ -125,7 +139,7 @@ export class PostgresSubscriberStore implements SubscriberStore {
     this.#pool = new pg.Pool({
       connectionString,
       max: options.maxConnections ?? 10,
-      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+      options: schema === undefined ? ISOLATION_OPTION : `${ISOLATION_OPTION} -c search_path=${schema}`,
     });
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.#pool.on('error', () => {});
@@ -251,33 +265,76 @@ export class PostgresSubscriberStore implements SubscriberStore {
     });
   }
 
+  // DESIGN.md 6: a mutation is read (1 round trip), computed here and written with its audit lines and purge in
+  // one statement (1 round trip) that applies only if the row has not moved on since the read; a no-op costs the
+  // read alone, or the read and the take of its vector. A change of an authentication outcome, and any change
+  // after OPTIMISTIC_ATTEMPTS lost races, runs with the row locked: BEGIN, locked read + take, write, COMMIT.
   async mutate(imsi: string, change: Change, vector?: VectorRef): Promise<SubscriberRecord> {
-    return this.#run('update', () =>
-      this.#transaction(async (c) => {
-        const r = await c.query('SELECT * FROM hss_subscribers WHERE imsi = $1 FOR UPDATE', [imsi]);
+    const rand = vector === undefined ? null : toPg(vector.rand);
+    return this.#run('update', async () => {
+      for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+        const r = await this.#pool.query({
+          name: 'hss_read_for_change',
+          text: READ_FOR_CHANGE,
+          values: [imsi, rand],
+        });
+        if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
+        const row = r.rows[0];
+        const current = rowToRecord(row, reader);
+        const m = change(current, takenVersion(row, vector));
+        const rowVersion = String(row.row_version);
+        if (m === undefined) {
+          if (row.taken_key_versions === null) return current;
+          const taken = await this.#pool.query({
+            name: 'hss_take_if_unchanged',
+            text: TAKE_IF_UNCHANGED,
+            values: [imsi, rand, rowVersion],
+          });
+          if (taken.rows.length > 0) return current;
+        } else if (vector !== undefined) {
+          break;
+        } else if (await this.#write(this.#pool, m, rowVersion)) {
+          return m.record;
+        }
+      }
+      return this.#transaction(async (c) => {
+        const r = await c.query({ name: 'hss_lock_and_take', text: LOCK_AND_TAKE, values: [imsi, rand] });
         if (r.rows.length === 0) throw new UnknownSubscriberError(imsi);
         const current = rowToRecord(r.rows[0], reader);
-        const m = change(current, vector === undefined ? null : await this.#takeVector(c, imsi, vector));
+        const m = change(current, takenVersion(r.rows[0], vector));
         if (m === undefined) return current;
-        await c.query({ name: 'hss_update', text: UPDATE, values: recordValues(m.record).map(toPg) });
-        await this.#insertAudit(c, m.audit);
-        if (m.destroysKeys) await c.query({ name: 'hss_purge_vectors', text: PURGE_VECTORS, values: [imsi] });
+        // The row is locked: its version cannot have moved on.
+        if (!(await this.#write(c, m, String(r.rows[0].row_version))))
+          throw new StoreFailureError(`imsi-${imsi}: locked row changed`);
         return m.record;
-      }),
-    );
+      });
+    });
   }
 
-  async #takeVector(c: pg.ClientBase, imsi: string, vector: VectorRef): Promise<number | null> {
+  /** WRITE_MUTATION: whether the row was still at `rowVersion` (and so the mutation is stored). */
+  async #write(c: pg.Pool | pg.PoolClient, m: Mutation, rowVersion: string): Promise<boolean> {
+    const r = await c.query({
+      name: 'hss_write_mutation',
+      text: WRITE_MUTATION,
+      values: writeMutationValues(m, rowVersion).map((v) =>
+        Array.isArray(v) ? v.map(toPg) : toPg(v as Neutral),
+      ),
+    });
+    return r.rows.length === 1;
+  }
+
+  async #takeVector(c: pg.Pool | pg.ClientBase, imsi: string, vector: VectorRef): Promise<number | null> {
     const r = await c.query({
       name: 'hss_take_vector',
       text: TAKE_VECTOR,
       values: [imsi, toPg(vector.rand)],
     });
-    return vectorVersionOf(r.rows[0], vector.notBefore, reader);
+    return vectorVersionOf(r.rows, vector.notBefore, reader);
   }
 
+  // One DELETE ... RETURNING is atomic on its own: no transaction around it.
   async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {
-    return this.#run('vector read', () => this.#transaction((c) => this.#takeVector(c, imsi, vector)));
+    return this.#run('vector read', () => this.#takeVector(this.#pool, imsi, vector));
   }
 
   async delete(imsi: string, audit: readonly AuditEvent[]): Promise<boolean> {

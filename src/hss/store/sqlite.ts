@@ -198,8 +198,8 @@ export class SqliteSubscriberStore implements SubscriberStore {
   }
 
   #takeVector(imsi: string, vector: VectorRef): number | null {
-    const row = this.#prepare(takeVectorSql('@imsi', '@rand')).get({ imsi, rand: toSqlite(vector.rand) });
-    return vectorVersionOf(row, vector.notBefore, reader);
+    const rows = this.#prepare(takeVectorSql('@imsi', '@rand')).all({ imsi, rand: toSqlite(vector.rand) });
+    return vectorVersionOf(rows as Record<string, unknown>[], vector.notBefore, reader);
   }
 
   async takeVector(imsi: string, vector: VectorRef): Promise<number | null> {

@@ -17,21 +17,29 @@ export type CampaignState = 'draft' | 'created' | 'running' | 'paused' | 'cancel
  * waiting    selected, no job yet
  * feeding    claimed by an instance (lease) that is creating (or adopting) its job
  * open       its job exists (jobId); reconciled from the job's state by polling
+ * stalled    its job exists but failures before the card authenticated keep it from the card (DESIGN.md 7 alarm;
+ *            feeder.ts stalled()): reconciled like open, holding no concurrency slot; open again once the card
+ *            authenticates
  * rotated / failed / cancelled  final
  */
-export type MemberState = 'waiting' | 'feeding' | 'open' | 'rotated' | 'failed' | 'cancelled';
+export type MemberState = 'waiting' | 'feeding' | 'open' | 'stalled' | 'rotated' | 'failed' | 'cancelled';
 
 export const MEMBER_STATES: readonly MemberState[] = [
   'waiting',
   'feeding',
   'open',
+  'stalled',
   'rotated',
   'failed',
   'cancelled',
 ];
 export const FINAL_MEMBER_STATES: readonly MemberState[] = ['rotated', 'failed', 'cancelled'];
-/** Members that hold a slot of the campaign's concurrency. */
+/** Members that hold a slot of the campaign's concurrency (a stalled member does not: issue 11 F2). */
 export const IN_FLIGHT_STATES: readonly MemberState[] = ['feeding', 'open'];
+/** Members whose job exists and is followed by the reconciliation. */
+export const WITH_JOB_STATES: readonly MemberState[] = ['open', 'stalled'];
+/** Members not yet at their final state: the campaign is not done while one is left. */
+export const UNFINISHED_MEMBER_STATES: readonly MemberState[] = ['waiting', 'feeding', 'open', 'stalled'];
 
 /** The named reasons a member ends without rotation (issue 11). */
 export const REASON_UNKNOWN_SUBSCRIBER = 'unknown-subscriber';
@@ -176,7 +184,7 @@ export interface MemberSeed {
 export type MemberCounts = Record<MemberState, number>;
 
 export function emptyCounts(): MemberCounts {
-  return { waiting: 0, feeding: 0, open: 0, rotated: 0, failed: 0, cancelled: 0 };
+  return { waiting: 0, feeding: 0, open: 0, stalled: 0, rotated: 0, failed: 0, cancelled: 0 };
 }
 
 const WINDOW = /^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$/;

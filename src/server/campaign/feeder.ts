@@ -5,6 +5,7 @@
 // gets one job, ever: before creating, the feeder adopts the job this campaign already created for the ICCID (a
 // crash between the job and the member's write), or any open job of the ICCID.
 import type { Clock, Logger } from '../../ports/index.js';
+import type { AttemptPolicy } from '../attempt-backoff.js';
 import { JobError } from '../errors.js';
 import { HssRoleError } from '../hss-role.js';
 import { ACTIVE_STATES, type JobRecord, type JobState } from '../job.js';
@@ -16,6 +17,8 @@ import {
   REASON_JOB_FAILED,
   REASON_UNKNOWN_SUBSCRIBER,
   REASON_UNREACHABLE,
+  UNFINISHED_MEMBER_STATES,
+  WITH_JOB_STATES,
   campaignActor,
   inWindow,
   refill,
@@ -51,6 +54,27 @@ const UNREACHABLE_MARK = 'unreachable after';
  */
 function unreachable(job: JobRecord, maxAttempts: number): boolean {
   return job.sessions >= maxAttempts;
+}
+
+/**
+ * Issue 11 F2, DESIGN.md 7: a member whose job raised the alarm for failed attempts before authentication (at
+ * least `alarmAfter` in a row since the card last authenticated) is stalled: it stays with its job (which stays
+ * open for the real card), but holds no slot of the campaign's concurrency, so that whoever knows a few EIDs
+ * cannot stop a whole campaign by failing their sessions. The alarm is DESIGN.md 7's own line between a card's
+ * bad moment and an attack (or a card that cannot authenticate), and the run it counts ends when the card
+ * authenticates: the member then holds a slot again. (A bound on the backoff would say the same less plainly: the
+ * backoff reaches its 5 min cap before the first alarm.)
+ */
+export function stalled(job: JobRecord, policy: AttemptPolicy): boolean {
+  return ACTIVE_STATES.includes(job.state) && job.consecutiveFailures >= policy.alarmAfter;
+}
+
+/** The detail of a stalled member (report, status): what holds its job up. */
+function stalledDetail(job: JobRecord): string {
+  return (
+    `${job.consecutiveFailures} failed sessions before authentication in a row (security alarm): ` +
+    `the job waits for the card, outside the campaign's concurrency`
+  );
 }
 /** The prefix of a job's error when the card refused (JobService: `card refused: outcome ...`). */
 const CARD_REFUSED_PREFIX = 'card refused';
@@ -264,9 +288,11 @@ export class CampaignFeeder {
     }
     let results;
     try {
+      // The jobs carry the campaign: the store takes one job per (campaign, ICCID), ever.
       results = await this.#d.jobs.createMany(
         fresh.map((m) => ({ iccid: m.iccid })),
         actor,
+        c.id,
       );
     } catch (e) {
       // The HSS failing is every member's outcome for now (fed again later); this instance's job store failing
@@ -275,7 +301,10 @@ export class CampaignFeeder {
       for (const m of fresh) changes.push(this.#createFailed(m, e));
       return;
     }
-    // A conflict: another instance's or the operator's job got the ICCID meanwhile; adopted when it can be.
+    // A conflict: another instance's or the operator's job got the ICCID meanwhile, or this wave came late (its
+    // lease ran out while it waited; another instance created the member's job, which may have ended since):
+    // this campaign's job, in any state, is adopted; the member's write then fails its compare-and-set if the
+    // other instance recorded it first.
     const conflicted = fresh.filter((_, i) => {
       const r = results[i];
       return 'error' in r && r.error.kind === 'conflict';
@@ -338,7 +367,12 @@ export class CampaignFeeder {
     // In selection order: two instances writing overlapping members lock them in the same order (no deadlock).
     const sorted = [...changes].sort((a, b) => a.next.seq - b.next.seq);
     const applied = await this.#d.store.updateMembers(sorted);
-    sorted.forEach(({ next }, i) => {
+    sorted.forEach(({ next, expected }, i) => {
+      if (applied[i] && next.state === 'stalled' && expected.state !== 'stalled')
+        this.#d.logger.warn(
+          { event: 'campaign-member-stalled', campaign: next.campaignId, iccid: next.iccid, job: next.jobId },
+          'campaign member stalled: failures before authentication; its job waits outside the concurrency',
+        );
       if (!applied[i] || (next.state !== 'failed' && next.state !== 'cancelled')) return;
       this.#d.logger.info(
         {
@@ -353,11 +387,11 @@ export class CampaignFeeder {
     });
   }
 
-  // Polling, robust to crashes: each open member's job, read back in pages
+  // Polling, robust to crashes: each open (or stalled) member's job, read back in pages
   async #reconcile(c: CampaignRecord): Promise<void> {
     let after = -1;
     for (;;) {
-      const open = await this.#d.store.members(c.id, ['open'], RECONCILE_PAGE, after);
+      const open = await this.#d.store.members(c.id, WITH_JOB_STATES, RECONCILE_PAGE, after);
       if (open.length === 0) return;
       after = open[open.length - 1].seq;
       const jobs = await this.#d.jobStore.byIccids(
@@ -407,7 +441,7 @@ export class CampaignFeeder {
               ? `${actor}: ${UNREACHABLE_MARK} ${job.sessions} sessions in which the card authenticated ` +
                 `without the key update (${attempts} failed attempts before authentication)`
               : undefined;
-        if (why === undefined) return undefined;
+        if (why === undefined) return this.#slot(m, job);
         try {
           const cancelled = await this.#d.jobs.cancel(job.id, why);
           return this.#reconcileMember(c, m, { ...job, state: cancelled.state, history: cancelled.history });
@@ -421,12 +455,30 @@ export class CampaignFeeder {
         }
       }
       default:
-        return undefined; // sent, applied: the card may hold the new keys; BF72 or the commit retry decides
+        // sent, applied: the card may hold the new keys; BF72 or the commit retry decides
+        return this.#slot(m, job);
     }
   }
 
+  /**
+   * Issue 11 F2: an open member whose job is stalled (stalled()) gives up its concurrency slot, keeping its job;
+   * a stalled one whose card authenticated since takes a slot again (the campaign may then briefly have more than
+   * `concurrency` members open). The detail follows the run of failures.
+   */
+  #slot(m: MemberRecord, job: JobRecord): MemberChange | undefined {
+    if (stalled(job, this.#d.jobs.attemptPolicy)) {
+      const detail = stalledDetail(job);
+      return m.state === 'stalled' && m.detail === detail
+        ? undefined
+        : this.#changed(m, { state: 'stalled', attempts: job.attempts, detail });
+    }
+    return m.state === 'stalled'
+      ? this.#changed(m, { state: 'open', attempts: job.attempts, detail: undefined })
+      : undefined;
+  }
+
   async #finishIfDone(c: CampaignRecord): Promise<void> {
-    const left = await this.#d.store.members(c.id, ['waiting', 'feeding', 'open'], 1);
+    const left = await this.#d.store.members(c.id, UNFINISHED_MEMBER_STATES, 1);
     if (left.length > 0) return;
     await changeCampaign(
       this.#d,

@@ -14,7 +14,7 @@ export function registerCampaignMetrics(registry: Registry, campaigns: CampaignS
     registry.removeSingleMetric(name);
   new Gauge({
     name: CAMPAIGN_MEMBERS_GAUGE,
-    help: 'Members of each campaign not yet completed or cancelled, by state (waiting, feeding, open, rotated, failed, cancelled)',
+    help: 'Members of each campaign not yet completed or cancelled, by state (waiting, feeding, open, stalled, rotated, failed, cancelled)',
     labelNames: ['campaign', 'state'] as const,
     registers: [registry],
     async collect() {

@@ -76,6 +76,8 @@ const countsSchema = z.object({
   waiting: z.number().int(),
   feeding: z.number().int(),
   open: z.number().int(),
+  /** Issue 11 F2: open members whose jobs failures before authentication hold up, outside the concurrency. */
+  stalled: z.number().int(),
   rotated: z.number().int(),
   failed: z.number().int(),
   cancelled: z.number().int(),

@@ -14,6 +14,7 @@ import {
 import {
   CAMPAIGN_COLUMNS,
   INSERT_CHUNK,
+  IN_FLIGHT_SQL,
   MEMBER_COLUMNS,
   SEED_COLUMNS,
   campaignDoc,
@@ -200,7 +201,7 @@ export class PostgresCampaignStore implements CampaignStore {
       if (row.rows[0] === undefined) return [];
       const campaign = campaignOfRow(row.rows[0]);
       const n = await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM ${this.#members} WHERE campaign_id = $1 AND state IN ('feeding', 'open')`,
+        `SELECT count(*) AS n FROM ${this.#members} WHERE campaign_id = $1 AND ${IN_FLIGHT_SQL}`,
         [id],
       );
       const p = plan(campaign, Number(n.rows[0].n));

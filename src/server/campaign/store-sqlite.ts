@@ -13,6 +13,7 @@ import {
 import {
   CAMPAIGN_COLUMNS,
   DELETE_CHUNK,
+  IN_FLIGHT_SQL,
   MEMBER_COLUMNS,
   SEED_COLUMNS,
   campaignDoc,
@@ -154,9 +155,9 @@ export class SqliteCampaignStore implements CampaignStore {
       if (row === undefined) return [];
       const campaign = campaignOfRow(row);
       const inFlight = (
-        this.#prepare(
-          `SELECT count(*) AS n FROM ${MEMBERS} WHERE campaign_id = ? AND state IN ('feeding', 'open')`,
-        ).get(id) as { n: number }
+        this.#prepare(`SELECT count(*) AS n FROM ${MEMBERS} WHERE campaign_id = ? AND ${IN_FLIGHT_SQL}`).get(
+          id,
+        ) as { n: number }
       ).n;
       const p = plan(campaign, inFlight);
       if (p === undefined) return [];

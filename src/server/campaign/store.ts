@@ -2,13 +2,14 @@
 // PostgreSQL). The feeders of several instances claim waves of members in one transaction each, the rate
 // bucket and the concurrency read under the campaign's row lock, the members with FOR UPDATE SKIP LOCKED
 // (PostgreSQL). Every other member write is compare-and-set on its state.
-import type {
-  CampaignRecord,
-  MemberCounts,
-  MemberReason,
-  MemberRecord,
-  MemberSeed,
-  MemberState,
+import {
+  IN_FLIGHT_STATES,
+  type CampaignRecord,
+  type MemberCounts,
+  type MemberReason,
+  type MemberRecord,
+  type MemberSeed,
+  type MemberState,
 } from './campaign.js';
 
 /** What the feeder decides under the campaign's lock: how many members to claim, and the campaign after it. */
@@ -57,9 +58,9 @@ export interface CampaignStore {
   /** Compare-and-set on the revision (c.revision must be expectedRevision + 1). */
   update(c: CampaignRecord, expectedRevision: number): Promise<boolean>;
   /**
-   * One transaction: lock the campaign row, count its in-flight members, ask `plan`; claim `take` waiting members
-   * (notBefore passed) in selection order as feeding under `lease`, and write the campaign. Nothing when `plan`
-   * says undefined.
+   * One transaction: lock the campaign row, count its in-flight members (IN_FLIGHT_STATES: a stalled member holds
+   * no slot), ask `plan`; claim `take` waiting members (notBefore passed) in selection order as feeding under
+   * `lease`, and write the campaign. Nothing when `plan` says undefined.
    */
   claimWave(id: string, nowMs: number, lease: Lease, plan: WavePlanner): Promise<MemberRecord[]>;
   /** Feeding members whose lease ran out (their instance died): leased again to `lease.by`. */
@@ -90,6 +91,12 @@ export interface MemberChange {
 export const INSERT_CHUNK = 2_000;
 /** Members a draft's deletion removes per transaction (SQLite). */
 export const DELETE_CHUNK = 10_000;
+
+/**
+ * Both drivers' condition on a member's state for the in-flight count of a wave (issue 11 F2: not `stalled`).
+ * Constant text (the states are ours, never input), so the statements stay prepared once.
+ */
+export const IN_FLIGHT_SQL = `state IN (${IN_FLIGHT_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 /** The stored row of a member (both drivers). */
 export interface MemberRow {

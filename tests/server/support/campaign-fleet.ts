@@ -58,8 +58,14 @@ export interface Fleet {
   readonly authenticator: PrincipalTable;
   /** A server instance on these stores (campaigns fed every tickMs, claims leased for leaseMs). */
   server(o: InstanceOptions): Promise<RunningServer>;
-  /** The UE agents: each card polls a live instance (chosen by `urls`) until `stop` is called. */
-  runUes(urls: () => string[]): { stop(): Promise<void>; sessions(): number };
+  /**
+   * The UE agents: each card (or each card `only` takes, by index) polls a live instance (chosen by `urls`) until
+   * `stop` is called.
+   */
+  runUes(
+    urls: () => string[],
+    only?: (card: number) => boolean,
+  ): { stop(): Promise<void>; sessions(): number };
   close(): Promise<void>;
 }
 
@@ -73,6 +79,8 @@ export interface InstanceOptions {
   readonly logger?: Logger;
   /** The core the server pushes new jobs to. */
   readonly coreUrl?: string;
+  /** The jobs' and the feeder's clock (default: the real one); the RAM sessions' checks keep the real one. */
+  readonly clock?: Clock;
 }
 
 function eidOf(i: number): string {
@@ -135,7 +143,7 @@ export async function fleet(
         authenticator,
         inventory: new Inventory(entries),
         logger: o.logger ?? silentLogger,
-        clock: realClock,
+        clock: o.clock ?? realClock,
         reconcileIntervalMs: 0,
         campaigns: {
           store: o.campaignStore,
@@ -148,26 +156,28 @@ export async function fleet(
         // Each start its own seed: an instance restarted under its name must not draw its job ids again.
         session: serverSession(pki, realClock, new SeededRandom(`server-${seed}-${o.instance}-${starts++}`)),
       }),
-    runUes(urls) {
+    runUes(urls, only = () => true) {
       let stopped = false;
       let sessions = 0;
-      const loops = fleetCards.map(async (c) => {
-        while (!stopped) {
-          const live = urls();
-          if (live.length === 0) {
-            await delay(20);
-            continue;
+      const loops = fleetCards
+        .filter((_, i) => only(i))
+        .map(async (c) => {
+          while (!stopped) {
+            const live = urls();
+            if (live.length === 0) {
+              await delay(20);
+              continue;
+            }
+            const url = live[Math.floor(Math.random() * live.length)];
+            try {
+              const r = await runRamSession({ url, eid: c.image.eid, channel: c.channel, timeoutMs: 5_000 });
+              if (r.posts > 1) sessions++;
+              else await delay(100); // nothing for this card now
+            } catch {
+              await delay(100); // the instance died mid-session: start again, anywhere
+            }
           }
-          const url = live[Math.floor(Math.random() * live.length)];
-          try {
-            const r = await runRamSession({ url, eid: c.image.eid, channel: c.channel, timeoutMs: 5_000 });
-            if (r.posts > 1) sessions++;
-            else await delay(100); // nothing for this card now
-          } catch {
-            await delay(100); // the instance died mid-session: start again, anywhere
-          }
-        }
-      });
+        });
       return {
         async stop() {
           stopped = true;

@@ -10,7 +10,10 @@ export interface CampaignJson {
   done: number;
   rate: number;
   etaSeconds?: number;
-  counts: Record<'waiting' | 'feeding' | 'open' | 'rotated' | 'failed' | 'cancelled', number>;
+  counts: Record<'waiting' | 'feeding' | 'open' | 'rotated' | 'failed' | 'cancelled', number> & {
+    /** Issue 11 F2 (absent from an older server). */
+    stalled?: number;
+  };
   options: { rate: number; concurrency: number; maxAttempts: number; delivery: string; window?: string };
   duplicates?: number;
 }
@@ -41,10 +44,12 @@ export function progressLine(c: CampaignJson): string {
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}]`;
   const k = c.counts;
   const eta = c.etaSeconds === undefined ? '' : `  ETA ${duration(c.etaSeconds)}`;
+  // Issue 11 F2: members whose jobs failures before authentication hold up (outside the concurrency), when any.
+  const stalled = (k.stalled ?? 0) === 0 ? '' : `stalled ${k.stalled}  `;
   return (
     `${bar} ${(fraction * 100).toFixed(1).padStart(5)}%  ${c.done}/${c.total}  ` +
     `rotated ${k.rotated}  failed ${k.failed}  cancelled ${k.cancelled}  |  open ${k.open + k.feeding}  ` +
-    `waiting ${k.waiting}  |  ${c.rate.toFixed(1)}/s${eta}  (${c.state})`
+    `${stalled}waiting ${k.waiting}  |  ${c.rate.toFixed(1)}/s${eta}  (${c.state})`
   );
 }
 
