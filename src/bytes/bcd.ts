@@ -2,9 +2,17 @@
 // and reading-order (GSMA SGP.22 EID in 5F20, GP certificate dates YYYYMMDD).
 import { BytesError } from './errors.js';
 
-function digitsOf(digits: string, label: string): number[] {
-  if (!/^[0-9]*$/.test(digits)) throw new BytesError(`${label}: only decimal digits allowed`);
-  return Array.from(digits, (c) => c.charCodeAt(0) - 0x30);
+const DIGIT_0 = 0x30;
+
+/** The value of each decimal digit of `digits` (an ICCID per key update: no regex, no array of strings). */
+function digitsOf(digits: string, label: string): Uint8Array {
+  const out = new Uint8Array(digits.length);
+  for (let i = 0; i < digits.length; i++) {
+    const d = digits.charCodeAt(i) - DIGIT_0;
+    if (!(d >= 0 && d <= 9)) throw new BytesError(`${label}: only decimal digits allowed`);
+    out[i] = d;
+  }
+  return out;
 }
 
 /** Swapped-nibble BCD: the first digit in the low nibble; an odd count is padded with F. */

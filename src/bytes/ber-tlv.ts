@@ -1,7 +1,6 @@
 // BER-TLV (ISO/IEC 7816-4 5.2, ITU-T X.690 8.1): 1-3 byte tags, definite lengths in short and long form,
 // and the indefinite length (80 ... 00 00) of ETSI TS 102 226 expanded remote-management scripts.
 // A tag is a number made of its bytes in order: 0x5A, 0x7F21, 0xBF7F01.
-import { concatBytes } from './bytes.js';
 import { toHex } from './hex.js';
 import { TlvError } from './errors.js';
 
@@ -15,6 +14,12 @@ export interface Tlv {
 }
 
 const MAX_LENGTH_OCTETS = 3;
+/** b8 of the first length octet: the long form, its low bits the count of length octets (X.690 8.1.3.5). */
+const LONG_LENGTH_FORM = 0x80;
+/** The length octet of the indefinite form (X.690 8.1.3.6). */
+const INDEFINITE_LENGTH = 0x80;
+/** The end-of-contents octets 00 00 that close an indefinite length. */
+const END_OF_CONTENTS_BYTES = 2;
 
 export function tagName(tag: number): string {
   return tag.toString(16).toUpperCase().padStart(2, '0');
@@ -22,42 +27,110 @@ export function tagName(tag: number): string {
 
 /** True for a constructed tag (bit 6 of its first byte). */
 export function isConstructed(tag: number): boolean {
-  return (encodeTag(tag)[0] & 0x20) !== 0;
+  return ((tag >> (8 * (tagLength(tag) - 1))) & 0x20) !== 0;
 }
 
-export function encodeTag(tag: number): Uint8Array {
+/** Bytes of a tag (1-3), checked as ISO/IEC 7816-4 5.2 shapes them; a TlvError otherwise. */
+function tagLength(tag: number): number {
   if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff) throw new TlvError(`tag ${tag} out of range`);
-  const bytes =
-    tag > 0xffff ? [tag >> 16, (tag >> 8) & 0xff, tag & 0xff] : tag > 0xff ? [tag >> 8, tag & 0xff] : [tag];
-  const multi = (bytes[0] & 0x1f) === 0x1f;
+  const length = tag > 0xffff ? 3 : tag > 0xff ? 2 : 1;
+  const first = tag >> (8 * (length - 1));
+  const multi = (first & 0x1f) === 0x1f;
+  // one byte: not the multi-byte marker; more: the marker, every middle byte with b8 set, the last without
   const ok =
-    bytes.length === 1
-      ? !multi
-      : multi && bytes.slice(1, -1).every((b) => b & 0x80) && (bytes[bytes.length - 1] & 0x80) === 0;
+    length === 1 ? !multi : multi && (length === 2 || ((tag >> 8) & 0x80) !== 0) && (tag & 0x80) === 0;
   if (!ok) throw new TlvError(`malformed tag ${tagName(tag)}`);
-  return Uint8Array.from(bytes);
+  return length;
 }
 
-export function encodeLength(length: number): Uint8Array {
-  if (length < 0x80) return Uint8Array.of(length);
-  if (length <= 0xff) return Uint8Array.of(0x81, length);
-  if (length <= 0xffff) return Uint8Array.of(0x82, length >> 8, length & 0xff);
-  if (length <= 0xffffff) return Uint8Array.of(0x83, length >> 16, (length >> 8) & 0xff, length & 0xff);
+/** Bytes of the definite length field of `length` (short form, or 81/82/83 and 1-3 bytes). */
+function lengthFieldLength(length: number): number {
+  if (length < 0x80) return 1;
+  if (length <= 0xff) return 2;
+  if (length <= 0xffff) return 3;
+  if (length <= 0xffffff) return 4;
   throw new TlvError(`length ${length} too large`);
 }
 
-/** One TLV with a definite length; `parts` (undefined ones skipped) are concatenated as its value. */
+/** Writes the `tagBytes` bytes of `tag` at the start of `out`; returns their count. */
+function writeTag(out: Uint8Array, tag: number, tagBytes: number): number {
+  for (let i = 0; i < tagBytes; i++) out[i] = (tag >> (8 * (tagBytes - 1 - i))) & 0xff;
+  return tagBytes;
+}
+
+/** Writes tag and definite length of a TLV at the start of `out`; returns where the value begins. */
+function writeHeader(
+  out: Uint8Array,
+  tag: number,
+  tagBytes: number,
+  length: number,
+  lengthBytes: number,
+): number {
+  writeTag(out, tag, tagBytes);
+  if (lengthBytes === 1) {
+    out[tagBytes] = length;
+  } else {
+    out[tagBytes] = LONG_LENGTH_FORM | (lengthBytes - 1);
+    for (let i = 1; i < lengthBytes; i++) out[tagBytes + i] = (length >> (8 * (lengthBytes - 1 - i))) & 0xff;
+  }
+  return tagBytes + lengthBytes;
+}
+
+/** Bytes of the parts of a value (undefined ones count none). */
+function partsLength(parts: readonly (Uint8Array | undefined)[]): number {
+  let length = 0;
+  for (let i = 0; i < parts.length; i++) length += parts[i]?.length ?? 0;
+  return length;
+}
+
+/** Copies the parts (undefined ones skipped) into `out` from `at` on; returns where they end. */
+function writeParts(out: Uint8Array, at: number, parts: readonly (Uint8Array | undefined)[]): number {
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === undefined) continue;
+    out.set(p, at);
+    at += p.length;
+  }
+  return at;
+}
+
+export function encodeTag(tag: number): Uint8Array {
+  const length = tagLength(tag);
+  const out = new Uint8Array(length);
+  writeTag(out, tag, length);
+  return out;
+}
+
+export function encodeLength(length: number): Uint8Array {
+  const bytes = lengthFieldLength(length);
+  const out = new Uint8Array(bytes);
+  writeHeader(out, 0, 0, length, bytes);
+  return out;
+}
+
+/**
+ * One TLV with a definite length; `parts` (undefined ones skipped) are concatenated as its value. Written into
+ * one buffer (issue 11: every APDU and script is built of these).
+ */
 export function tlv(tag: number, ...parts: (Uint8Array | undefined)[]): Uint8Array {
-  const value = concatBytes(...parts.filter((p): p is Uint8Array => p !== undefined));
-  return concatBytes(encodeTag(tag), encodeLength(value.length), value);
+  const length = partsLength(parts);
+  const tagBytes = tagLength(tag);
+  const lengthBytes = lengthFieldLength(length);
+  const out = new Uint8Array(tagBytes + lengthBytes + length);
+  writeParts(out, writeHeader(out, tag, tagBytes, length, lengthBytes), parts);
+  return out;
 }
 
 /** A constructed TLV with the indefinite length form: tag 80 children 00 00 (ETSI TS 102 226 5.2.1). */
 export function tlvIndefinite(tag: number, ...parts: (Uint8Array | undefined)[]): Uint8Array {
   if (!isConstructed(tag))
     throw new TlvError(`indefinite length needs a constructed tag, not ${tagName(tag)}`);
-  const value = concatBytes(...parts.filter((p): p is Uint8Array => p !== undefined));
-  return concatBytes(encodeTag(tag), Uint8Array.of(0x80), value, Uint8Array.of(0, 0));
+  const tagBytes = tagLength(tag);
+  // tag, 80, the parts, 00 00 (the new buffer's last two bytes are already zero)
+  const out = new Uint8Array(tagBytes + 1 + partsLength(parts) + END_OF_CONTENTS_BYTES);
+  out[writeTag(out, tag, tagBytes)] = INDEFINITE_LENGTH;
+  writeParts(out, tagBytes + 1, parts);
+  return out;
 }
 
 /** Re-encodes a decoded TLV (definite or indefinite, as it was). */

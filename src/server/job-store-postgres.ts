@@ -4,9 +4,9 @@
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,
-  CAMPAIGN_JOBS_SQL,
+  CAMPAIGN_ACTOR_PATTERN,
   CAMPAIGN_JOB_INDEX,
-  campaignsOfOlderJobs,
+  markOlderCampaignJobsSql,
   uniqueCampaignJobSql,
   SENT_JOB_INDEX,
   inStateValues,
@@ -124,7 +124,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     });
   }
 
-  /** Issue 11: an older table gets the campaign column, its campaign jobs marked (campaignsOfOlderJobs). */
+  /** Issue 11: an older table gets the campaign column, its campaign jobs marked (markOlderCampaignJobsSql). */
   async #migrateCampaignColumn(client: pg.PoolClient): Promise<void> {
     const has = await client.query(
       `SELECT 1 FROM information_schema.columns
@@ -133,14 +133,11 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     );
     if (has.rowCount !== 0) return;
     await client.query(`ALTER TABLE ${this.#table} ADD COLUMN campaign_id TEXT`);
-    const older = await client.query<Row>(
-      `SELECT ${COLUMNS} FROM ${this.#table} WHERE ${CAMPAIGN_JOBS_SQL} ORDER BY created_at, id`,
-    );
-    const marked = campaignsOfOlderJobs(older.rows.map(recordOfRow));
     await client.query(
-      `UPDATE ${this.#table} t SET campaign_id = m.campaign FROM unnest($1::text[], $2::text[]) AS m(id, campaign)
-       WHERE t.id = m.id`,
-      [marked.map((m) => m.id), marked.map((m) => m.campaign)],
+      markOlderCampaignJobsSql(
+        this.#table,
+        `substring((doc::json) ->> 'createdBy' from '${CAMPAIGN_ACTOR_PATTERN}')`,
+      ),
     );
   }
 

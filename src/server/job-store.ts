@@ -108,27 +108,31 @@ export function failDuplicates(open: readonly JobRecord[], at: string): JobRecor
   return failed;
 }
 
-/** The campaign of a job's creator `<operator>@campaign:<id>[:poll]` (campaign/campaign.ts campaignActor). */
-const CAMPAIGN_ACTOR = /@campaign:([0-9a-f]{16})(?::poll)?$/;
+/**
+ * The campaign of a job's creator `<operator>@campaign:<id>[:poll]` (campaign/campaign.ts campaignActor), as a
+ * pattern both JavaScript and PostgreSQL's regular expressions (ARE) read alike.
+ */
+export const CAMPAIGN_ACTOR_PATTERN = '@campaign:([0-9a-f]{16})(?::poll)?$';
+const CAMPAIGN_ACTOR = new RegExp(CAMPAIGN_ACTOR_PATTERN);
+
+/** The campaign of a job's creator, or null (the SQLite driver's SQL function for the migration below). */
+export function campaignOfCreator(createdBy: unknown): string | null {
+  return typeof createdBy === 'string' ? (CAMPAIGN_ACTOR.exec(createdBy)?.[1] ?? null) : null;
+}
 
 /**
- * Migration to the campaign index (jobs stored before the campaign_id column): each campaign job's campaign
- * read from its creator, in creation order; a later job of the same campaign and ICCID (created by the race
- * the index now prevents) keeps none, so the index can be built. Returns the jobs to mark.
+ * Migration to the campaign index (jobs stored before the campaign_id column), in one statement run by the
+ * database (no job is read into the server, whatever the table's size): each campaign job gets the campaign of
+ * its creator, `campaignOf` being the SQL of that; of several jobs of one campaign and ICCID (the race the
+ * index now prevents) only the first created is marked, so the index can be built.
  */
-export function campaignsOfOlderJobs(jobs: readonly JobRecord[]): { id: string; campaign: string }[] {
-  const seen = new Set<string>();
-  const marked: { id: string; campaign: string }[] = [];
-  for (const j of jobs) {
-    const campaign = CAMPAIGN_ACTOR.exec(j.createdBy)?.[1];
-    if (campaign === undefined || seen.has(`${campaign}/${j.iccid}`)) continue;
-    seen.add(`${campaign}/${j.iccid}`);
-    marked.push({ id: j.id, campaign });
-  }
-  return marked;
+export function markOlderCampaignJobsSql(table: string, campaignOf: string): string {
+  return `UPDATE ${table} AS t SET campaign_id = m.campaign FROM (
+    SELECT id, campaign, row_number() OVER (PARTITION BY campaign, iccid ORDER BY created_at, id) AS n
+    FROM (SELECT id, iccid, created_at, ${campaignOf} AS campaign FROM ${table} WHERE doc LIKE '%@campaign:%') AS c
+    WHERE campaign IS NOT NULL) AS m
+  WHERE t.id = m.id AND m.n = 1`;
 }
-/** The jobs an older table's migration reads for campaignsOfOlderJobs (a superset: the regex decides). */
-export const CAMPAIGN_JOBS_SQL = `doc LIKE '%@campaign:%'`;
 
 /** Issue 13: the pins recorded at first use (server/card-pins.ts), one per EID; shared with PostgreSQL. */
 export function cardKeyPinsSchema(table: string): string {
@@ -179,6 +183,8 @@ interface Row {
 }
 
 const COLUMNS = 'sealed_keys, doc, revision, campaign_id';
+/** The SQL function the campaign migration reads a creator's campaign with (campaignOfCreator). */
+const CAMPAIGN_OF_FUNCTION = 'ltku_campaign_of';
 
 function toRow(j: JobRecord) {
   return {
@@ -262,13 +268,13 @@ export class SqliteJobStore implements JobStore, CardPinStore {
     this.#db.transaction(() => {
       if (!columns.some((c) => c.name === 'campaign_id')) {
         this.#db.exec('ALTER TABLE key_update_jobs ADD COLUMN campaign_id TEXT');
-        const older = this.#db
-          .prepare(
-            `SELECT ${COLUMNS} FROM key_update_jobs WHERE ${CAMPAIGN_JOBS_SQL} ORDER BY created_at, id`,
-          )
-          .all() as Row[];
-        const mark = this.#db.prepare('UPDATE key_update_jobs SET campaign_id = ? WHERE id = ?');
-        for (const m of campaignsOfOlderJobs(older.map(recordOfRow))) mark.run(m.campaign, m.id);
+        this.#db.function(CAMPAIGN_OF_FUNCTION, { deterministic: true }, campaignOfCreator);
+        this.#db.exec(
+          markOlderCampaignJobsSql(
+            'key_update_jobs',
+            `${CAMPAIGN_OF_FUNCTION}(json_extract(doc, '$.createdBy'))`,
+          ),
+        );
       }
       const open = (
         this.#db

@@ -329,10 +329,11 @@ export class JobService implements OpenTransactions {
    * Issue 11 (campaign waves, POST /jobs/batch): a job per target as `create` makes it, in a few round trips
    * whatever the batch size: one read of the open jobs, one HSS lookup, one insert. A target refused (not in the
    * inventory or at the HSS, an open job, named twice in the batch, a unique index) gets its JobError; the
-   * others go ahead. Throws, having created nothing, when the store or the HSS lookup fails. With `campaign`
-   * the jobs carry it and the store takes one job per (campaign, ICCID) ever: a creation that comes late (its
-   * lease ran out while it waited, another instance created the job and it has ended) is a conflict naming
-   * the campaign's job, never a second rotation.
+   * others go ahead. Throws when the store or the HSS lookup fails: before the insert having created nothing,
+   * after it (naming a conflict) with the jobs stored, which a campaign adopts once its lease runs out. With
+   * `campaign` the jobs carry it and the store takes one job per (campaign, ICCID) ever: a creation that comes
+   * late (its lease ran out while it waited, another instance created the job and it has ended) is a conflict
+   * naming the campaign's job, never a second rotation.
    */
   async createMany(targets: readonly JobTarget[], actor: string, campaign?: string): Promise<CreateResult[]> {
     const results: CreateResult[] = new Array<CreateResult>(targets.length);

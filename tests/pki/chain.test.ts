@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromHex, toHex } from '../../src/bytes/index.js';
-import { curveByName } from '../../src/crypto/index.js';
+import { curveByName, type EcKeyPair } from '../../src/crypto/index.js';
 import {
   CertificateError,
   VerifiedCertificateCache,
@@ -151,6 +151,41 @@ describe('verified-certificate cache', () => {
     validateChain([c], opts);
     rejects('revoked', () => validateChain([c], { ...opts, denyList: [fromHex('99')] }));
     assert.equal(toHex(validateChain([c], opts).serial), '99');
+  });
+
+  // Issue 11: the CA chain above CERT.SD.ECKA is the same for every card, so its signatures come from the cache
+  // after the first session; a cached intermediate must not vouch for one whose bytes differ.
+  it('a cached intermediate does not vouch for a changed or forged one', () => {
+    const cache = new VerifiedCertificateCache();
+    const opts = { anchors: [ca.anchor], clock, leafUsage: 'keyAgreement' as const, cache };
+    const sub = ca.issue({ format: 'gp', usage: 'signature' });
+    const leafSignedBy = (issuer: EcKeyPair) =>
+      decodeCertificate(
+        issueGpCertificate({
+          issuer,
+          serial: Uint8Array.of(0x78),
+          keyUsage: 'keyAgreement',
+          notAfter: NOT_AFTER,
+          subjectPublicKey: ca.issue({ format: 'gp' }).key.publicKey,
+          curve: P256,
+        }),
+      );
+    const leaf = leafSignedBy(sub.key);
+    assert.equal(validateChain([sub.certificate, leaf], opts), leaf);
+    assert.equal(cache.size, 2);
+    // the same intermediate with one byte of its signature changed
+    rejects('signature', () => validateChain([withBadSignature(sub.certificate), leaf], opts));
+    // the intermediate's key swapped for an attacker's, who signs the leaf: same serial, issuer and dates
+    const attacker = ca.issue({ format: 'gp', usage: 'signature' }).key;
+    const raw = Uint8Array.from(sub.certificate.raw);
+    const at = raw.findIndex((_, i) => toHex(raw.subarray(i, i + 65)) === toHex(sub.key.publicKey));
+    assert.ok(at > 0);
+    raw.set(attacker.publicKey, at);
+    const forged = decodeCertificate(raw);
+    assert.equal(toHex(forged.publicKey), toHex(attacker.publicKey));
+    rejects('signature', () => validateChain([forged, leafSignedBy(attacker)], opts));
+    // the genuine chain still validates from the cache
+    assert.equal(validateChain([sub.certificate, leaf], opts), leaf);
   });
 
   it('keys an entry by the issuer key and the certificate apart, not by their concatenation', () => {

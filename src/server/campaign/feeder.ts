@@ -26,6 +26,7 @@ import {
   type MemberRecord,
 } from './campaign.js';
 import { changeCampaign } from './change.js';
+import { sweepAbandonedDrafts } from './draft-sweep.js';
 import type { CampaignStore, MemberChange } from './store.js';
 
 const ALL_JOB_STATES: readonly JobState[] = [
@@ -126,9 +127,11 @@ export class CampaignFeeder {
     await this.#finishIfDone(c);
   }
 
-  /** One round over every campaign with work: reclaim, reconcile, feed, finish. */
+  /** One round over every campaign with work: reclaim, reconcile, feed, finish; abandoned drafts are swept. */
   async tick(): Promise<void> {
-    for (const c of await this.#d.store.list()) {
+    const campaigns = await this.#d.store.list();
+    await sweepAbandonedDrafts(this.#d, campaigns);
+    for (const c of campaigns) {
       if (!(c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt)))
         continue;
       await this.#resumeOwn(c);

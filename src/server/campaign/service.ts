@@ -16,6 +16,7 @@ import {
   type UploadProgress,
 } from './campaign.js';
 import { campaignRecord, changeCampaign } from './change.js';
+import { DRAFT_GONE, discardedWhy } from './draft-sweep.js';
 import { CampaignFeeder, type CampaignFeederDeps } from './feeder.js';
 import {
   NOTHING_SELECTED,
@@ -25,6 +26,8 @@ import {
   type Selection,
 } from './selection.js';
 import { campaignStatus, memberReport, type CampaignStatus, type MemberReport } from './view.js';
+
+export { ABANDONED_DRAFT_MS } from './draft-sweep.js';
 
 export interface CampaignServiceDeps extends CampaignFeederDeps {
   readonly inventory: Inventory;
@@ -200,16 +203,22 @@ export class CampaignService {
    */
   async append(id: string, chunk: SelectionChunk): Promise<AppendAnswer> {
     for (let i = 0; i < UPLOAD_TRIES; i++) {
-      const c = await campaignRecord(this.#d.store, id);
+      const c = await this.#d.store.get(id);
+      if (c === undefined)
+        throw new JobError(
+          'not-found',
+          i === 0
+            ? `no campaign ${id} (${DRAFT_GONE})`
+            : `campaign ${id}: the draft was deleted as this chunk came (${DRAFT_GONE}, or an operator deleted it): nothing appended`,
+        );
       const u = c.upload;
       if (u === undefined)
         throw new JobError('conflict', `campaign ${id} is not a draft: its selection came whole`);
       if (chunk.chunk < u.chunks) return appendAnswer(c, u, true);
-      if (c.state !== 'draft' || u.discarded === true)
-        throw new JobError(
-          'conflict',
-          `campaign ${id} is ${u.discarded === true ? 'being deleted' : c.state}: no members can be appended`,
-        );
+      if (u.discarded === true)
+        throw new JobError('conflict', `campaign ${id}: ${discardedWhy(c)}: no members can be appended`);
+      if (c.state !== 'draft')
+        throw new JobError('conflict', `campaign ${id} is ${c.state}: no members can be appended`);
       if (chunk.chunk > u.chunks)
         throw new JobError(
           'conflict',
@@ -280,7 +289,7 @@ export class CampaignService {
         throw new JobError('conflict', `campaign ${id} is not a draft: its selection came whole`);
       if (u.problemCount > 0) throw new SelectionError(u.problems, u.problemCount, DRAFT_REFUSED);
       if (c.state === 'draft' && u.discarded === true)
-        throw new JobError('conflict', `campaign ${id} is being deleted`);
+        throw new JobError('conflict', `campaign ${id}: ${discardedWhy(c)}`);
       if (u.chunks !== input.chunks)
         throw new JobError(
           'conflict',

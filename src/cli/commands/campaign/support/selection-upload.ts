@@ -30,17 +30,33 @@ export class UploadInterrupted extends Error {
   override name = 'UploadInterrupted';
 }
 
-/** A POST that the server applies once however often it comes (a chunk, a seal): sent again if no answer came. */
-export async function postIdempotent(target: AdminTarget, path: string, body: object): Promise<unknown> {
+function noAnswer(e: unknown): boolean {
+  return e instanceof AdminRequestError && e.message.startsWith(NO_ANSWER);
+}
+
+/**
+ * `send`, sent again (SEND_TRIES in all) while no answer came: `onRetryError` may take a refusal of a resend as
+ * its answer (the first send, whose answer was lost, was applied).
+ */
+async function sendAgainIfNoAnswer<T>(
+  send: () => Promise<T>,
+  onRetryError: (e: unknown) => T | undefined = () => undefined,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await adminRequest(target, 'POST', path, body);
+      return await send();
     } catch (e) {
-      if (!(e instanceof AdminRequestError && e.message.startsWith(NO_ANSWER)) || attempt >= SEND_TRIES)
-        throw e;
+      const answer = attempt > 1 ? onRetryError(e) : undefined;
+      if (answer !== undefined) return answer;
+      if (!noAnswer(e) || attempt >= SEND_TRIES) throw e;
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS * attempt));
     }
   }
+}
+
+/** A POST that the server applies once however often it comes (a chunk, a seal): sent again if no answer came. */
+export async function postIdempotent(target: AdminTarget, path: string, body: object): Promise<unknown> {
+  return sendAgainIfNoAnswer(() => adminRequest(target, 'POST', path, body));
 }
 
 /**
@@ -81,12 +97,31 @@ export async function uploadFile(
   return { chunks: chunk, ...(answer === undefined ? {} : { answer }) };
 }
 
-/** Removes a draft that will not be sealed; false (never thrown) when that failed too. */
+/** What deleting a draft did: its members removed, or (a resend after a lost answer) found it gone already. */
+export type DraftDeleted =
+  { readonly id: string; readonly deleted: number } | { readonly id: string; readonly alreadyDeleted: true };
+
+/**
+ * Issue 11, RFC 9110 9.2.2: DELETE of a draft, sent again when no answer came (DELETE is idempotent in effect).
+ * A 404 to a resend means the first send deleted it (its answer was lost): success. A 404 to the first send
+ * stays an error naming the campaign.
+ */
+export async function deleteDraftOnce(target: AdminTarget, id: string): Promise<DraftDeleted> {
+  return sendAgainIfNoAnswer(
+    async () => (await adminRequest(target, 'DELETE', `${CAMPAIGN_PATH}/${id}`)) as DraftDeleted,
+    (e) => (e instanceof AdminRequestError && e.status === 404 ? { id, alreadyDeleted: true } : undefined),
+  );
+}
+
+/**
+ * Removes a draft that will not be sealed; false (never thrown) when that failed too. A draft already gone (the
+ * server swept it as abandoned, or an operator deleted it) counts as deleted.
+ */
 export async function deleteDraft(target: AdminTarget, id: string): Promise<boolean> {
   try {
-    await adminRequest(target, 'DELETE', `${CAMPAIGN_PATH}/${id}`);
+    await deleteDraftOnce(target, id);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    return e instanceof AdminRequestError && e.status === 404;
   }
 }

@@ -4,6 +4,13 @@ import { describeFetchFailure, wrongServiceHint } from '../../../../ue/index.js'
 
 export class AdminRequestError extends Error {
   override name = 'AdminRequestError';
+  constructor(
+    message: string,
+    /** The server's status when it refused (a problem answer of the API); undefined when no such answer came. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The server's cause for a job or profile it does not know (server/problem.ts), unlike a path it lacks. */
@@ -59,7 +66,7 @@ export async function adminRequest(
         : response.status === 403
           ? ' (the token is not an operator token)'
           : '';
-    throw new AdminRequestError(`server refused (${response.status}): ${detail}${hint}`);
+    throw new AdminRequestError(`server refused (${response.status}): ${detail}${hint}`, response.status);
   }
   return json;
 }
