@@ -30,6 +30,13 @@ export interface AttemptFields {
   readonly nextAttemptAt?: string;
 }
 
+/** `error` cut to ATTEMPT_ERROR_MAX UTF-16 units, never between the two halves of a surrogate pair. */
+export function attemptError(error: string): string {
+  if (error.length <= ATTEMPT_ERROR_MAX) return error;
+  const last = error.charCodeAt(ATTEMPT_ERROR_MAX - 1);
+  return error.slice(0, last >= 0xd800 && last <= 0xdbff ? ATTEMPT_ERROR_MAX - 1 : ATTEMPT_ERROR_MAX);
+}
+
 /** The fields after one more failure at `at` (ISO), and whether this run of failures now raises the alarm. */
 export function failedAttempt(
   policy: AttemptPolicy,
@@ -45,7 +52,7 @@ export function failedAttempt(
       consecutiveFailures: run,
       lastAttemptAt: at,
       nextAttemptAt: new Date(Date.parse(at) + backoff).toISOString(),
-      lastAttemptError: error.slice(0, ATTEMPT_ERROR_MAX),
+      lastAttemptError: attemptError(error),
     },
     alarm: run % policy.alarmAfter === 0,
   };

@@ -4,7 +4,7 @@
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,
-  CAMPAIGN_ACTOR_PATTERN,
+  CAMPAIGN_ACTOR_IN_DOC_PATTERN,
   CAMPAIGN_JOB_INDEX,
   markOlderCampaignJobsSql,
   uniqueCampaignJobSql,
@@ -134,10 +134,7 @@ export class PostgresJobStore implements JobStore, CardPinStore {
     if (has.rowCount !== 0) return;
     await client.query(`ALTER TABLE ${this.#table} ADD COLUMN campaign_id TEXT`);
     await client.query(
-      markOlderCampaignJobsSql(
-        this.#table,
-        `substring((doc::json) ->> 'createdBy' from '${CAMPAIGN_ACTOR_PATTERN}')`,
-      ),
+      markOlderCampaignJobsSql(this.#table, `substring(doc from '${CAMPAIGN_ACTOR_IN_DOC_PATTERN}')`),
     );
   }
 

@@ -114,6 +114,12 @@ export function failDuplicates(open: readonly JobRecord[], at: string): JobRecor
  */
 export const CAMPAIGN_ACTOR_PATTERN = '@campaign:([0-9a-f]{16})(?::poll)?$';
 const CAMPAIGN_ACTOR = new RegExp(CAMPAIGN_ACTOR_PATTERN);
+/**
+ * The same, found in a job doc's JSON text (createdBy's string value, escapes included, up to its closing quote):
+ * PostgreSQL's migration parses no JSON, which it refuses for some strings a doc may hold (\u0000, half a
+ * surrogate pair in an error text), and a migration that fails would stop every start.
+ */
+export const CAMPAIGN_ACTOR_IN_DOC_PATTERN = `"createdBy":"(?:[^"\\\\]|\\\\.)*${CAMPAIGN_ACTOR_PATTERN.slice(0, -1)}"`;
 
 /** The campaign of a job's creator, or null (the SQLite driver's SQL function for the migration below). */
 export function campaignOfCreator(createdBy: unknown): string | null {

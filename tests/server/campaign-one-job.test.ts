@@ -208,7 +208,13 @@ async function olderJobs(store: JobStore): Promise<void> {
   assert.ok(await store.insert(record('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z', done)));
   assert.ok(await store.insert(record('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z', done)));
   assert.ok(
-    await store.insert(record('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z', { createdBy: actor })),
+    // An error text holding what PostgreSQL's JSON operators refuse (NUL, half a surrogate pair): read as text.
+    await store.insert(
+      record('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z', {
+        createdBy: actor,
+        lastAttemptError: 'certificate CN=\u0000\ud800 refused',
+      }),
+    ),
   );
   assert.ok(
     await store.insert(record('c000000000000001', ICCID_B, '2025-01-01T00:00:03.000Z', { state: 'failed' })),

@@ -127,10 +127,12 @@ export class CampaignFeeder {
     await this.#finishIfDone(c);
   }
 
-  /** One round over every campaign with work: reclaim, reconcile, feed, finish; abandoned drafts are swept. */
+  /**
+   * One round over every campaign with work: reclaim, reconcile, feed, finish; then abandoned drafts are swept
+   * (after the feeding: deleting a large draft takes seconds).
+   */
   async tick(): Promise<void> {
-    const campaigns = await this.#d.store.list();
-    await sweepAbandonedDrafts(this.#d, campaigns);
+    const campaigns = await this.#d.store.withWork();
     for (const c of campaigns) {
       if (!(c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt)))
         continue;
@@ -140,6 +142,7 @@ export class CampaignFeeder {
       if (c.state === 'running' && inWindow(c.options.window, this.#now())) await this.#feed(c);
       await this.#finishIfDone(c);
     }
+    await sweepAbandonedDrafts(this.#d, campaigns);
   }
 
   /** Starts the periodic feeder (one tick at a time). */

@@ -24,6 +24,7 @@ import {
   leased,
   memberOfRow,
   rowValuesOf,
+  WITH_WORK_SQL,
   type CampaignRow,
   type CampaignStore,
   type ExpectedMember,
@@ -173,6 +174,14 @@ export class PostgresCampaignStore implements CampaignStore {
   async list(): Promise<CampaignRecord[]> {
     const r = await this.#pool.query<CampaignRow>(
       `SELECT doc, revision FROM ${this.#campaigns} ORDER BY created_at DESC, id`,
+    );
+    return r.rows.map(campaignOfRow);
+  }
+
+  async withWork(): Promise<CampaignRecord[]> {
+    const r = await this.#pool.query<CampaignRow>(
+      `SELECT doc, revision FROM ${this.#campaigns} WHERE ${WITH_WORK_SQL}
+       ORDER BY created_at DESC, id`,
     );
     return r.rows.map(campaignOfRow);
   }

@@ -23,6 +23,7 @@ import {
   leased,
   memberOfRow,
   rowValuesOf,
+  WITH_WORK_SQL,
   type CampaignRow,
   type CampaignStore,
   type ExpectedMember,
@@ -130,6 +131,14 @@ export class SqliteCampaignStore implements CampaignStore {
   async list(): Promise<CampaignRecord[]> {
     const rows = this.#prepare(
       `SELECT doc, revision FROM ${CAMPAIGNS} ORDER BY created_at DESC, id`,
+    ).all() as CampaignRow[];
+    return rows.map(campaignOfRow);
+  }
+
+  async withWork(): Promise<CampaignRecord[]> {
+    const rows = this.#prepare(
+      `SELECT doc, revision FROM ${CAMPAIGNS} WHERE ${WITH_WORK_SQL}
+       ORDER BY created_at DESC, id`,
     ).all() as CampaignRow[];
     return rows.map(campaignOfRow);
   }

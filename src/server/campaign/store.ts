@@ -55,6 +55,11 @@ export interface CampaignStore {
   get(id: string): Promise<CampaignRecord | undefined>;
   /** Newest first. */
   list(): Promise<CampaignRecord[]>;
+  /**
+   * The campaigns a feeder's tick works on, newest first: drafts (the sweep), running and paused ones, and
+   * cancelled ones not yet finished. Completed and finished campaigns, which pile up over the years, are not read.
+   */
+  withWork(): Promise<CampaignRecord[]>;
   /** Compare-and-set on the revision (c.revision must be expectedRevision + 1). */
   update(c: CampaignRecord, expectedRevision: number): Promise<boolean>;
   /**
@@ -97,6 +102,15 @@ export const DELETE_CHUNK = 10_000;
  * Constant text (the states are ours, never input), so the statements stay prepared once.
  */
 export const IN_FLIGHT_SQL = `state IN (${IN_FLIGHT_STATES.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * Both drivers' condition for CampaignStore.withWork: a cancelled campaign has work until its last member settled
+ * and `finishedAt` is written. The key is looked for in the doc's text, as JSON.stringify writes it (inside a
+ * string value its quotes would be escaped): no JSON is parsed in SQL, which PostgreSQL refuses for some
+ * strings (a \u0000 in a name), and a feeder's tick must not fail on a campaign's text.
+ */
+export const WITH_WORK_SQL = `state IN ('draft', 'running', 'paused')
+  OR (state = 'cancelled' AND doc NOT LIKE '%"finishedAt":%')`;
 
 /** The stored row of a member (both drivers). */
 export interface MemberRow {
