@@ -50,6 +50,28 @@ describe('PostgreSQL store on a database whose default is REPEATABLE READ', { sk
     return done;
   }
 
+  it('READ COMMITTED and the schema also when the URL carries options of its own (kept, before the store settings)', async () => {
+    const url = new URL(db.url);
+    url.searchParams.set(
+      'options',
+      '-c default_transaction_isolation=serializable -c application_name=ltku_hss',
+    );
+    const s = await openStore(url.toString());
+    try {
+      const imsi = imsiOf(9);
+      const t = makeHss(s);
+      await t.hss.create({ imsi, iccid: String(ICCID), keys: milenageKeys('iso9') }, 'test');
+      const seen = await other.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'ltku_hss'`);
+      assert.ok(seen.rowCount! >= 1, "the URL's own option is kept");
+      const r = await raceWith(imsi, '%UPDATE hss_subscribers SET%xmin%', () =>
+        t.hss.update(imsi, { iccid: String(ICCID + 11n) }, 'operator'),
+      );
+      assert.equal(r.iccid, String(ICCID + 11n), 'no serialization failure: READ COMMITTED won');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a change that lost the race to another write reads again and is applied once', async () => {
     const imsi = imsiOf(1);
     const t = makeHss(store);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { FixedClock } from '../../src/ports/index.js';
-import { Inventory, JobService, SqliteJobStore, type InventoryEntry } from '../../src/server/index.js';
+import { Inventory, JobService, SqliteJobStore } from '../../src/server/index.js';
 import {
   ABANDONED_DRAFT_MS,
   CampaignService,
@@ -19,19 +19,12 @@ import {
 import { captureLogger } from '../helpers/capture-logger.js';
 import { instantHss } from '../helpers/instant-hss.js';
 import { tempDir } from './support/world.js';
+import { entry } from './jobs-support.js';
 import { PG_BASE, pgSkip } from './support/pg.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const ACTOR = 'operator';
 
-function entry(i: number): InventoryEntry {
-  return {
-    eid: String(i).padStart(32, '8'),
-    iccid: `8949${String(i).padStart(15, '0')}`,
-    imsi: `00101${String(i).padStart(10, '0')}`,
-    algorithm: 'milenage',
-  };
-}
 const inventory = new Inventory([1, 2, 3, 4, 5, 6].map(entry));
 const lines = (...i: number[]) => i.map((n) => entry(n).iccid);
 

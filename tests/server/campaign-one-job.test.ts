@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { fromHex } from '../../src/bytes/index.js';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
 import {
@@ -20,8 +19,6 @@ import {
   SqliteJobStore,
   openJobStore,
   type HssRole,
-  type InventoryEntry,
-  type JobRecord,
   type JobStore,
 } from '../../src/server/index.js';
 import {
@@ -33,20 +30,12 @@ import {
 } from '../../src/server/campaign/index.js';
 import { instantHss } from '../helpers/instant-hss.js';
 import { tempDir } from './support/world.js';
+import { entry, jobRecord } from './jobs-support.js';
 import { PG_BASE, pgSkip } from './support/pg.js';
 
 /** The shortest lease the server takes (--campaign-lease-seconds 5). */
 const LEASE_MS = 5_000;
 const KEK = new Uint8Array(32).fill(3);
-
-function entry(i: number): InventoryEntry {
-  return {
-    eid: String(i).padStart(32, '8'),
-    iccid: `8949${String(i).padStart(15, '0')}`,
-    imsi: `00101${String(i).padStart(10, '0')}`,
-    algorithm: 'milenage',
-  };
-}
 
 /** An HSS whose lookups, once armed, wait at a gate: the slow instance (a GC pause, a slow HSS or database). */
 function gatedHss() {
@@ -172,31 +161,6 @@ async function lateWave(a: Instance, b: Instance): Promise<void> {
   assert.ok('job' in other, JSON.stringify(other));
 }
 
-function record(id: string, iccid: string, createdAt: string, fields: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id,
-    iccid,
-    imsi: '001010000000001',
-    eid: '89049032123451234512345678901235',
-    algorithm: 'milenage',
-    keyVersion: 2,
-    transactionId: fromHex(id.padEnd(32, '0')),
-    sealedKeys: new Uint8Array(48),
-    kLength: 16,
-    state: 'pending',
-    history: [{ state: 'pending', at: createdAt }],
-    securityAlarm: false,
-    sessions: 0,
-    createdBy: 'operator',
-    attempts: 0,
-    consecutiveFailures: 0,
-    revision: 0,
-    createdAt,
-    updatedAt: createdAt,
-    ...fields,
-  };
-}
-
 const CAMPAIGN = '0123456789abcdef';
 const ICCID_A = '8949000000000000001';
 const ICCID_B = '8949000000000000002';
@@ -205,19 +169,21 @@ const ICCID_B = '8949000000000000002';
 async function olderJobs(store: JobStore): Promise<void> {
   const actor = `operator@campaign:${CAMPAIGN}:poll`;
   const done = { state: 'completed' as const, createdBy: actor };
-  assert.ok(await store.insert(record('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z', done)));
-  assert.ok(await store.insert(record('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z', done)));
+  assert.ok(await store.insert(jobRecord('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z', done)));
+  assert.ok(await store.insert(jobRecord('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z', done)));
   assert.ok(
     // An error text holding what PostgreSQL's JSON operators refuse (NUL, half a surrogate pair): read as text.
     await store.insert(
-      record('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z', {
+      jobRecord('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z', {
         createdBy: actor,
         lastAttemptError: 'certificate CN=\u0000\ud800 refused',
       }),
     ),
   );
   assert.ok(
-    await store.insert(record('c000000000000001', ICCID_B, '2025-01-01T00:00:03.000Z', { state: 'failed' })),
+    await store.insert(
+      jobRecord('c000000000000001', ICCID_B, '2025-01-01T00:00:03.000Z', { state: 'failed' }),
+    ),
   );
 }
 
@@ -233,13 +199,13 @@ async function migrated(store: JobStore): Promise<void> {
       ['c000000000000001', undefined],
     ],
   );
-  const late = record('d000000000000001', ICCID_A, '2025-01-02T00:00:00.000Z', { campaign: CAMPAIGN });
-  const otherCampaign = record('d000000000000002', ICCID_A, '2025-01-02T00:00:00.000Z', {
+  const late = jobRecord('d000000000000001', ICCID_A, '2025-01-02T00:00:00.000Z', { campaign: CAMPAIGN });
+  const otherCampaign = jobRecord('d000000000000002', ICCID_A, '2025-01-02T00:00:00.000Z', {
     campaign: 'fedcba9876543210',
   });
   assert.deepEqual(await store.insertMany([late, otherCampaign]), [false, true]);
   // One open job per ICCID still holds too (the batch's DO NOTHING covers both indexes).
-  const open = record('d000000000000003', ICCID_A, '2025-01-02T00:00:00.000Z');
+  const open = jobRecord('d000000000000003', ICCID_A, '2025-01-02T00:00:00.000Z');
   assert.deepEqual(await store.insertMany([open]), [false]);
 }
 

@@ -7,52 +7,27 @@ import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { fromHex, toHex } from '../../src/bytes/index.js';
+import { toHex } from '../../src/bytes/index.js';
 import {
   DUPLICATE_OPEN_JOB,
   PostgresJobStore,
   SqliteJobStore,
   openJobStore,
-  type JobRecord,
   type JobState,
   type JobStore,
 } from '../../src/server/index.js';
 import { tempDir } from './support/world.js';
+import { jobRecord } from './jobs-support.js';
 import { PG_BASE, pgSkip } from './support/pg.js';
 
 const ICCID_A = '8949000000000000001';
 const ICCID_B = '8949000000000000002';
 
-function record(id: string, iccid: string, createdAt: string, fields: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id,
-    iccid,
-    imsi: '001010000000001',
-    eid: '89049032123451234512345678901235',
-    algorithm: 'milenage',
-    keyVersion: 2,
-    transactionId: fromHex(id.padEnd(32, '0')),
-    sealedKeys: new Uint8Array(48),
-    kLength: 16,
-    state: 'pending',
-    history: [{ state: 'pending', at: createdAt }],
-    securityAlarm: false,
-    sessions: 0,
-    createdBy: 'operator',
-    attempts: 0,
-    consecutiveFailures: 0,
-    revision: 0,
-    createdAt,
-    updatedAt: createdAt,
-    ...fields,
-  };
-}
-
 async function contract(store: JobStore): Promise<void> {
-  const first = record('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z');
+  const first = jobRecord('a000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z');
   assert.equal(await store.insert(first), true);
-  assert.equal(await store.insert(record('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z')), false);
-  assert.equal(await store.insert(record('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z')), true);
+  assert.equal(await store.insert(jobRecord('a000000000000002', ICCID_A, '2025-01-01T00:00:01.000Z')), false);
+  assert.equal(await store.insert(jobRecord('b000000000000001', ICCID_B, '2025-01-01T00:00:02.000Z')), true);
   // Compare-and-set on the revision: a stale writer loses.
   const sent = { ...first, state: 'sent' as const, revision: 1 };
   assert.equal(await store.update(sent, 0), true);
@@ -61,7 +36,7 @@ async function contract(store: JobStore): Promise<void> {
   assert.equal((await store.get(first.id))?.revision, 1);
   // An ended job no longer holds the ICCID.
   assert.equal(await store.update({ ...sent, state: 'completed', revision: 2 }, 1), true);
-  assert.equal(await store.insert(record('a000000000000003', ICCID_A, '2025-01-01T00:00:03.000Z')), true);
+  assert.equal(await store.insert(jobRecord('a000000000000003', ICCID_A, '2025-01-01T00:00:03.000Z')), true);
   assert.deepEqual(
     (await store.byImsis(['001010000000001'], ['pending'])).map((j) => j.id),
     ['b000000000000001', 'a000000000000003'],
@@ -71,13 +46,13 @@ async function contract(store: JobStore): Promise<void> {
   const c = '8949000000000000003';
   const d = '8949000000000000004';
   const batch = [
-    record('d000000000000001', c, '2025-01-01T00:00:04.000Z', {
+    jobRecord('d000000000000001', c, '2025-01-01T00:00:04.000Z', {
       sealedKeys: Uint8Array.from({ length: 48 }, (_, i) => i),
       history: [{ state: 'pending', at: '2025-01-01T00:00:04.000Z', detail: 'created by "operator" \\ {x}' }],
     }),
-    record('d000000000000002', ICCID_B, '2025-01-01T00:00:04.000Z'),
-    record('d000000000000003', c, '2025-01-01T00:00:04.000Z'),
-    record('d000000000000004', d, '2025-01-01T00:00:04.000Z'),
+    jobRecord('d000000000000002', ICCID_B, '2025-01-01T00:00:04.000Z'),
+    jobRecord('d000000000000003', c, '2025-01-01T00:00:04.000Z'),
+    jobRecord('d000000000000004', d, '2025-01-01T00:00:04.000Z'),
   ];
   assert.deepEqual(await store.insertMany(batch), [true, false, false, true]);
   assert.deepEqual(await store.get('d000000000000001'), batch[0], 'read back as written');
@@ -89,10 +64,10 @@ async function contract(store: JobStore): Promise<void> {
   // The reconciler's read: applied jobs only, oldest first, at most `limit`.
   const iccid = (n: number) => `89490000000000009${n}`;
   await store.insertMany([
-    record('e000000000000003', iccid(3), '2025-01-02T00:00:03.000Z', { state: 'applied' }),
-    record('e000000000000001', iccid(1), '2025-01-02T00:00:01.000Z', { state: 'applied' }),
-    record('e000000000000002', iccid(2), '2025-01-02T00:00:02.000Z', { state: 'sent' }),
-    record('e000000000000004', iccid(4), '2025-01-02T00:00:04.000Z', { state: 'applied' }),
+    jobRecord('e000000000000003', iccid(3), '2025-01-02T00:00:03.000Z', { state: 'applied' }),
+    jobRecord('e000000000000001', iccid(1), '2025-01-02T00:00:01.000Z', { state: 'applied' }),
+    jobRecord('e000000000000002', iccid(2), '2025-01-02T00:00:02.000Z', { state: 'sent' }),
+    jobRecord('e000000000000004', iccid(4), '2025-01-02T00:00:04.000Z', { state: 'applied' }),
   ]);
   const ids = async (state: 'applied' | 'sent', page: Parameters<JobStore['inState']>[1]) =>
     (await store.inState(state, page)).map((j) => j.id);
@@ -122,7 +97,7 @@ function oldRows(): unknown[][] {
     ['c000000000000004', ICCID_B, 'pending', '2025-01-01T00:00:04.000Z'],
   ];
   return rows.map(([id, iccid, state, at]) => {
-    const { sealedKeys: _s, revision: _r, createdBy: _c, ...doc } = record(id, iccid, at, { state });
+    const { sealedKeys: _s, revision: _r, createdBy: _c, ...doc } = jobRecord(id, iccid, at, { state });
     const json = JSON.stringify({ ...doc, transactionId: toHex(doc.transactionId) });
     return [id, iccid, doc.imsi, doc.eid, state, Buffer.alloc(48), json, at, at];
   });
@@ -139,7 +114,7 @@ async function checkMigrated(store: JobStore): Promise<void> {
   }
   assert.equal(states.get('c000000000000004')?.state, 'pending');
   assert.equal(states.get('c000000000000004')?.createdBy, 'unknown');
-  assert.equal(await store.insert(record('c000000000000005', ICCID_A, '2025-01-02T00:00:00.000Z')), false);
+  assert.equal(await store.insert(jobRecord('c000000000000005', ICCID_A, '2025-01-02T00:00:00.000Z')), false);
 }
 
 describe('job store (SQLite)', () => {
@@ -172,7 +147,7 @@ describe('job store (SQLite)', () => {
     const path = join(dir, 'server.sqlite');
     const store = new SqliteJobStore(path);
     try {
-      await store.insert(record('d000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z'));
+      await store.insert(jobRecord('d000000000000001', ICCID_A, '2025-01-01T00:00:00.000Z'));
       for (const p of [path, `${path}-wal`, `${path}-shm`]) {
         assert.equal(statSync(p).mode & 0o777, 0o600, p);
       }

@@ -1,7 +1,7 @@
 // What the JobService tests of issue 11 share (round trips, batches, merged session writes): inventory entries,
 // an in-memory HSS role with candidates (stage, commit, abort by transaction, DESIGN.md 6), a counting proxy and
 // the service wired to them.
-import { toHex } from '../../src/bytes/index.js';
+import { fromHex, toHex } from '../../src/bytes/index.js';
 import { SeededRandom } from '../../src/crypto/index.js';
 import { FixedClock, silentLogger } from '../../src/ports/index.js';
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import {
   type HssRole,
   type HssSubscriber,
   type InventoryEntry,
+  type JobRecord,
   type JobStore,
   type KeyTransition,
 } from '../../src/server/index.js';
@@ -163,4 +164,35 @@ export function jobService(
     clock,
     logger: silentLogger,
   });
+}
+
+/** A job record as a store holds it (pending, no keys worth the name), with `fields` over the defaults. */
+export function jobRecord(
+  id: string,
+  iccid: string,
+  createdAt: string,
+  fields: Partial<JobRecord> = {},
+): JobRecord {
+  return {
+    id,
+    iccid,
+    imsi: '001010000000001',
+    eid: '89049032123451234512345678901235',
+    algorithm: 'milenage',
+    keyVersion: 2,
+    transactionId: fromHex(id.padEnd(32, '0')),
+    sealedKeys: new Uint8Array(48),
+    kLength: 16,
+    state: 'pending',
+    history: [{ state: 'pending', at: createdAt }],
+    securityAlarm: false,
+    sessions: 0,
+    createdBy: 'operator',
+    attempts: 0,
+    consecutiveFailures: 0,
+    revision: 0,
+    createdAt,
+    updatedAt: createdAt,
+    ...fields,
+  };
 }

@@ -113,7 +113,12 @@ export interface PostgresOptions {
 }
 
 /** Splits the ltku-specific `schema` parameter off a postgres:// URL. */
-export function parsePostgresUrl(url: string): { connectionString: string; schema: string | undefined } {
+export function parsePostgresUrl(url: string): {
+  connectionString: string;
+  schema: string | undefined;
+  /** The URL's own `options` (libpq's server settings): the store puts its own after them, so its win. */
+  options: string | undefined;
+} {
   let u: URL;
   try {
     u = new URL(url);
@@ -125,7 +130,10 @@ export function parsePostgresUrl(url: string): { connectionString: string; schem
     throw new StoreFailureError(`schema ${JSON.stringify(schema)}: expected lowercase letters, digits and _`);
   }
   u.searchParams.delete('schema');
-  return { connectionString: u.toString(), schema };
+  // pg lets a URL's options replace the pool's: taken out here, and put before the store's own settings.
+  const options = u.searchParams.get('options') ?? undefined;
+  u.searchParams.delete('options');
+  return { connectionString: u.toString(), schema, options };
 }
 
 export class PostgresSubscriberStore implements SubscriberStore {
@@ -134,12 +142,14 @@ export class PostgresSubscriberStore implements SubscriberStore {
   readonly #schema: string | undefined;
 
   constructor(url: string, options: PostgresOptions = {}) {
-    const { connectionString, schema } = parsePostgresUrl(url);
+    const { connectionString, schema, options: urlOptions } = parsePostgresUrl(url);
     this.#schema = schema;
     this.#pool = new pg.Pool({
       connectionString,
       max: options.maxConnections ?? 10,
-      options: schema === undefined ? ISOLATION_OPTION : `${ISOLATION_OPTION} -c search_path=${schema}`,
+      options: [urlOptions, ISOLATION_OPTION, schema === undefined ? undefined : `-c search_path=${schema}`]
+        .filter((o) => o !== undefined)
+        .join(' '),
     });
     // An idle client losing its connection must not crash the process; the next query reports it.
     this.#pool.on('error', () => {});
