@@ -58,6 +58,17 @@ function writeTag(out: Uint8Array, tag: number, tagBytes: number): number {
   return tagBytes;
 }
 
+/** Writes a definite length field of `lengthBytes` bytes at `at` (X.690 8.1.3); returns where it ends. */
+function writeLength(out: Uint8Array, at: number, length: number, lengthBytes: number): number {
+  if (lengthBytes === 1) {
+    out[at] = length;
+  } else {
+    out[at] = LONG_LENGTH_FORM | (lengthBytes - 1);
+    for (let i = 1; i < lengthBytes; i++) out[at + i] = (length >> (8 * (lengthBytes - 1 - i))) & 0xff;
+  }
+  return at + lengthBytes;
+}
+
 /** Writes tag and definite length of a TLV at the start of `out`; returns where the value begins. */
 function writeHeader(
   out: Uint8Array,
@@ -67,13 +78,7 @@ function writeHeader(
   lengthBytes: number,
 ): number {
   writeTag(out, tag, tagBytes);
-  if (lengthBytes === 1) {
-    out[tagBytes] = length;
-  } else {
-    out[tagBytes] = LONG_LENGTH_FORM | (lengthBytes - 1);
-    for (let i = 1; i < lengthBytes; i++) out[tagBytes + i] = (length >> (8 * (lengthBytes - 1 - i))) & 0xff;
-  }
-  return tagBytes + lengthBytes;
+  return writeLength(out, tagBytes, length, lengthBytes);
 }
 
 /** Bytes of the parts of a value (undefined ones count none). */
@@ -104,7 +109,7 @@ export function encodeTag(tag: number): Uint8Array {
 export function encodeLength(length: number): Uint8Array {
   const bytes = lengthFieldLength(length);
   const out = new Uint8Array(bytes);
-  writeHeader(out, 0, 0, length, bytes);
+  writeLength(out, 0, length, bytes);
   return out;
 }
 

@@ -1,6 +1,6 @@
 // DESIGN.md 5, 7, 8: the jobs in PostgreSQL (`pg`), for several server instances sharing the load. Same table,
-// unique indexes (one open job per ICCID, one job per campaign and ICCID) and compare-and-set as the SQLite driver; a `schema` query parameter in the URL selects
-// (and creates) the schema, as the HSS store does.
+// unique indexes (one open job per ICCID, one job per campaign and ICCID) and compare-and-set as the SQLite
+// driver; a `schema` query parameter in the URL selects (and creates) the schema, as the HSS store does.
 import { jobDoc, type JobRecord, type JobState } from './job.js';
 import {
   APPLIED_JOB_INDEX,

@@ -24,6 +24,8 @@ export type JobState = 'pending' | 'staged' | 'sent' | 'applied' | 'completed' |
 export const ACTIVE_STATES: readonly JobState[] = ['pending', 'staged', 'sent', 'applied'];
 /** Ended jobs: they hold no ICCID, but a campaign's ended job still holds its (campaign, ICCID). */
 export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+/** Every state: a campaign's job of an ICCID, whatever became of it. */
+export const ALL_JOB_STATES: readonly JobState[] = [...ACTIVE_STATES, ...FINAL_STATES];
 /** States in which the card still needs a session. */
 export const CARD_STATES: readonly JobState[] = ['pending', 'staged', 'sent'];
 

@@ -31,7 +31,7 @@ import { hssRoleOf } from './ltku-hss.js';
 import {
   ACTIVE_STATES,
   CARD_STATES,
-  FINAL_STATES,
+  ALL_JOB_STATES,
   jobView,
   type JobRecord,
   type JobState,
@@ -406,7 +406,7 @@ export class JobService implements OpenTransactions {
     iccids: readonly string[],
   ): Promise<Map<string, JobRecord>> {
     if (campaign === undefined || iccids.length === 0) return new Map();
-    const jobs = await this.#d.store.byIccids(iccids, [...ACTIVE_STATES, ...FINAL_STATES]);
+    const jobs = await this.#d.store.byIccids(iccids, ALL_JOB_STATES);
     return new Map(jobs.filter((j) => j.campaign === campaign).map((j) => [j.iccid, j]));
   }
 

@@ -220,6 +220,14 @@ export function refill(bucket: Bucket, rate: number, nowMs: number): number {
   return Math.min(burst, bucket.tokens + elapsed * rate);
 }
 
+/**
+ * DESIGN.md 8: a campaign the feeder works on (reclaim, reconcile, feed, finish): running, paused, or cancelled
+ * with members still to settle. CampaignStore.withWork selects these, and drafts for the sweep.
+ */
+export function fed(c: Pick<CampaignRecord, 'state' | 'finishedAt'>): boolean {
+  return c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt);
+}
+
 /** The job creator of a campaign (the audit trail's actor); `:poll` asks the server not to push its jobs. */
 export function campaignActor(c: Pick<CampaignRecord, 'id' | 'createdBy' | 'options'>): string {
   return `${c.createdBy}@campaign:${c.id}${c.options.delivery === 'poll' ? POLL_SUFFIX : ''}`;

@@ -12,9 +12,10 @@ export const ABANDONED_DRAFT_MS = 24 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
 
 /** The history detail of a swept draft; an append or seal arriving after the sweep answers it. */
-export const DRAFT_SWEPT = `the draft was deleted (abandoned: not written for more than ${ABANDONED_DRAFT_MS / HOUR_MS} h)`;
+const ABANDONED_AFTER = `not written for more than ${ABANDONED_DRAFT_MS / HOUR_MS} h`;
+export const DRAFT_SWEPT = `the draft was deleted (abandoned: ${ABANDONED_AFTER})`;
 /** A draft gone when an append or a seal comes: the sweep, or an operator's delete, removed it. */
-export const DRAFT_GONE = `a draft not written for more than ${ABANDONED_DRAFT_MS / HOUR_MS} h is deleted as abandoned`;
+export const DRAFT_GONE = `a draft ${ABANDONED_AFTER} is deleted as abandoned`;
 
 /** Why a draft is marked for deletion: the sweep (its detail), or an operator's delete. */
 export function discardedWhy(c: CampaignRecord): string {
@@ -28,9 +29,9 @@ function abandoned(c: CampaignRecord, beforeMs: number): boolean {
 
 /**
  * One draft: marked deleted by compare-and-set (only while still not written since `beforeMs`), then removed with
- * its members. False when it was written meanwhile, sealed, or removed by another instance or an operator.
+ * its members; left alone when it was written meanwhile, sealed, or removed by another instance or an operator.
  */
-async function sweepDraft(d: CampaignWriter, id: string, beforeMs: number): Promise<boolean> {
+async function sweepDraft(d: CampaignWriter, id: string, beforeMs: number): Promise<void> {
   let marked: CampaignRecord | undefined;
   let lastWritten: string | undefined;
   try {
@@ -45,10 +46,10 @@ async function sweepDraft(d: CampaignWriter, id: string, beforeMs: number): Prom
     );
   } catch (e) {
     // Another instance (or an operator) removed it first.
-    if (e instanceof JobError && e.kind === 'not-found') return false;
+    if (e instanceof JobError && e.kind === 'not-found') return;
     throw e;
   }
-  if (marked === undefined || !(await d.store.deleteDraft(id))) return false;
+  if (marked === undefined || !(await d.store.deleteDraft(id))) return;
   d.logger.info(
     {
       event: 'campaign-draft-swept',
@@ -59,7 +60,6 @@ async function sweepDraft(d: CampaignWriter, id: string, beforeMs: number): Prom
     },
     'abandoned campaign draft deleted',
   );
-  return true;
 }
 
 /**

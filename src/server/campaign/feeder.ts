@@ -8,7 +8,7 @@ import type { Clock, Logger } from '../../ports/index.js';
 import type { AttemptPolicy } from '../attempt-backoff.js';
 import { JobError } from '../errors.js';
 import { HssRoleError } from '../hss-role.js';
-import { ACTIVE_STATES, type JobRecord, type JobState } from '../job.js';
+import { ACTIVE_STATES, ALL_JOB_STATES, type JobRecord } from '../job.js';
 import type { JobStore } from '../job-store.js';
 import type { JobService } from '../jobs.js';
 import {
@@ -20,6 +20,7 @@ import {
   UNFINISHED_MEMBER_STATES,
   WITH_JOB_STATES,
   campaignActor,
+  fed,
   inWindow,
   refill,
   type CampaignRecord,
@@ -29,15 +30,6 @@ import { changeCampaign } from './change.js';
 import { sweepAbandonedDrafts } from './draft-sweep.js';
 import type { CampaignStore, MemberChange } from './store.js';
 
-const ALL_JOB_STATES: readonly JobState[] = [
-  'pending',
-  'staged',
-  'sent',
-  'applied',
-  'completed',
-  'failed',
-  'cancelled',
-];
 /** Members reconciled per query. */
 const RECONCILE_PAGE = 500;
 /** Members claimed per wave at most (a large rate takes several ticks' waves). */
@@ -66,7 +58,7 @@ function unreachable(job: JobRecord, maxAttempts: number): boolean {
  * authenticates: the member then holds a slot again. (A bound on the backoff would say the same less plainly: the
  * backoff reaches its 5 min cap before the first alarm.)
  */
-export function stalled(job: JobRecord, policy: AttemptPolicy): boolean {
+function stalled(job: JobRecord, policy: AttemptPolicy): boolean {
   return ACTIVE_STATES.includes(job.state) && job.consecutiveFailures >= policy.alarmAfter;
 }
 
@@ -134,8 +126,7 @@ export class CampaignFeeder {
   async tick(): Promise<void> {
     const campaigns = await this.#d.store.withWork();
     for (const c of campaigns) {
-      if (!(c.state === 'running' || c.state === 'paused' || (c.state === 'cancelled' && !c.finishedAt)))
-        continue;
+      if (!fed(c)) continue;
       await this.#resumeOwn(c);
       await this.#reclaim(c);
       await this.#reconcile(c);

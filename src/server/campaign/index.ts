@@ -6,6 +6,7 @@ export * from './store-sqlite.js';
 export * from './store-postgres.js';
 export * from './open-store.js';
 export * from './change.js';
+export { ABANDONED_DRAFT_MS } from './draft-sweep.js';
 export * from './feeder.js';
 export * from './service.js';
 export * from './view.js';

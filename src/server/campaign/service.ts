@@ -27,8 +27,6 @@ import {
 } from './selection.js';
 import { campaignStatus, memberReport, type CampaignStatus, type MemberReport } from './view.js';
 
-export { ABANDONED_DRAFT_MS } from './draft-sweep.js';
-
 export interface CampaignServiceDeps extends CampaignFeederDeps {
   readonly inventory: Inventory;
   /** Campaign ids. */
@@ -209,7 +207,8 @@ export class CampaignService {
           'not-found',
           i === 0
             ? `no campaign ${id} (${DRAFT_GONE})`
-            : `campaign ${id}: the draft was deleted as this chunk came (${DRAFT_GONE}, or an operator deleted it): nothing appended`,
+            : `campaign ${id}: the draft was deleted as this chunk came ` +
+                `(${DRAFT_GONE}, or an operator deleted it): nothing appended`,
         );
       const u = c.upload;
       if (u === undefined)

@@ -104,8 +104,8 @@ export const DELETE_CHUNK = 10_000;
 export const IN_FLIGHT_SQL = `state IN (${IN_FLIGHT_STATES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
- * Both drivers' condition for CampaignStore.withWork: a cancelled campaign has work until its last member settled
- * and `finishedAt` is written. The key is looked for in the doc's text, as JSON.stringify writes it (inside a
+ * Both drivers' condition for CampaignStore.withWork, campaign.ts fed() and the drafts: a cancelled campaign has
+ * work until its last member settled and `finishedAt` is written. The key is looked for in the doc's text, as JSON.stringify writes it (inside a
  * string value its quotes would be escaped): no JSON is parsed in SQL, which PostgreSQL refuses for some
  * strings (a \u0000 in a name), and a feeder's tick must not fail on a campaign's text.
  */

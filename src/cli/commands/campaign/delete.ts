@@ -4,14 +4,14 @@
 import type { Command } from '../../command.js';
 import { printJson } from '../../output.js';
 import { CAMPAIGN_OPTIONS, CAMPAIGN_USAGE, adminTargetOf, campaignIdOf } from './support/campaign-options.js';
-import { deleteDraftOnce } from './support/selection-upload.js';
+import { deleteDraftIdempotent } from './support/selection-upload.js';
 
 export const command: Command = {
   summary: 'delete a draft campaign (a file upload that did not complete)',
   usage: `ltku campaign delete ${CAMPAIGN_USAGE}`,
   options: CAMPAIGN_OPTIONS,
   async run(ctx) {
-    const r = await deleteDraftOnce(adminTargetOf(ctx.values), campaignIdOf(ctx.values));
+    const r = await deleteDraftIdempotent(adminTargetOf(ctx.values), campaignIdOf(ctx.values));
     if (ctx.values.json) printJson(ctx.stdout, r);
     else if ('alreadyDeleted' in r)
       ctx.stdout.write(`draft ${r.id} deleted (the first answer was lost; sent again, it was gone)\n`);

@@ -106,7 +106,7 @@ export type DraftDeleted =
  * A 404 to a resend means the first send deleted it (its answer was lost): success. A 404 to the first send
  * stays an error naming the campaign.
  */
-export async function deleteDraftOnce(target: AdminTarget, id: string): Promise<DraftDeleted> {
+export async function deleteDraftIdempotent(target: AdminTarget, id: string): Promise<DraftDeleted> {
   return sendAgainIfNoAnswer(
     async () => (await adminRequest(target, 'DELETE', `${CAMPAIGN_PATH}/${id}`)) as DraftDeleted,
     (e) => (e instanceof AdminRequestError && e.status === 404 ? { id, alreadyDeleted: true } : undefined),
@@ -119,7 +119,7 @@ export async function deleteDraftOnce(target: AdminTarget, id: string): Promise<
  */
 export async function deleteDraft(target: AdminTarget, id: string): Promise<boolean> {
   try {
-    await deleteDraftOnce(target, id);
+    await deleteDraftIdempotent(target, id);
     return true;
   } catch (e) {
     return e instanceof AdminRequestError && e.status === 404;
