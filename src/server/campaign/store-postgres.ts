@@ -267,9 +267,13 @@ export class PostgresCampaignStore implements CampaignStore {
              WHERE campaign_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
             [id, afterSeq, limit],
           )
-        : await this.#pool.query<MemberRow>(
-            `SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
-             WHERE campaign_id = $1 AND seq > $2 AND state = ANY($3) ORDER BY seq LIMIT $4`,
+        : // One range of the state index a state (LATERAL), merged by seq: a planner may otherwise walk the
+          // primary key in seq order over every member before the first match.
+          await this.#pool.query<MemberRow>(
+            `SELECT m.* FROM unnest($3::text[]) AS s(state) CROSS JOIN LATERAL (
+               SELECT ${MEMBER_COLUMNS} FROM ${this.#members}
+               WHERE campaign_id = $1 AND state = s.state AND seq > $2 ORDER BY seq LIMIT $4) AS m
+             ORDER BY m.seq LIMIT $4`,
             [id, afterSeq, [...states], limit],
           );
     return r.rows.map(memberOfRow);

@@ -212,18 +212,21 @@ export class SqliteCampaignStore implements CampaignStore {
     afterSeq = -1,
   ): Promise<MemberRecord[]> {
     // Every state (the report): a range of the primary key, no state filter for the planner to sort after.
-    const rows = (
-      states === 'all'
-        ? this.#prepare(
-            `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS} WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-          ).all(id, afterSeq, limit)
-        : this.#prepare(
-            `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS}
-               WHERE campaign_id = ? AND seq > ? AND state IN (${states.map(() => '?').join(', ')})
-               ORDER BY seq LIMIT ?`,
-          ).all(id, afterSeq, ...states, limit)
-    ) as MemberRow[];
-    return rows.map(memberOfRow);
+    if (states === 'all')
+      return (
+        this.#prepare(
+          `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS} WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        ).all(id, afterSeq, limit) as MemberRow[]
+      ).map(memberOfRow);
+    // One range of the state index a state, merged by seq: with `state IN (...)` SQLite walks the primary key in
+    // seq order instead, over every member before the first match (the whole campaign, each feeder tick).
+    const byState = this.#prepare(
+      `SELECT ${MEMBER_COLUMNS} FROM ${MEMBERS} WHERE campaign_id = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    );
+    return states
+      .flatMap((state) => (byState.all(id, state, afterSeq, limit) as MemberRow[]).map(memberOfRow))
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
   }
 
   async updateMember(next: MemberRecord, expected: ExpectedMember): Promise<boolean> {
